@@ -1,0 +1,142 @@
+import { RTCPeerConnection, type PeerConfig, type RTCIceServer } from 'werift';
+import { startLocalStunServer, type LocalStunServer } from './stun-server.js';
+
+export interface WeriftPeerOptions extends Partial<PeerConfig> {
+  /**
+   * ICE servers. Leave unset to use this process's loopback STUN responder. An empty list is
+   * treated the same way, because werift replaces an empty list with a public STUN server.
+   */
+  iceServers?: RTCIceServer[];
+}
+
+let sharedStun: Promise<LocalStunServer> | undefined;
+
+/** The process-wide loopback STUN responder, started on first use. */
+export function localStun(): Promise<LocalStunServer> {
+  sharedStun ??= startLocalStunServer();
+  return sharedStun;
+}
+
+/**
+ * The one way this project creates werift peers. It never lets werift fall back to its built-in
+ * public STUN server, and it fixes werift's `maxRetransmits: 0` handling (patchWeriftAbandon).
+ */
+export async function createWeriftPeer(options: WeriftPeerOptions = {}): Promise<RTCPeerConnection> {
+  const iceServers = options.iceServers?.length ? options.iceServers : [{ urls: (await localStun()).url }];
+  const pc = new RTCPeerConnection({ ...options, iceServers });
+  patchWeriftAbandon(pc);
+  return pc;
+}
+
+interface SctpChunkLike {
+  maxRetransmits?: number;
+  abandoned?: boolean;
+  sentCount?: number;
+  tsn?: number;
+  userData?: Uint8Array;
+}
+interface SctpAssociationLike {
+  maybeAbandon(chunk: SctpChunkLike): boolean;
+  sendChunk(chunk: SctpChunkLike): Promise<void>;
+  cwnd: number;
+  flightSize: number;
+  srtt?: number;
+  rto: number;
+}
+interface PatchedPrototype {
+  /** werift's own check, kept so a test can tell when upstream has fixed it. */
+  __pduOriginalMaybeAbandon?: SctpAssociationLike['maybeAbandon'];
+}
+
+/** The SCTP association under a werift peer's data channels (created with the first channel). */
+export function weriftAssociation(pc: RTCPeerConnection): SctpAssociationLike | undefined {
+  return (pc as unknown as { sctpTransport?: { sctp?: SctpAssociationLike } }).sctpTransport?.sctp;
+}
+
+/**
+ * werift 0.24 tests `!!chunk.maxRetransmits`, so a channel created with `maxRetransmits: 0`
+ * retransmits forever: it is reliable. This wraps the association's abandon check so that 0
+ * means "send once", as the WebRTC spec says. The patch reaches the prototype through the
+ * first association it sees, which exists once a data channel has been created.
+ * tests/node/werift-abandon.test.ts fails once werift fixes this itself, so the patch can go.
+ */
+export function patchWeriftAbandon(pc: RTCPeerConnection): void {
+  const apply = (): boolean => {
+    const association = weriftAssociation(pc);
+    if (!association) return false;
+    const proto = Object.getPrototypeOf(association) as SctpAssociationLike & PatchedPrototype;
+    if (proto.__pduOriginalMaybeAbandon) return true;
+    const original = proto.maybeAbandon;
+    proto.maybeAbandon = function (this: SctpAssociationLike, chunk: SctpChunkLike): boolean {
+      // -1 < sentCount always holds, so the original abandons the chunk (and its message's other
+      // fragments) exactly as it would for a truthy maxRetransmits that has run out.
+      if (chunk.maxRetransmits === 0 && !chunk.abandoned) chunk.maxRetransmits = -1;
+      return original.call(this, chunk);
+    };
+    proto.__pduOriginalMaybeAbandon = original;
+    return true;
+  };
+  if (apply()) return;
+  // Until the first data channel exists there is no association; patch as soon as there is.
+  const create = pc.createDataChannel.bind(pc);
+  pc.createDataChannel = ((...args: Parameters<typeof create>) => {
+    const channel = create(...args);
+    apply();
+    return channel;
+  }) as typeof pc.createDataChannel;
+  pc.onDataChannel.subscribe(() => apply());
+}
+
+/** werift's unpatched abandon check, once a patched association has been seen. */
+export function originalWeriftAbandon(pc: RTCPeerConnection): SctpAssociationLike['maybeAbandon'] | undefined {
+  const association = weriftAssociation(pc);
+  return association && (Object.getPrototypeOf(association) as PatchedPrototype).__pduOriginalMaybeAbandon;
+}
+
+/** Counts of SCTP DATA chunks a werift association sent: the proof that SCTP did not retransmit. */
+export interface SctpSendCounters {
+  dataChunks: number;
+  retransmittedChunks: number;
+}
+
+/**
+ * Wraps a werift association's chunk sender to count DATA chunks and those sent again (same TSN).
+ * Call after the association exists (after the first data channel is created).
+ */
+export function countSctpSends(pc: RTCPeerConnection): SctpSendCounters {
+  const association = weriftAssociation(pc);
+  if (!association) throw new Error('countSctpSends: no SCTP association yet (create a data channel first)');
+  const counters: SctpSendCounters = { dataChunks: 0, retransmittedChunks: 0 };
+  const seen = new Set<number>();
+  const send = association.sendChunk.bind(association);
+  association.sendChunk = (chunk: SctpChunkLike) => {
+    if (chunk.tsn !== undefined && chunk.userData !== undefined) {
+      counters.dataChunks++;
+      if (seen.has(chunk.tsn)) counters.retransmittedChunks++;
+      else seen.add(chunk.tsn);
+    }
+    return send(chunk);
+  };
+  return counters;
+}
+
+/**
+ * Connects two werift peers in this process by exchanging complete (non-trickle) descriptions,
+ * then waits until both report `connected`.
+ */
+export async function connectWeriftPeers(offerer: RTCPeerConnection, answerer: RTCPeerConnection): Promise<void> {
+  const connected = (pc: RTCPeerConnection) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (pc.connectionState === 'connected') resolve();
+        if (pc.connectionState === 'failed') reject(new Error('werift peer connection failed'));
+      };
+      pc.connectionStateChange.subscribe(check);
+      check();
+    });
+  await offerer.setLocalDescription(await offerer.createOffer());
+  await answerer.setRemoteDescription(offerer.localDescription!);
+  await answerer.setLocalDescription(await answerer.createAnswer());
+  await offerer.setRemoteDescription(answerer.localDescription!);
+  await Promise.all([connected(offerer), connected(answerer)]);
+}
