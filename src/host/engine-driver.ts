@@ -1,0 +1,125 @@
+import type { CongestionSample } from '../congestion/congestion-report.js';
+import type { DatagramChannel } from '../transport/datachannel.js';
+
+/** The sans-IO engine surface the driver needs (PduEngine implements it). */
+export interface SansIoEngine<Event, SendOptions, Stats> {
+  connect(now: number): void;
+  send(data: Uint8Array, opts: SendOptions | undefined, now: number): string;
+  handleDatagram(bytes: Uint8Array, now: number): void;
+  handleTimeout(now: number): void;
+  pollTransmit(): Uint8Array | undefined;
+  pollEvent(): Event | undefined;
+  nextTimeout(): number | undefined;
+  reportCongestionSample(sample: CongestionSample): void;
+  stats(): Stats;
+}
+
+export interface EngineDriverOptions<Event> {
+  /** Monotonic milliseconds (CONTRACTS.md): performance.now() unless a test supplies another. */
+  clock?: () => number;
+  /** How often the channel's congestion sample (getStats, queue) is fed to the engine, ms. */
+  sampleIntervalMs?: number;
+  onEvent(event: Event): void;
+}
+
+/**
+ * Gives a sans-IO engine real time and a real channel: it owns the one timer, moves datagrams
+ * between engine and channel, holds datagrams back while the channel's queue is above its
+ * high-water mark, and feeds congestion samples on a schedule. The same driver runs inline on the
+ * main thread and inside a worker.
+ */
+export class EngineDriver<Event, SendOptions, Stats> {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timerAt = Number.POSITIVE_INFINITY;
+  private sampler: ReturnType<typeof setInterval> | undefined;
+  private stopped = false;
+  private readonly clock: () => number;
+
+  constructor(
+    readonly engine: SansIoEngine<Event, SendOptions, Stats>,
+    private readonly channel: DatagramChannel,
+    private readonly options: EngineDriverOptions<Event>,
+  ) {
+    this.clock = options.clock ?? (() => performance.now());
+    channel.onDatagram((datagram) => {
+      if (this.stopped) return;
+      this.engine.handleDatagram(datagram, this.clock());
+      this.pump();
+    });
+    channel.onWritable(() => this.pump());
+  }
+
+  start(): void {
+    this.engine.connect(this.clock());
+    const interval = this.options.sampleIntervalMs ?? 250;
+    this.sampler = setInterval(() => {
+      this.channel.sample().then(
+        (sample) => {
+          if (this.stopped) return;
+          this.engine.reportCongestionSample({ ...sample, timestamp: this.clock() });
+          this.pump();
+        },
+        () => undefined, // a failed getStats() is a missing sample, nothing more
+      );
+    }, interval);
+    this.pump();
+  }
+
+  send(data: Uint8Array, opts?: SendOptions): string {
+    const id = this.engine.send(data, opts, this.clock());
+    this.pump();
+    return id;
+  }
+
+  /** Runs `fn` against the engine with the current time, then lets the engine's output flow. */
+  act<T>(fn: (engine: SansIoEngine<Event, SendOptions, Stats>, now: number) => T): T {
+    const result = fn(this.engine, this.clock());
+    this.pump();
+    return result;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.sampler !== undefined) clearInterval(this.sampler);
+    this.timer = this.sampler = undefined;
+  }
+
+  /** Moves everything the engine has to say: datagrams while the channel has room, then events, then re-arms the timer. */
+  private pump(): void {
+    if (this.stopped) return;
+    const channel = this.channel;
+    // Datagrams are only taken from the engine while the channel has room; the rest stay in the
+    // engine, which paces them and pushes back on the application from its own bounded queue.
+    while (channel.open && channel.queuedBytes() < channel.highWaterBytes) {
+      const datagram = this.engine.pollTransmit();
+      if (!datagram) break;
+      channel.send(datagram);
+    }
+    for (let event = this.engine.pollEvent(); event !== undefined; event = this.engine.pollEvent()) {
+      this.options.onEvent(event);
+      if (this.stopped) return;
+    }
+    this.arm();
+  }
+
+  private arm(): void {
+    const at = this.engine.nextTimeout();
+    if (at === undefined) {
+      if (this.timer !== undefined) clearTimeout(this.timer);
+      this.timer = undefined;
+      this.timerAt = Number.POSITIVE_INFINITY;
+      return;
+    }
+    if (this.timer !== undefined && at >= this.timerAt) return;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = Number.POSITIVE_INFINITY;
+      if (this.stopped) return;
+      this.engine.handleTimeout(this.clock());
+      this.pump();
+    }, Math.max(0, at - this.clock()));
+  }
+}

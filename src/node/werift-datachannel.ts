@@ -1,0 +1,78 @@
+import type { RTCDataChannel, RTCPeerConnection } from 'werift';
+import type { DatagramChannel } from '../transport/datachannel.js';
+import { weriftAssociation } from './werift-peer.js';
+
+export interface WeriftAdapterOptions {
+  /** Queue bound in bytes: SCTP flight plus werift's own outbound queue (default 128 KiB). */
+  highWaterBytes?: number;
+  /** How often to look for the queue draining, ms (werift has no usable low-water event). */
+  drainPollMs?: number;
+}
+
+/**
+ * werift's data channel. Its `bufferedAmount` never goes down (ENVIRONMENT.md), so the queue is
+ * read from the SCTP association: bytes in flight plus bytes still in werift's outbound queue.
+ */
+export function adaptWeriftDataChannel(pc: RTCPeerConnection, channel: RTCDataChannel, options: WeriftAdapterOptions = {}): DatagramChannel {
+  const highWaterBytes = options.highWaterBytes ?? 128 * 1024;
+  const drainPollMs = options.drainPollMs ?? 5;
+  const writable = new Set<() => void>();
+  let drainTimer: ReturnType<typeof setInterval> | undefined;
+
+  const queuedBytes = (): number => {
+    const association = weriftAssociation(pc) as
+      | (ReturnType<typeof weriftAssociation> & { outboundQueue?: Array<{ userData?: Uint8Array }> })
+      | undefined;
+    if (!association) return 0;
+    let queued = association.flightSize;
+    for (const chunk of association.outboundQueue ?? []) queued += chunk.userData?.length ?? 0;
+    return queued;
+  };
+
+  // Poll only while someone waits for the queue to drain.
+  const watchDrain = () => {
+    if (drainTimer !== undefined) return;
+    drainTimer = setInterval(() => {
+      if (queuedBytes() > highWaterBytes / 2 && channel.readyState === 'open') return;
+      clearInterval(drainTimer);
+      drainTimer = undefined;
+      for (const handler of writable) handler();
+    }, drainPollMs);
+  };
+
+  return {
+    label: channel.label,
+    get open() {
+      return channel.readyState === 'open';
+    },
+    highWaterBytes,
+    queuedBytes,
+    send(datagram) {
+      channel.send(Buffer.from(datagram.buffer, datagram.byteOffset, datagram.byteLength));
+      if (queuedBytes() >= highWaterBytes) watchDrain();
+    },
+    onDatagram(handler) {
+      channel.onMessage.subscribe((data) => {
+        if (typeof data !== 'string') handler(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      });
+    },
+    onWritable(handler) {
+      writable.add(handler);
+    },
+    onClose(handler) {
+      channel.stateChanged.subscribe((state) => state === 'closed' && handler());
+    },
+    async sample() {
+      const association = weriftAssociation(pc);
+      return {
+        queueBytes: queuedBytes(),
+        ...(association?.srtt ? { rttMs: association.srtt * 1000 } : {}),
+        ...(association ? { transportCwndBytes: association.cwnd } : {}),
+      };
+    },
+    close() {
+      if (drainTimer !== undefined) clearInterval(drainTimer);
+      channel.close();
+    },
+  };
+}

@@ -1,0 +1,94 @@
+import type { CongestionSample } from '../congestion/congestion-report.js';
+
+/**
+ * One data channel as PDU uses it: a path for datagrams (one datagram = one channel message) with
+ * a queue below it that PDU must keep short, since that queue is the bottleneck queue
+ * (ENVIRONMENT.md, "Plain data channels under loss"). Adapters exist for W3C RTCDataChannels
+ * (browsers, and any channel with the same surface) and for werift (src/node).
+ */
+export interface DatagramChannel {
+  readonly label: string;
+  /** True while datagrams can be sent. */
+  readonly open: boolean;
+  /** Bytes queued in the stack below PDU (sent by PDU, not yet on the wire or not yet acknowledged). */
+  queuedBytes(): number;
+  /** Queue bound PDU keeps under: above it, hold datagrams back until `onWritable` fires. */
+  readonly highWaterBytes: number;
+  send(datagram: Uint8Array): void;
+  onDatagram(handler: (datagram: Uint8Array) => void): void;
+  /** Fires when the queue has drained below the low-water mark after having been high. */
+  onWritable(handler: () => void): void;
+  onClose(handler: () => void): void;
+  /** A congestion sample from what this stack exposes (getStats RTT, queue, SCTP state). */
+  sample(): Promise<CongestionSample>;
+  close(): void;
+}
+
+/** The W3C RTCDataChannel surface the adapter needs (also satisfied by a channel transferred to a worker). */
+export interface W3cDataChannelLike {
+  readonly label: string;
+  readonly readyState: string;
+  binaryType: string;
+  bufferedAmount: number;
+  bufferedAmountLowThreshold: number;
+  send(data: ArrayBufferView<ArrayBuffer>): void;
+  close(): void;
+  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
+  addEventListener(type: 'bufferedamountlow' | 'close', listener: () => void): void;
+}
+
+/** getStats() of the peer connection the channel belongs to, when the caller can reach it. */
+export type StatsSource = () => Promise<Iterable<[string, Record<string, unknown>]> | { values(): Iterable<Record<string, unknown>> }>;
+
+export interface W3cAdapterOptions {
+  /** Queue bound in bytes (default 256 KiB: about one BDP at 40 Mbit/s and 50 ms). */
+  highWaterBytes?: number;
+  /** The peer connection's getStats, for RTT and available bitrate. */
+  getStats?: StatsSource;
+}
+
+/** Chromium's data channel: backpressure from `bufferedAmount` and `bufferedamountlow`. */
+export function adaptW3cDataChannel(channel: W3cDataChannelLike, options: W3cAdapterOptions = {}): DatagramChannel {
+  const highWaterBytes = options.highWaterBytes ?? 256 * 1024;
+  channel.binaryType = 'arraybuffer';
+  channel.bufferedAmountLowThreshold = Math.floor(highWaterBytes / 2);
+  return {
+    label: channel.label,
+    get open() {
+      return channel.readyState === 'open';
+    },
+    highWaterBytes,
+    queuedBytes: () => channel.bufferedAmount,
+    send(datagram) {
+      channel.send(datagram as Uint8Array<ArrayBuffer>);
+    },
+    onDatagram(handler) {
+      channel.addEventListener('message', (event) => {
+        if (event.data instanceof ArrayBuffer) handler(new Uint8Array(event.data));
+      });
+    },
+    onWritable: (handler) => channel.addEventListener('bufferedamountlow', handler),
+    onClose: (handler) => channel.addEventListener('close', handler),
+    async sample() {
+      const sample: CongestionSample = { queueBytes: channel.bufferedAmount };
+      if (options.getStats) Object.assign(sample, rttFromStats(await options.getStats()));
+      return sample;
+    },
+    close: () => channel.close(),
+  };
+}
+
+/**
+ * RTT and available bitrate from a getStats report: the nominated (or succeeded) candidate pair.
+ * Chromium reports no SCTP stats on data-only connections, and RTT only from ICE checks.
+ */
+export function rttFromStats(report: Awaited<ReturnType<StatsSource>>): Pick<CongestionSample, 'rttMs' | 'availableBitrate'> {
+  const values = 'values' in report && typeof report.values === 'function' ? [...report.values()] : [...(report as Iterable<[string, Record<string, unknown>]>)].map(([, v]) => v);
+  const pair =
+    values.find((s) => s.type === 'candidate-pair' && s.nominated === true && s.state === 'succeeded') ??
+    values.find((s) => s.type === 'candidate-pair' && s.state === 'succeeded');
+  const out: Pick<CongestionSample, 'rttMs' | 'availableBitrate'> = {};
+  if (pair && typeof pair.currentRoundTripTime === 'number') out.rttMs = pair.currentRoundTripTime * 1000;
+  if (pair && typeof pair.availableOutgoingBitrate === 'number') out.availableBitrate = pair.availableOutgoingBitrate;
+  return out;
+}
