@@ -2,8 +2,10 @@
 // TypeScript reference in src/core implements the same functions so the two can
 // be tested against each other and the engine can run without WebAssembly.
 
+export { chacha20Xor, poly1305Mac, aeadSeal, aeadOpen } from './chacha20poly1305';
+
 /** Bumped whenever an export changes meaning, so a stale .wasm is detected at load. */
-export const CORE_ABI_VERSION: i32 = 1;
+export const CORE_ABI_VERSION: i32 = 2;
 
 /**
  * dst[i] ^= src[i] for i < len: the parity step of XOR forward error correction.
