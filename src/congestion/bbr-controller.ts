@@ -1,0 +1,162 @@
+import type { RateSample } from './delivery-rate.js';
+import { WindowedMaxFilter } from './windowed-filter.js';
+
+export interface BbrOptions {
+  maxDatagramSize: number;
+  /** Congestion window before any measurement, in datagrams. */
+  initialWindowPackets: number;
+  /** Smallest congestion window, in datagrams. */
+  minWindowPackets: number;
+  /** Ceiling on the pacing rate, bytes/ms: a forged ACK stream cannot push the sender past it. */
+  maxPacingRate: number;
+  /** Floor on the pacing rate, bytes/ms. */
+  minPacingRate: number;
+  /**
+   * Bytes the channel below may hold (bufferedAmount) before the sender slows down: this queue is
+   * the bottleneck queue (ENVIRONMENT.md), so it is kept near one BDP.
+   */
+  queueTargetPackets: number;
+}
+
+type Mode = 'startup' | 'drain' | 'probe-bw';
+
+const STARTUP_GAIN = 2.885; // 2/ln 2: doubles the delivery rate each round trip
+const DRAIN_GAIN = 1 / STARTUP_GAIN;
+const CWND_GAIN = 2;
+const PROBE_BW_GAINS = [1.25, 0.75, 1, 1, 1, 1, 1, 1];
+const BTLBW_WINDOW_ROUNDS = 10;
+const FULL_BW_GROWTH = 1.25;
+const FULL_BW_ROUNDS = 3;
+/** RTprop window: a min RTT older than this is replaced by the current sample (BBR's 10 s). */
+const RTPROP_WINDOW_MS = 10_000;
+
+/**
+ * A BBR-style (v1) model-based congestion controller: the sender paces at a gain times the
+ * bottleneck bandwidth it measures from ACKs, and bounds bytes in flight to twice the
+ * bandwidth-delay product. Random, non-congestive loss does not shrink the window (the point of
+ * choosing it under lossy paths), and the in-flight bound keeps the data channel's queue, the
+ * real bottleneck queue, near one BDP. When the adapter reports that queue growing past its
+ * target anyway (SCTP below drains slower than measured), pacing scales down until it drains.
+ * ProbeRTT is left out (the queue stays short, so RTT samples stay close to the path's own);
+ * instead the RTprop estimate expires after 10 s and takes the current sample, so a path whose
+ * RTT grew (a route change) does not leave the window sized for the old one.
+ */
+export class BbrController {
+  private mode: Mode = 'startup';
+  private readonly btlBw: WindowedMaxFilter;
+  private round = 0;
+  private nextRoundDelivered = 0;
+  private fullBw = 0;
+  private fullBwRounds = 0;
+  private cycleIndex = 0;
+  private cycleStart = 0;
+  private channelQueueBytes = 0;
+  private rtProp = Number.POSITIVE_INFINITY;
+  private rtPropStamp = 0;
+
+  constructor(private readonly options: BbrOptions) {
+    this.btlBw = new WindowedMaxFilter(BTLBW_WINDOW_ROUNDS);
+  }
+
+  get state(): Mode {
+    return this.mode;
+  }
+
+  /** Bottleneck bandwidth estimate, bytes/ms (0 before the first sample). */
+  get bandwidth(): number {
+    return this.btlBw.value;
+  }
+
+  /** Round-trip propagation estimate (ms), or the fallback before any sample. */
+  minRtt(fallbackMs: number): number {
+    return Number.isFinite(this.rtProp) ? this.rtProp : fallbackMs;
+  }
+
+  /** Congestion window in bytes. */
+  window(minRttMs: number): number {
+    const { maxDatagramSize: mss, initialWindowPackets, minWindowPackets } = this.options;
+    const bw = this.btlBw.value;
+    if (bw === 0) return initialWindowPackets * mss;
+    const gain = this.mode === 'startup' ? STARTUP_GAIN : CWND_GAIN;
+    const bdp = bw * Math.max(minRttMs, 1);
+    const floor = this.mode === 'startup' ? initialWindowPackets : minWindowPackets;
+    return Math.max(gain * bdp, floor * mss);
+  }
+
+  /** Pacing rate in bytes/ms. */
+  pacingRate(srttMs: number): number {
+    const { maxDatagramSize: mss, initialWindowPackets, maxPacingRate, minPacingRate } = this.options;
+    const bw = this.btlBw.value > 0 ? this.btlBw.value : (initialWindowPackets * mss) / Math.max(srttMs, 1);
+    let rate = this.gain() * bw;
+    const target = this.options.queueTargetPackets * mss;
+    if (this.channelQueueBytes > target) rate *= Math.max(0.25, target / this.channelQueueBytes);
+    return Math.min(maxPacingRate, Math.max(minPacingRate, rate));
+  }
+
+  /** Adapter report of bytes waiting in the data channel. */
+  onChannelQueue(bytes: number): void {
+    this.channelQueueBytes = Math.max(0, bytes);
+  }
+
+  /** An RTT sample (from an ACK or probe). */
+  onRttSample(rttMs: number, now: number): void {
+    if (!(rttMs >= 0)) return;
+    if (rttMs <= this.rtProp || now - this.rtPropStamp > RTPROP_WINDOW_MS) {
+      this.rtProp = rttMs;
+      this.rtPropStamp = now;
+    }
+  }
+
+  onAck(sample: RateSample | undefined, delivered: number, bytesInFlight: number, now: number, minRttMs: number): void {
+    let roundStart = false;
+    if (sample && sample.priorDelivered >= this.nextRoundDelivered) {
+      this.nextRoundDelivered = delivered;
+      this.round++;
+      roundStart = true;
+    }
+    // App-limited samples only count when they raise the estimate: they understate the path.
+    if (sample && (!sample.appLimited || sample.rate >= this.btlBw.value)) this.btlBw.update(sample.rate, this.round);
+    if (this.mode === 'startup' && roundStart && sample && !sample.appLimited) this.checkFullPipe();
+    if (this.mode === 'drain' && bytesInFlight <= this.btlBw.value * minRttMs) this.enterProbeBw(now);
+    if (this.mode === 'probe-bw') this.advanceCycle(now, bytesInFlight, minRttMs);
+  }
+
+  private checkFullPipe(): void {
+    const bw = this.btlBw.value;
+    if (bw >= this.fullBw * FULL_BW_GROWTH) {
+      this.fullBw = bw;
+      this.fullBwRounds = 0;
+      return;
+    }
+    if (++this.fullBwRounds >= FULL_BW_ROUNDS) this.mode = 'drain';
+  }
+
+  private enterProbeBw(now: number): void {
+    this.mode = 'probe-bw';
+    // Start after the probing phases, as BBR does, so the first cycle does not probe at once.
+    this.cycleIndex = 2;
+    this.cycleStart = now;
+  }
+
+  private advanceCycle(now: number, bytesInFlight: number, minRttMs: number): void {
+    const gain = PROBE_BW_GAINS[this.cycleIndex]!;
+    const bdp = this.btlBw.value * minRttMs;
+    const elapsed = now - this.cycleStart > minRttMs;
+    const done = gain > 1 ? elapsed && bytesInFlight >= gain * bdp : gain < 1 ? elapsed || bytesInFlight <= bdp : elapsed;
+    if (done) {
+      this.cycleIndex = (this.cycleIndex + 1) % PROBE_BW_GAINS.length;
+      this.cycleStart = now;
+    }
+  }
+
+  private gain(): number {
+    switch (this.mode) {
+      case 'startup':
+        return STARTUP_GAIN;
+      case 'drain':
+        return DRAIN_GAIN;
+      case 'probe-bw':
+        return PROBE_BW_GAINS[this.cycleIndex]!;
+    }
+  }
+}

@@ -1,0 +1,228 @@
+import type { LossPredictor } from '../predict/loss-predictor.js';
+
+/** Which loss predictor decides when the receiver asks for a missing packet. */
+export type PredictorChoice = 'model' | 'heuristic' | 'timeout';
+
+/**
+ * Every knob of the engine, in one place. Defaults work for a WebRTC data channel over the
+ * Internet; every memory bound is here too. Times are ms, sizes bytes, rates bits/s.
+ */
+export interface PduConfig {
+  role: 'initiator' | 'responder';
+  /** Largest datagram (one data-channel message): must fit one SCTP DATA chunk. */
+  maxDatagramSize: number;
+
+  /** Session security (src/crypto). */
+  security: {
+    /** Pre-shared key mixed into the key schedule (>= 16 bytes). */
+    psk?: Uint8Array;
+    /** DTLS fingerprints from the SDP, bound into the handshake transcript (both or neither). */
+    localFingerprint?: string;
+    remoteFingerprint?: string;
+    /** Randomness source; injectable for deterministic tests. */
+    randomBytes?: (length: number) => Uint8Array;
+    rekeyAfterPackets?: number;
+    rekeyAfterMs?: number;
+    replayWindow?: number;
+  };
+
+  recovery: {
+    /** 'model' falls back to 'heuristic' until a trained model ships (stats say so). */
+    predictor: PredictorChoice;
+    /** A predictor object to use instead of the built-in choice (the ML issue plugs in here). */
+    custom?: LossPredictor;
+    /** RTT assumed before the first sample (RFC 9002 suggests 333). */
+    initialRttMs: number;
+    /** RFC 9002 kPacketThreshold. */
+    packetThreshold: number;
+    /** RFC 9002 kTimeThreshold. */
+    timeThreshold: number;
+    /** Timer granularity (RFC 9002 kGranularity). */
+    granularityMs: number;
+    /** Bounds of the probe timeout before backoff. */
+    minPtoMs: number;
+    maxPtoMs: number;
+    /** Packets presumed lost at once when the PTO fires. */
+    ptoBurstPackets: number;
+    /** A NACK is honoured only for a packet sent at least this fraction of min RTT ago. */
+    nackMinAgeRttFraction: number;
+    /** NACKs per missing packet before the receiver leaves it to the sender's timers. */
+    maxNackRequests: number;
+  };
+
+  ack: {
+    /** Acknowledge at least every this many ack-eliciting packets. */
+    ackEveryPackets: number;
+    /** Longest delay of an ACK (also what the sender adds to its PTO). */
+    maxAckDelayMs: number;
+    /** Ranges per ACK frame, largest first. */
+    maxAckRanges: number;
+    /** ACKs that repeat a range before it is left out of later ones. */
+    rangeRepeats: number;
+    /** Ranges per NACK frame. */
+    maxNackRanges: number;
+  };
+
+  sharding: {
+    enabled: boolean;
+    /** Congestion severity (0..1) above which the congestion-driven fragment size applies. */
+    severityThreshold: number;
+    /** Smallest fragment payload the policy chooses when it cuts a message. */
+    minFragmentSize: number;
+  };
+
+  congestion: {
+    /** Congestion window before the first bandwidth sample, in datagrams. */
+    initialWindowPackets: number;
+    minWindowPackets: number;
+    /** Datagrams an idle sender may put on the channel back to back. */
+    pacingBurstPackets: number;
+    /** Pacing-rate bounds, bits/s. The ceiling also caps what forged ACKs could provoke. */
+    maxPacingRate: number;
+    minPacingRate: number;
+    /** Channel queue (bufferedAmount) above which pacing slows, in datagrams. */
+    queueTargetPackets: number;
+    /** Severity scales: loss rate, queueing delay in min RTTs, channel queue in BDPs that each alone mean 1. */
+    lossAtFullSeverity: number;
+    delayAtFullSeverity: number;
+    queueAtFullSeverity: number;
+    /** How often a `congestion` event is emitted while traffic flows. */
+    reportIntervalMs: number;
+  };
+
+  limits: {
+    /** Largest message `send` accepts. */
+    maxMessageBytes: number;
+    /** Bytes of messages accepted by `send` and not yet delivered or expired; beyond it `send` throws backpressure. */
+    maxSendBufferBytes: number;
+    /** Messages accepted by `send` and not yet settled. */
+    maxSendMessages: number;
+    /** Bytes of started, unacknowledged messages kept for retransmission; new messages wait beyond it. */
+    maxRetransmitBytes: number;
+    /** Receiver: bytes reserved by messages being reassembled plus ordered messages waiting their turn. */
+    maxReassemblyBytes: number;
+    /** Receiver: messages being reassembled at once. */
+    maxMessagesInProgress: number;
+    /** Receiver: holes in the packet-number sequence tracked for NACKs. */
+    maxTrackedHoles: number;
+    /** Sender: lost packets remembered to detect spurious retransmissions. */
+    maxRememberedLost: number;
+  };
+
+  timers: {
+    /** First HELLO re-send interval; doubles up to `handshakeRetryMaxMs`. */
+    handshakeRetryMs: number;
+    handshakeRetryMaxMs: number;
+    /** Give up the handshake after this long. */
+    handshakeTimeoutMs: number;
+    /** In-band RTT probe interval while nothing else measures RTT. */
+    probeIntervalMs: number;
+    /** Close when nothing authenticated arrives for this long (probes keep a live path busy). */
+    idleTimeoutMs: number;
+  };
+
+  trace: {
+    /** Per-fragment trace events kept (ring buffer); 0 disables tracing. */
+    maxEvents: number;
+  };
+}
+
+/** Config overrides: groups may be given in part; leaves (keys, functions, predictors) are taken whole. */
+type DeepPartial<T> = {
+  [K in keyof T]?: T[K] extends Uint8Array | LossPredictor | ((...a: never[]) => unknown) ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K];
+};
+
+/** What `new PduEngine(...)` takes: a role and any overrides of the defaults. */
+export type PduEngineOptions = { role: PduConfig['role'] } & DeepPartial<Omit<PduConfig, 'role'>>;
+
+export const DEFAULT_CONFIG: Omit<PduConfig, 'role'> = {
+  maxDatagramSize: 1150,
+  security: {},
+  recovery: {
+    predictor: 'heuristic',
+    initialRttMs: 250,
+    packetThreshold: 3,
+    timeThreshold: 9 / 8,
+    granularityMs: 1,
+    minPtoMs: 5,
+    maxPtoMs: 10_000,
+    ptoBurstPackets: 2,
+    nackMinAgeRttFraction: 0.8,
+    maxNackRequests: 3,
+  },
+  ack: {
+    ackEveryPackets: 8,
+    maxAckDelayMs: 25,
+    maxAckRanges: 32,
+    rangeRepeats: 3,
+    maxNackRanges: 64,
+  },
+  sharding: {
+    enabled: true,
+    severityThreshold: 0.5,
+    minFragmentSize: 256,
+  },
+  congestion: {
+    initialWindowPackets: 32,
+    minWindowPackets: 4,
+    pacingBurstPackets: 16,
+    maxPacingRate: 1e9,
+    minPacingRate: 64_000,
+    queueTargetPackets: 32,
+    lossAtFullSeverity: 0.25,
+    delayAtFullSeverity: 2,
+    queueAtFullSeverity: 2,
+    reportIntervalMs: 1000,
+  },
+  limits: {
+    maxMessageBytes: 16 * 1024 * 1024,
+    maxSendBufferBytes: 64 * 1024 * 1024,
+    maxSendMessages: 65_536,
+    maxRetransmitBytes: 16 * 1024 * 1024,
+    maxReassemblyBytes: 64 * 1024 * 1024,
+    maxMessagesInProgress: 1024,
+    maxTrackedHoles: 1024,
+    maxRememberedLost: 4096,
+  },
+  timers: {
+    handshakeRetryMs: 250,
+    handshakeRetryMaxMs: 2000,
+    handshakeTimeoutMs: 30_000,
+    probeIntervalMs: 1000,
+    idleTimeoutMs: 30_000,
+  },
+  trace: { maxEvents: 0 },
+};
+
+/** Fills in defaults and checks what would make the engine misbehave. Throws RangeError on bad config. */
+export function resolveConfig(options: PduEngineOptions): PduConfig {
+  if (options.role !== 'initiator' && options.role !== 'responder') throw new RangeError('role: initiator or responder');
+  const d = DEFAULT_CONFIG;
+  const config: PduConfig = {
+    role: options.role,
+    maxDatagramSize: options.maxDatagramSize ?? d.maxDatagramSize,
+    security: { ...d.security, ...options.security },
+    recovery: { ...d.recovery, ...options.recovery } as PduConfig['recovery'],
+    ack: { ...d.ack, ...options.ack },
+    sharding: { ...d.sharding, ...options.sharding },
+    congestion: { ...d.congestion, ...options.congestion },
+    limits: { ...d.limits, ...options.limits },
+    timers: { ...d.timers, ...options.timers },
+    trace: { ...d.trace, ...options.trace },
+  };
+  if (!(config.maxDatagramSize >= 128 && config.maxDatagramSize <= 65_536)) throw new RangeError('maxDatagramSize: 128..65536');
+  if (!['model', 'heuristic', 'timeout'].includes(config.recovery.predictor)) {
+    throw new RangeError('recovery.predictor: model, heuristic or timeout');
+  }
+  if (!(config.sharding.minFragmentSize >= 1)) throw new RangeError('sharding.minFragmentSize: >= 1');
+  if (!(config.ack.ackEveryPackets >= 1)) throw new RangeError('ack.ackEveryPackets: >= 1');
+  for (const [group, values] of [
+    ['limits', config.limits],
+    ['timers', config.timers],
+  ] as const) {
+    for (const [key, value] of Object.entries(values)) {
+      if (!(typeof value === 'number' && value > 0)) throw new RangeError(`${group}.${key}: a positive number`);
+    }
+  }
+  return config;
+}

@@ -1,0 +1,113 @@
+import type { CongestionReport } from '../congestion/congestion-report.js';
+
+/** Why a message stopped being pursued without delivery. */
+export type ExpiryReason = 'deadline' | 'cancelled-by-peer' | 'closed';
+
+/** What the engine tells the application. `id` is always the message UUID `send` returned. */
+export type PduEvent =
+  /** The handshake finished and both sides hold the same keys; compare `sas` out of band. */
+  | { type: 'connected'; sas: string }
+  /** A whole message arrived. */
+  | { type: 'message'; id: string; data: Uint8Array; ordered: boolean }
+  /** The peer has every fragment of a message we sent. */
+  | { type: 'delivered'; id: string }
+  /**
+   * A message was given up: `outgoing` by us (its deadline passed or the channel closed; the peer
+   * will never deliver it after our CANCEL arrives), `incoming` when the peer cancelled a message
+   * we held part of.
+   */
+  | { type: 'expired'; id: string; direction: 'outgoing' | 'incoming'; reason: ExpiryReason }
+  | { type: 'congestion'; report: CongestionReport }
+  /** The sharding policy changed regime (visible so applications and traces can follow it). */
+  | { type: 'sharding'; sharded: boolean; fragmentSize: number; severity: number }
+  | { type: 'error'; code: string; message: string }
+  | { type: 'closed'; reason: string };
+
+export type EngineState = 'idle' | 'handshaking' | 'keyed' | 'established' | 'closed' | 'failed';
+
+export interface RetransmissionStats {
+  /** Fragments resent because the receiver asked (NACK) before the sender's timers. */
+  predictive: number;
+  /** Fragments resent on the sender's own loss detection: ACK thresholds and probe timeouts. */
+  timeout: number;
+  /** Of `timeout`: by the packet/time thresholds on ACK, and by PTO. */
+  threshold: number;
+  pto: number;
+  /** Resent fragments whose original was acknowledged after all. */
+  spurious: number;
+}
+
+export interface EngineStats {
+  state: EngineState;
+  role: 'initiator' | 'responder';
+  now: number;
+  recovery: {
+    /** Configured predictor, the one in use, and why they differ. */
+    predictorRequested: string;
+    predictor: string;
+    predictorFallback?: string;
+    retransmissions: RetransmissionStats;
+    /** NACKed packet numbers we sent / received, and received NACKs we ignored (too fresh, unknown, already handled). */
+    nacksSent: number;
+    nacksReceived: number;
+    nacksIgnored: number;
+    /** Receiver: duplicate fragments (a retransmission whose original also arrived). */
+    duplicateFragments: number;
+    /** ACK frames ignored because they acknowledged packets never sent. */
+    invalidAcks: number;
+    ptoCount: number;
+  };
+  rtt: { srtt: number; rttvar: number; minRtt: number; latest: number; jitter: number; samples: number };
+  congestion: {
+    controller: string;
+    mode: string;
+    cwndBytes: number;
+    pacingRate: number;
+    bytesInFlight: number;
+    report: CongestionReport;
+  };
+  sharding: {
+    messagesSharded: number;
+    messagesStandard: number;
+    lastFragmentSize: number;
+    lastSharded: boolean;
+  };
+  traffic: {
+    datagramsSent: number;
+    datagramsReceived: number;
+    wireBytesSent: number;
+    wireBytesReceived: number;
+    /** Application bytes in first transmissions, and in retransmissions. */
+    payloadBytesSent: number;
+    payloadBytesResent: number;
+    dataPacketsSent: number;
+    controlPacketsSent: number;
+  };
+  messages: {
+    sent: number;
+    delivered: number;
+    expired: number;
+    received: number;
+    cancelledByPeer: number;
+    /** Receiver: ordered sequences skipped because their messages were cancelled. */
+    orderedSkipped: number;
+  };
+  memory: {
+    sendBufferBytes: number;
+    sendMessages: number;
+    retransmitBytes: number;
+    reassemblyBytes: number;
+    messagesInProgress: number;
+    trackedHoles: number;
+  };
+  dropped: {
+    /** By the session (malformed, auth failures, replays...), by reason. */
+    session: Record<string, number>;
+    /** Fragments over a receive cap (not acknowledged, so the sender retries). */
+    refusedFragments: number;
+    /** Fragments contradicting their message's earlier fragments. */
+    invalidFragments: number;
+    /** Exceptions caught while handling peer input (should stay 0). */
+    internalErrors: number;
+  };
+}

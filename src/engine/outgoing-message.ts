@@ -1,0 +1,99 @@
+import type { ShardingDecision } from '../shard/sharding-policy.js';
+
+export interface SendOptions {
+  /**
+   * Retransmit lost fragments (default true); with `deadlineMs`, only until the deadline. With
+   * `reliable: false` nothing is resent: the message expires at its first lost fragment.
+   */
+  reliable?: boolean;
+  /** Deliver in send order relative to other ordered messages (default true). */
+  ordered?: boolean;
+  /** Give up this many ms after `send`: the message expires and is reported, never delivered late. */
+  deadlineMs?: number;
+  /** Higher goes first among messages waiting to be sent (default 0). */
+  priority?: number;
+}
+
+export type OutgoingState = 'queued' | 'sending' | 'sent' | 'delivered' | 'expired';
+
+/**
+ * One application message on the sending side, from `send` until the peer has all of it or it
+ * expires. Its fragment size is fixed when its first fragment leaves (so the sharding policy
+ * sees the congestion state of that moment) and never changes after.
+ */
+export class OutgoingMessage {
+  state: OutgoingState = 'queued';
+  fragmentSize = 0;
+  totalFragments = 0;
+  sharded = false;
+  /** Next fragment never sent. */
+  nextUnsent = 0;
+  private acked: Uint8Array = new Uint8Array(0);
+  /** Packet number of each fragment's latest copy on the wire (first send or retransmission). */
+  private latestPacket: Float64Array = new Float64Array(0);
+  private ackedFragments = 0;
+
+  constructor(
+    readonly id: string,
+    readonly messageNumber: number,
+    readonly data: Uint8Array,
+    readonly reliable: boolean,
+    readonly orderedSequence: number | undefined,
+    readonly deadline: number | undefined,
+    readonly priority: number,
+  ) {}
+
+  get ordered(): boolean {
+    return this.orderedSequence !== undefined;
+  }
+
+  get settled(): boolean {
+    return this.state === 'delivered' || this.state === 'expired';
+  }
+
+  start(decision: ShardingDecision): void {
+    this.fragmentSize = decision.fragmentSize;
+    this.totalFragments = decision.totalFragments;
+    this.sharded = decision.sharded;
+    this.acked = new Uint8Array(decision.totalFragments);
+    this.latestPacket = new Float64Array(decision.totalFragments).fill(-1);
+    this.state = 'sending';
+  }
+
+  fragment(sequence: number): Uint8Array {
+    const start = sequence * this.fragmentSize;
+    return this.data.subarray(start, Math.min(this.data.length, start + this.fragmentSize));
+  }
+
+  /** Takes the next never-sent fragment's sequence number. */
+  takeUnsent(): number {
+    const sequence = this.nextUnsent++;
+    if (this.nextUnsent >= this.totalFragments) this.state = 'sent';
+    return sequence;
+  }
+
+  hasUnsent(): boolean {
+    return this.state === 'sending' && this.nextUnsent < this.totalFragments;
+  }
+
+  onSent(sequence: number, packetNumber: number): void {
+    this.latestPacket[sequence] = packetNumber;
+  }
+
+  /** Packet number of the fragment's latest copy (-1 before it was sent). */
+  latestPacketOf(sequence: number): number {
+    return this.latestPacket[sequence] ?? -1;
+  }
+
+  isAcked(sequence: number): boolean {
+    return this.acked[sequence] === 1;
+  }
+
+  /** Returns true when this completes the message. */
+  markAcked(sequence: number): boolean {
+    if (this.settled || this.acked[sequence] !== 0) return false;
+    this.acked[sequence] = 1;
+    this.ackedFragments++;
+    return this.ackedFragments === this.totalFragments;
+  }
+}

@@ -1,0 +1,423 @@
+import { BbrController } from '../congestion/bbr-controller.js';
+import type { CongestionEstimator } from '../congestion/congestion-estimator.js';
+import { DeliveryRateSampler } from '../congestion/delivery-rate.js';
+import { Pacer } from '../congestion/pacer.js';
+import type { Range } from '../recovery/range-set.js';
+import type { RttEstimator } from '../recovery/rtt-estimator.js';
+import { SentPacketTracker, type LossCause, type SentPacket } from '../recovery/sent-packet-tracker.js';
+import type { ShardingDecision } from '../shard/sharding-policy.js';
+import type { PduConfig } from './config.js';
+import { DeadlineQueue } from './deadline-queue.js';
+import { PduError } from './errors.js';
+import type { RetransmissionStats } from './events.js';
+import { OutgoingMessage, type SendOptions } from './outgoing-message.js';
+import { RetransmitQueue, SendQueue } from './send-queue.js';
+
+/** What the sending side reports upward. */
+export interface OutgoingSink {
+  delivered(message: OutgoingMessage, now: number): void;
+  expired(message: OutgoingMessage, now: number): void;
+  /** Per-fragment trace hook (sent, retransmitted, acked, lost, spurious). */
+  fragmentEvent(event: string, packet: SentPacket, now: number, cause?: LossCause): void;
+}
+
+export interface FragmentToSend {
+  message: OutgoingMessage;
+  sequence: number;
+  /** Set for a retransmission: why, and the packet that was lost. */
+  cause?: LossCause;
+  lost?: SentPacket;
+}
+
+/** Why no data fragment can go now. */
+export type SendBlock = 'idle' | 'window' | 'pacing';
+
+const MAX_MESSAGE_NUMBER = 2 ** 30 - 1;
+
+/**
+ * The sending half of a session: messages from `send` until delivered or expired, fragment
+ * scheduling (retransmissions first, then new fragments by priority), ACK and NACK processing,
+ * RFC 9002 loss detection and probe timeout, and the congestion controller with its pacer.
+ */
+export class OutgoingStream {
+  private readonly messages = new Map<number, OutgoingMessage>();
+  private readonly queue = new SendQueue();
+  private readonly retransmits = new RetransmitQueue();
+  private readonly deadlines = new DeadlineQueue<OutgoingMessage>();
+  readonly tracker: SentPacketTracker;
+  private readonly rate = new DeliveryRateSampler();
+  readonly controller: BbrController;
+  private readonly pacer: Pacer;
+  private pendingCancels: number[] = [];
+  private nextMessageNumber = 0;
+  private nextOrderedSequence = 0;
+  private bufferedBytes = 0;
+  private startedBytes = 0;
+  private consecutivePtos = 0;
+  readonly retx: RetransmissionStats = { predictive: 0, timeout: 0, threshold: 0, pto: 0, spurious: 0 };
+  readonly counts = {
+    nacksReceived: 0,
+    nacksIgnored: 0,
+    invalidAcks: 0,
+    ptoCount: 0,
+    messagesSent: 0,
+    messagesDelivered: 0,
+    messagesExpired: 0,
+    payloadBytesSent: 0,
+    payloadBytesResent: 0,
+  };
+
+  constructor(
+    private readonly config: PduConfig,
+    private readonly rtt: RttEstimator,
+    private readonly estimator: CongestionEstimator,
+    private readonly sink: OutgoingSink,
+  ) {
+    const r = config.recovery;
+    this.tracker = new SentPacketTracker(
+      { packetThreshold: r.packetThreshold, timeThreshold: r.timeThreshold, granularityMs: r.granularityMs },
+      config.limits.maxRememberedLost,
+    );
+    const c = config.congestion;
+    this.controller = new BbrController({
+      maxDatagramSize: config.maxDatagramSize,
+      initialWindowPackets: c.initialWindowPackets,
+      minWindowPackets: c.minWindowPackets,
+      maxPacingRate: c.maxPacingRate / 8000,
+      minPacingRate: c.minPacingRate / 8000,
+      queueTargetPackets: c.queueTargetPackets,
+    });
+    this.pacer = new Pacer(c.pacingBurstPackets * config.maxDatagramSize);
+  }
+
+  get sendBufferBytes(): number {
+    return this.bufferedBytes;
+  }
+
+  get retransmitBytes(): number {
+    return this.startedBytes;
+  }
+
+  get unsettledMessages(): number {
+    return this.messages.size;
+  }
+
+  cwnd(): number {
+    return this.controller.window(this.rtProp());
+  }
+
+  private rtProp(): number {
+    return this.controller.minRtt(this.rtt.minRtt);
+  }
+
+  pacingRate(): number {
+    return this.controller.pacingRate(this.rtt.srtt);
+  }
+
+  /** Accepts a message; throws PduError on a full buffer or a bad argument. */
+  enqueue(id: (messageNumber: number) => string, data: Uint8Array, opts: SendOptions, now: number): OutgoingMessage {
+    const limits = this.config.limits;
+    if (!(data instanceof Uint8Array)) throw new PduError('invalid-argument', 'data must be a Uint8Array');
+    if (data.length > limits.maxMessageBytes) {
+      throw new PduError('too-large', `message of ${data.length} bytes exceeds limits.maxMessageBytes (${limits.maxMessageBytes})`);
+    }
+    if (opts.deadlineMs !== undefined && !(opts.deadlineMs >= 0)) throw new PduError('invalid-argument', 'deadlineMs must be >= 0');
+    if (opts.priority !== undefined && !Number.isFinite(opts.priority)) throw new PduError('invalid-argument', 'priority must be finite');
+    if (this.bufferedBytes + data.length > limits.maxSendBufferBytes || this.messages.size >= limits.maxSendMessages) {
+      throw new PduError('backpressure', 'send buffer full: wait for delivered or expired events');
+    }
+    const ordered = opts.ordered ?? true;
+    if (this.nextMessageNumber > MAX_MESSAGE_NUMBER || (ordered && this.nextOrderedSequence > MAX_MESSAGE_NUMBER)) {
+      throw new PduError('exhausted', 'message numbers exhausted: start a new session');
+    }
+    const messageNumber = this.nextMessageNumber++;
+    const message = new OutgoingMessage(
+      id(messageNumber),
+      messageNumber,
+      data,
+      opts.reliable ?? true,
+      ordered ? this.nextOrderedSequence++ : undefined,
+      opts.deadlineMs === undefined ? undefined : now + opts.deadlineMs,
+      opts.priority ?? 0,
+    );
+    this.messages.set(messageNumber, message);
+    this.bufferedBytes += data.length;
+    this.queue.push(message);
+    if (message.deadline !== undefined) this.deadlines.push(message.deadline, message);
+    this.counts.messagesSent++;
+    return message;
+  }
+
+  /**
+   * The next data fragment to send at `now`, or why none can go. `decide` fixes the cut of a
+   * message whose first fragment is about to leave.
+   */
+  nextFragment(now: number, decide: (m: OutgoingMessage) => ShardingDecision): FragmentToSend | SendBlock {
+    const hasRetransmit = this.retransmits.hasLive();
+    const fresh = hasRetransmit ? undefined : this.nextFreshMessage();
+    if (!hasRetransmit && !fresh) {
+      this.rate.markAppLimited(this.tracker.bytesInFlight);
+      return 'idle';
+    }
+    const size = this.config.maxDatagramSize;
+    if (this.tracker.bytesInFlight + size > this.cwnd()) return 'window';
+    if (this.pacer.sendTime(size, this.pacingRate(), now) > now) return 'pacing';
+    if (hasRetransmit) {
+      const entry = this.retransmits.pop()!;
+      return { message: entry.message, sequence: entry.sequence, cause: entry.cause, lost: entry.lost };
+    }
+    const message = fresh!;
+    if (message.state === 'queued') {
+      message.start(decide(message));
+      this.startedBytes += message.data.length;
+    }
+    return { message, sequence: message.takeUnsent() };
+  }
+
+  /** When a fragment waiting only on the pacer may go (undefined if none waits on it). */
+  pacingReleaseTime(now: number): number | undefined {
+    if (!this.retransmits.hasLive() && !this.nextFreshMessage()) return undefined;
+    const size = this.config.maxDatagramSize;
+    if (this.tracker.bytesInFlight + size > this.cwnd()) return undefined;
+    const t = this.pacer.sendTime(size, this.pacingRate(), now);
+    return t > now ? t : undefined;
+  }
+
+  onDataSent(f: FragmentToSend, packetNumber: number, bytes: number, now: number): SentPacket {
+    const packet = this.record(packetNumber, bytes, now, true);
+    packet.fragment = { messageNumber: f.message.messageNumber, sequence: f.sequence };
+    f.message.onSent(f.sequence, packetNumber);
+    const payload = f.message.fragment(f.sequence).length;
+    if (f.cause && f.lost) {
+      f.lost.retransmitted = true;
+      this.counts.payloadBytesResent += payload;
+      if (f.cause === 'nack') this.retx.predictive++;
+      else {
+        this.retx.timeout++;
+        this.retx[f.cause]++;
+      }
+      this.sink.fragmentEvent('retransmitted', packet, now, f.cause);
+    } else {
+      this.counts.payloadBytesSent += payload;
+      this.sink.fragmentEvent('sent', packet, now);
+    }
+    return packet;
+  }
+
+  /** Records a control packet; one carrying CANCEL is ack-eliciting and its cancels are resent if lost. */
+  onControlSent(packetNumber: number, bytes: number, cancels: number[], now: number): void {
+    const packet = this.record(packetNumber, bytes, now, cancels.length > 0);
+    if (cancels.length > 0) packet.cancels = cancels;
+  }
+
+  hasCancels(): boolean {
+    return this.pendingCancels.length > 0;
+  }
+
+  takeCancels(max: number): number[] {
+    return this.pendingCancels.splice(0, max);
+  }
+
+  onAck(largest: number, ranges: readonly Range[], ackDelayMs: number, now: number): void {
+    const result = this.tracker.onAck(largest, ranges, now);
+    if (!result) {
+      this.counts.invalidAcks++;
+      return;
+    }
+    if (result.rttSample !== undefined) {
+      this.rtt.update(result.rttSample, Math.min(ackDelayMs, this.config.ack.maxAckDelayMs));
+      this.controller.onRttSample(result.rttSample, now);
+    }
+    for (const p of result.newlyAcked) {
+      this.estimator.onPacketOutcome(false);
+      this.sink.fragmentEvent('acked', p, now);
+      if (p.fragment) this.onFragmentAcked(p.fragment.messageNumber, p.fragment.sequence, now);
+    }
+    for (const p of result.spurious) {
+      this.estimator.onSpuriousLoss();
+      if (p.fragment && p.retransmitted) {
+        this.retx.spurious++;
+        this.sink.fragmentEvent('spurious', p, now, p.lossCause);
+      }
+      if (p.fragment) this.onFragmentAcked(p.fragment.messageNumber, p.fragment.sequence, now);
+    }
+    if (result.newlyAcked.length > 0) {
+      this.consecutivePtos = 0;
+      const sample = this.rate.onAck(result.newlyAcked.map(snapshotOf), now, this.rtProp());
+      this.controller.onAck(sample, this.rate.delivered, this.tracker.bytesInFlight, now, this.rtProp());
+    }
+    this.onLost(this.tracker.detectLosses(now, this.rtt), now);
+    this.tracker.pruneLost(now - Math.max(1000, 4 * this.rtt.srtt));
+  }
+
+  onNack(ranges: readonly Range[], now: number): void {
+    const minAge = this.config.recovery.nackMinAgeRttFraction * this.rtt.minRtt;
+    const minTailAge = (p: SentPacket) => this.expectedRoundTrip(p);
+    for (const r of ranges) {
+      const { honoured, repeated, ignored } = this.tracker.onNackRange(r.start, r.end, now, minAge, minTailAge);
+      this.counts.nacksReceived += honoured.length + repeated.length + ignored;
+      this.counts.nacksIgnored += ignored;
+      this.onLost(honoured, now);
+      for (const p of repeated) {
+        const copy = this.latestCopyLost(p, now, minTailAge);
+        if (copy) this.onLost([copy], now);
+        else this.counts.nacksIgnored++;
+      }
+    }
+  }
+
+  /**
+   * The receiver NACKs again a packet we already resent: its content still has not arrived.
+   * The copy is lost too if the peer has since acknowledged a later packet (the ACK in the same
+   * datagram was applied first: on a FIFO path the copy would have arrived before it), or, when
+   * nothing later arrived, if it left at least its own expected round trip ago.
+   */
+  private latestCopyLost(p: SentPacket, now: number, minTailAgeMs: (p: SentPacket) => number): SentPacket | undefined {
+    if (!p.fragment) return undefined;
+    const message = this.messages.get(p.fragment.messageNumber);
+    if (!message || message.isAcked(p.fragment.sequence)) return undefined;
+    const copy = this.tracker.get(message.latestPacketOf(p.fragment.sequence));
+    if (!copy) return undefined;
+    if (copy.packetNumber > this.tracker.largestAcked && now - copy.timeSent < minTailAgeMs(copy)) return undefined;
+    return this.tracker.markLost(copy.packetNumber, 'nack', now);
+  }
+
+  onTimeout(now: number): void {
+    this.expireDue(now);
+    const lossTime = this.tracker.lossTime(this.rtt);
+    if (lossTime !== undefined && lossTime <= now) this.onLost(this.tracker.detectLosses(now, this.rtt), now);
+    const ptoTime = this.tracker.ptoTime(this.ptoDuration(this.consecutivePtos));
+    if (ptoTime !== undefined && ptoTime <= now) {
+      this.counts.ptoCount++;
+      const lost = this.tracker.onPto(now, this.ptoDuration(0), this.config.recovery.ptoBurstPackets);
+      this.consecutivePtos++;
+      this.onLost(lost, now);
+    }
+  }
+
+  /** Earliest sender timer: message deadline, loss time, PTO. */
+  nextTimeout(): number | undefined {
+    return earliest(
+      this.deadlines.peekTime(),
+      this.tracker.lossTime(this.rtt),
+      this.tracker.ptoTime(this.ptoDuration(this.consecutivePtos)),
+    );
+  }
+
+  /** Abandons every unsettled message (the channel is closing). */
+  abandonAll(now: number): void {
+    for (const message of [...this.messages.values()]) this.expire(message, now);
+  }
+
+  onChannelQueue(bytes: number): void {
+    this.controller.onChannelQueue(bytes);
+  }
+
+  /**
+   * The round trip packet `p` itself should take: min RTT plus the queue it joined (bytes in
+   * flight ahead of it beyond one BDP, drained at the bottleneck rate), plus timer slack. Without a later arrival to prove a packet lost, a NACK for it means something
+   * only after that long: sooner, it may still be on its way.
+   */
+  private expectedRoundTrip(p: SentPacket): number {
+    const minRtt = this.rtt.minRtt;
+    const bandwidth = this.controller.bandwidth;
+    const queueMs = bandwidth > 0 ? Math.max(0, (p.priorInFlight ?? 0) / bandwidth - minRtt) : Math.max(0, this.rtt.latest - minRtt);
+    return minRtt + queueMs + 2 * this.config.recovery.granularityMs;
+  }
+
+  private ptoDuration(backoff: number): number {
+    const r = this.config.recovery;
+    return this.rtt.pto(this.config.ack.maxAckDelayMs, backoff, r.granularityMs, r.minPtoMs, r.maxPtoMs);
+  }
+
+  private record(packetNumber: number, bytes: number, now: number, ackEliciting: boolean): SentPacket {
+    const snapshot = this.rate.snapshot(now, bytes, this.tracker.bytesInFlight);
+    const packet: SentPacket = {
+      packetNumber,
+      timeSent: now,
+      bytes,
+      ackEliciting,
+      delivered: snapshot.delivered,
+      deliveredTime: snapshot.deliveredTime,
+      firstSentTime: snapshot.firstSentTime,
+      appLimited: snapshot.appLimited,
+      priorInFlight: this.tracker.bytesInFlight,
+    };
+    this.tracker.onSent(packet);
+    if (ackEliciting) this.pacer.onSent(bytes, this.pacingRate(), now);
+    return packet;
+  }
+
+  private nextFreshMessage(): OutgoingMessage | undefined {
+    const message = this.queue.peek();
+    // Beyond the retransmission budget, a new message waits until older ones are acknowledged.
+    if (message && message.state === 'queued' && this.startedBytes > 0 && this.startedBytes + message.data.length > this.config.limits.maxRetransmitBytes) {
+      return undefined;
+    }
+    return message;
+  }
+
+  private onFragmentAcked(messageNumber: number, sequence: number, now: number): void {
+    const message = this.messages.get(messageNumber);
+    if (!message || !message.markAcked(sequence)) return;
+    message.state = 'delivered';
+    this.release(message);
+    this.counts.messagesDelivered++;
+    this.sink.delivered(message, now);
+  }
+
+  private onLost(lost: readonly SentPacket[], now: number): void {
+    for (const p of lost) {
+      this.estimator.onPacketOutcome(true);
+      this.sink.fragmentEvent('lost', p, now, p.lossCause);
+      if (p.cancels) this.pendingCancels.push(...p.cancels);
+      if (!p.fragment) continue;
+      const message = this.messages.get(p.fragment.messageNumber);
+      if (!message || message.isAcked(p.fragment.sequence)) continue;
+      // Best effort: an unreliable message is not resent; it expires, and is reported, at its first loss.
+      if (!message.reliable) {
+        this.expire(message, now);
+        continue;
+      }
+      this.retransmits.push({ message, sequence: p.fragment.sequence, cause: p.lossCause ?? 'threshold', lost: p });
+    }
+  }
+
+  private expireDue(now: number): void {
+    for (let m = this.deadlines.popDue(now); m; m = this.deadlines.popDue(now)) {
+      if (!m.settled) this.expire(m, now);
+    }
+  }
+
+  private expire(message: OutgoingMessage, now: number): void {
+    message.state = 'expired';
+    this.release(message);
+    // Cancel even a message never started: the receiver needs its number to skip its ordered slot.
+    this.pendingCancels.push(message.messageNumber);
+    this.counts.messagesExpired++;
+    this.sink.expired(message, now);
+  }
+
+  private release(message: OutgoingMessage): void {
+    this.messages.delete(message.messageNumber);
+    this.bufferedBytes -= message.data.length;
+    if (message.totalFragments > 0) this.startedBytes -= message.data.length;
+  }
+}
+
+function snapshotOf(p: SentPacket) {
+  return {
+    delivered: p.delivered,
+    deliveredTime: p.deliveredTime,
+    firstSentTime: p.firstSentTime,
+    appLimited: p.appLimited,
+    timeSent: p.timeSent,
+    bytes: p.bytes,
+  };
+}
+
+export function earliest(...times: (number | undefined)[]): number | undefined {
+  let t: number | undefined;
+  for (const x of times) if (x !== undefined && (t === undefined || x < t)) t = x;
+  return t;
+}

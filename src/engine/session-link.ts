@@ -1,0 +1,151 @@
+import { SecureSession, type SessionReceive } from '../crypto/index.js';
+import { dataHeaderLength, TAG_LENGTH, type ControlFrame, type FragmentHeader } from '../wire/index.js';
+import type { Range } from '../recovery/range-set.js';
+import type { PduConfig } from './config.js';
+import type { OutgoingMessage } from './outgoing-message.js';
+
+/** Control frames in the engine's own terms (ranges as {start, end}). */
+export interface ControlBatch {
+  ack?: { largest: number; ackDelayMs: number; ranges: Range[] };
+  nack?: Range[];
+  probe?: { id: number; sendTime: number };
+  echo?: { id: number; echoedSendTime: number; holdTime: number };
+  cancels?: number[];
+}
+
+/** What the engine makes of a received datagram. */
+export type LinkReceive =
+  | { kind: 'handshake'; reply: Uint8Array[]; keyed: boolean }
+  | { kind: 'established'; sas: string }
+  | { kind: 'data'; packetNumber: number; sharded: boolean; fragment: FragmentHeader; establishedNow: boolean }
+  | { kind: 'control'; packetNumber: number; frames: ControlFrame[]; establishedNow: boolean }
+  | { kind: 'failed'; reason: string }
+  | { kind: 'dropped'; reason: string; reply?: Uint8Array[] };
+
+/**
+ * The engine's only door to the crypto session and the wire encoding: the rest of the engine
+ * speaks in fragments, ranges and frames, and never sees keys or byte layouts.
+ */
+export class SessionLink {
+  readonly session: SecureSession;
+
+  constructor(private readonly config: PduConfig) {
+    const s = config.security;
+    this.session = new SecureSession({
+      role: config.role,
+      maxDatagramSize: config.maxDatagramSize,
+      ...(s.psk ? { psk: s.psk } : {}),
+      ...(s.localFingerprint !== undefined ? { localFingerprint: s.localFingerprint } : {}),
+      ...(s.remoteFingerprint !== undefined ? { remoteFingerprint: s.remoteFingerprint } : {}),
+      ...(s.randomBytes ? { randomBytes: s.randomBytes } : {}),
+      ...(s.rekeyAfterPackets !== undefined ? { rekeyAfterPackets: s.rekeyAfterPackets } : {}),
+      ...(s.rekeyAfterMs !== undefined ? { rekeyAfterMs: s.rekeyAfterMs } : {}),
+      ...(s.replayWindow !== undefined ? { replayWindow: s.replayWindow } : {}),
+    });
+  }
+
+  get state() {
+    return this.session.state;
+  }
+
+  get sas(): string | undefined {
+    return this.session.sas;
+  }
+
+  /** Largest fragment payload any message can use (worst-case header), for receive-side bounds. */
+  get maxPayload(): number {
+    return this.session.maxFragmentPayload(this.config.maxDatagramSize, false);
+  }
+
+  hello(now: number): Uint8Array {
+    return this.session.hello(now);
+  }
+
+  uuid(direction: 'send' | 'receive', messageNumber: number): string {
+    return this.session.messageUuid(direction, messageNumber);
+  }
+
+  /**
+   * Exact payload per datagram for this message: the datagram size minus this message's own
+   * header (its varints are usually shorter than the worst case) and the tag. Found by fixing
+   * the fragment count, which the header length depends on, in two passes.
+   */
+  payloadFor(message: OutgoingMessage): { payload: number; overhead: number } {
+    const size = this.config.maxDatagramSize;
+    let overhead = this.overheadFor(message, Math.max(1, Math.ceil(message.data.length / this.maxPayload)));
+    const total = Math.max(1, Math.ceil(message.data.length / (size - overhead)));
+    overhead = this.overheadFor(message, total);
+    return { payload: size - overhead, overhead };
+  }
+
+  /** Header plus tag bytes of this message's largest-numbered fragment when cut into `total`. */
+  overheadFor(message: OutgoingMessage, total: number): number {
+    return (
+      dataHeaderLength({
+        messageNumber: message.messageNumber,
+        sequenceNumber: Math.max(0, total - 1),
+        totalFragments: total,
+        ordered: message.ordered,
+        reliable: message.reliable,
+        ...(message.orderedSequence !== undefined ? { orderedSequence: message.orderedSequence } : {}),
+      }) + TAG_LENGTH
+    );
+  }
+
+  sealFragment(message: OutgoingMessage, sequence: number, now: number): { bytes: Uint8Array; packetNumber: number } {
+    return this.session.sealData(
+      {
+        messageNumber: message.messageNumber,
+        sequenceNumber: sequence,
+        totalFragments: message.totalFragments,
+        ordered: message.ordered,
+        reliable: message.reliable && message.deadline === undefined,
+        ...(message.orderedSequence !== undefined ? { orderedSequence: message.orderedSequence } : {}),
+        data: message.fragment(sequence),
+      },
+      { sharding: message.sharded },
+      now,
+    );
+  }
+
+  sealControl(batch: ControlBatch, now: number): { bytes: Uint8Array; packetNumber: number } {
+    const frames: ControlFrame[] = [];
+    const toWire = (ranges: Range[]) => ranges.map((r) => ({ smallest: r.start, largest: r.end }));
+    if (batch.ack) frames.push({ type: 'ack', ackDelay: batch.ack.ackDelayMs, ranges: toWire(batch.ack.ranges) });
+    if (batch.nack && batch.nack.length > 0) frames.push({ type: 'nack', ranges: toWire(batch.nack) });
+    if (batch.echo) frames.push({ type: 'echo', ...batch.echo });
+    if (batch.probe) frames.push({ type: 'probe', ...batch.probe });
+    if (batch.cancels && batch.cancels.length > 0) frames.push({ type: 'cancel', messageNumbers: batch.cancels });
+    return this.session.sealControl(frames, now);
+  }
+
+  close(code: number, reason: string, now: number): Uint8Array | undefined {
+    return this.session.close(code, reason, now);
+  }
+
+  receive(datagram: Uint8Array, now: number): LinkReceive {
+    const r: SessionReceive = this.session.receive(datagram, now);
+    switch (r.kind) {
+      case 'handshake':
+      case 'established':
+        return r;
+      case 'data':
+        return { kind: 'data', packetNumber: r.packetNumber, sharded: r.header.shardingEnabled, fragment: r.fragment, establishedNow: r.establishedNow === true };
+      case 'control':
+        return { kind: 'control', packetNumber: r.packetNumber, frames: r.frames, establishedNow: r.establishedNow === true };
+      case 'failed':
+        return { kind: 'failed', reason: r.reason };
+      case 'dropped':
+        return r.reply ? { kind: 'dropped', reason: r.reason, reply: r.reply } : { kind: 'dropped', reason: r.reason };
+    }
+  }
+
+  droppedCounters(): Record<string, number> {
+    return { ...this.session.counters().dropped };
+  }
+}
+
+/** Converts wire ranges ({smallest, largest}) to the engine's. */
+export function fromWireRanges(ranges: readonly { smallest: number; largest: number }[]): Range[] {
+  return ranges.map((r) => ({ start: r.smallest, end: r.largest }));
+}

@@ -1,0 +1,265 @@
+import type { Range } from './range-set.js';
+import type { RttEstimator } from './rtt-estimator.js';
+
+/** Why a packet's content was sent again: the receiver asked (NACK), or the sender's own timers found it lost. */
+export type LossCause = 'nack' | 'threshold' | 'pto';
+
+export interface SentFragmentRef {
+  messageNumber: number;
+  sequence: number;
+}
+
+/** What the engine needs to know about a sent packet until it is acknowledged or lost. */
+export interface SentPacket {
+  packetNumber: number;
+  timeSent: number;
+  bytes: number;
+  /** Counts toward bytes in flight and arms the loss timers. ACK-only packets do not. */
+  ackEliciting: boolean;
+  fragment?: SentFragmentRef;
+  /** Message numbers cancelled in this packet: a CANCEL must arrive, so it is resent when lost. */
+  cancels?: number[];
+  /** Delivery-rate snapshot (draft-cheng-iccrg-delivery-rate-estimation) taken at send time. */
+  delivered: number;
+  deliveredTime: number;
+  firstSentTime: number;
+  appLimited: boolean;
+  /** Bytes in flight just before this packet left: the queue it joined. */
+  priorInFlight?: number;
+  lossCause?: LossCause;
+  lostAt?: number;
+  /** Set when the content of this (lost) packet was actually sent again. */
+  retransmitted?: boolean;
+}
+
+export interface AckResult {
+  newlyAcked: SentPacket[];
+  /** Packets declared lost earlier and acknowledged now: their retransmission was unnecessary. */
+  spurious: SentPacket[];
+  /** Raw RTT sample from the largest newly acknowledged ack-eliciting packet, if it was the largest acked. */
+  rttSample?: number;
+}
+
+export interface LossConstants {
+  packetThreshold: number;
+  timeThreshold: number;
+  granularityMs: number;
+}
+
+/**
+ * Sender-side record of packets in flight, after RFC 9002 sections 6 and A: ACK processing,
+ * loss detection by packet and time thresholds, and the bookkeeping for NACK- and PTO-driven
+ * retransmission. Lost packets are remembered for a while so that a late ACK reveals a spurious
+ * retransmission.
+ */
+export class SentPacketTracker {
+  /** Insertion order is packet-number order, since packet numbers only grow. */
+  private readonly inFlight = new Map<number, SentPacket>();
+  private readonly recentlyLost = new Map<number, SentPacket>();
+  private bytesInFlightCount = 0;
+  private largestSentNumber = -1;
+  private largestAckedNumber = -1;
+  private lastAckElicitingTime: number | undefined;
+
+  constructor(
+    private readonly constants: LossConstants,
+    private readonly maxRememberedLost: number,
+  ) {}
+
+  get bytesInFlight(): number {
+    return this.bytesInFlightCount;
+  }
+
+  get largestAcked(): number {
+    return this.largestAckedNumber;
+  }
+
+  get packetsInFlight(): number {
+    return this.inFlight.size;
+  }
+
+  onSent(packet: SentPacket): void {
+    this.largestSentNumber = Math.max(this.largestSentNumber, packet.packetNumber);
+    if (!packet.ackEliciting) return;
+    this.inFlight.set(packet.packetNumber, packet);
+    this.bytesInFlightCount += packet.bytes;
+    this.lastAckElicitingTime = packet.timeSent;
+  }
+
+  /**
+   * Applies an ACK frame. Returns undefined when the frame acknowledges a packet never sent:
+   * a forged or corrupt ACK is ignored entirely (RFC 9002 treats it as a protocol violation).
+   */
+  onAck(largest: number, ranges: readonly Range[], now: number): AckResult | undefined {
+    if (!Number.isSafeInteger(largest) || largest > this.largestSentNumber || largest < 0) return undefined;
+    for (const r of ranges) {
+      if (r.end > largest || r.start < 0 || r.end < r.start) return undefined;
+    }
+    const result: AckResult = { newlyAcked: [], spurious: [] };
+    let largestNewly: SentPacket | undefined;
+    for (const r of ranges) {
+      this.collect(this.inFlight, r, true, (p) => {
+        this.inFlight.delete(p.packetNumber);
+        this.bytesInFlightCount -= p.bytes;
+        result.newlyAcked.push(p);
+        if (!largestNewly || p.packetNumber > largestNewly.packetNumber) largestNewly = p;
+      });
+      this.collect(this.recentlyLost, r, false, (p) => {
+        this.recentlyLost.delete(p.packetNumber);
+        result.spurious.push(p);
+      });
+    }
+    if (largestNewly && largestNewly.packetNumber === largest) result.rttSample = now - largestNewly.timeSent;
+    this.largestAckedNumber = Math.max(this.largestAckedNumber, largest);
+    result.newlyAcked.sort((a, b) => a.packetNumber - b.packetNumber);
+    return result;
+  }
+
+  /** RFC 9002 6.1: packets below the largest acknowledged that are too old or too far behind are lost. */
+  detectLosses(now: number, rtt: RttEstimator): SentPacket[] {
+    const lost: SentPacket[] = [];
+    const lossDelay = this.lossDelay(rtt);
+    for (const p of this.inFlight.values()) {
+      if (p.packetNumber > this.largestAckedNumber) break;
+      const byCount = this.largestAckedNumber - p.packetNumber >= this.constants.packetThreshold;
+      if (byCount || p.timeSent + lossDelay <= now) lost.push(p);
+    }
+    for (const p of lost) this.declareLost(p, 'threshold', now);
+    return lost;
+  }
+
+  /** Earliest time a packet below the largest acknowledged becomes lost by the time threshold. */
+  lossTime(rtt: RttEstimator): number | undefined {
+    for (const p of this.inFlight.values()) {
+      if (p.packetNumber > this.largestAckedNumber) return undefined;
+      return p.timeSent + this.lossDelay(rtt);
+    }
+    return undefined;
+  }
+
+  /**
+   * A NACK names packets the receiver believes lost. For a packet still in flight it is honoured
+   * only when the packet is old enough that its absence at the receiver means something:
+   * `minAgeMs` below the largest acknowledged (a later packet arrived, so on a FIFO path this
+   * one is lost), `minTailAgeMs(p)` above it (nothing later arrived; only time says it is lost).
+   * NACK floods and forged NACKs for fresh packets are thereby harmless. A NACK of a packet
+   * already declared lost is returned in `repeated`: the receiver still lacks its content, so
+   * the caller may resend it if its latest copy should have arrived by now. Visits only packets
+   * the tracker holds (a range may be forged and huge).
+   */
+  onNackRange(
+    start: number,
+    end: number,
+    now: number,
+    minAgeMs: number,
+    minTailAgeMs: (p: SentPacket) => number,
+  ): { honoured: SentPacket[]; repeated: SentPacket[]; ignored: number } {
+    const honoured: SentPacket[] = [];
+    const repeated: SentPacket[] = [];
+    const candidates: SentPacket[] = [];
+    const range = { start, end };
+    this.collect(this.inFlight, range, true, (p) => candidates.push(p));
+    this.collect(this.recentlyLost, range, false, (p) => repeated.push(p));
+    for (const p of candidates) {
+      const minAge = p.packetNumber < this.largestAckedNumber ? minAgeMs : minTailAgeMs(p);
+      if (now - p.timeSent < minAge) continue;
+      this.declareLost(p, 'nack', now);
+      honoured.push(p);
+    }
+    const span = Math.max(0, Math.min(end, this.largestSentNumber) - start + 1);
+    return { honoured, repeated, ignored: Math.max(0, Math.min(span, 1 << 20) - honoured.length - repeated.length) };
+  }
+
+  /** A packet still in flight, by number. */
+  get(packetNumber: number): SentPacket | undefined {
+    return this.inFlight.get(packetNumber);
+  }
+
+  /** Declares one packet in flight lost (the caller has proof); undefined if it is not in flight. */
+  markLost(packetNumber: number, cause: LossCause, now: number): SentPacket | undefined {
+    const p = this.inFlight.get(packetNumber);
+    if (!p) return undefined;
+    this.declareLost(p, cause, now);
+    return p;
+  }
+
+  /** Time the probe timeout fires, or undefined when nothing ack-eliciting is in flight. */
+  ptoTime(ptoDurationMs: number): number | undefined {
+    if (this.bytesInFlightCount === 0 || this.lastAckElicitingTime === undefined) return undefined;
+    return this.lastAckElicitingTime + ptoDurationMs;
+  }
+
+  /**
+   * On PTO every ack-eliciting packet older than one PTO is presumed lost: the receiver has said
+   * nothing about it for longer than it should. At most `limit` packets, oldest first.
+   */
+  onPto(now: number, ptoDurationMs: number, limit: number): SentPacket[] {
+    const lost: SentPacket[] = [];
+    for (const p of this.inFlight.values()) {
+      if (lost.length >= limit || p.timeSent + ptoDurationMs > now) break;
+      lost.push(p);
+    }
+    // Always probe with something, even if every packet is younger than one PTO.
+    if (lost.length === 0) {
+      const first = this.inFlight.values().next();
+      if (!first.done) lost.push(first.value);
+    }
+    for (const p of lost) this.declareLost(p, 'pto', now);
+    // The probe itself re-arms the timer from its own send time; until then, start from now.
+    this.lastAckElicitingTime = now;
+    return lost;
+  }
+
+  /** Drops packets carrying fragments of a message that no longer needs them (acked or abandoned). */
+  forgetMessage(messageNumber: number): void {
+    for (const p of this.inFlight.values()) {
+      if (p.fragment?.messageNumber === messageNumber) {
+        this.inFlight.delete(p.packetNumber);
+        this.bytesInFlightCount -= p.bytes;
+      }
+    }
+  }
+
+  /** Forgets packets declared lost before `before`: an ACK that late says nothing useful. */
+  pruneLost(before: number): void {
+    // Insertion order is declaration order, so the oldest come first.
+    for (const p of this.recentlyLost.values()) {
+      if ((p.lostAt ?? 0) >= before) break;
+      this.recentlyLost.delete(p.packetNumber);
+    }
+  }
+
+  private declareLost(p: SentPacket, cause: LossCause, now: number): void {
+    if (!this.inFlight.delete(p.packetNumber)) return;
+    this.bytesInFlightCount -= p.bytes;
+    p.lossCause = cause;
+    p.lostAt = now;
+    this.recentlyLost.set(p.packetNumber, p);
+    if (this.recentlyLost.size > this.maxRememberedLost) {
+      const oldest = this.recentlyLost.keys().next();
+      if (!oldest.done) this.recentlyLost.delete(oldest.value);
+    }
+  }
+
+  private lossDelay(rtt: RttEstimator): number {
+    return Math.max(this.constants.timeThreshold * Math.max(rtt.srtt, rtt.latest), this.constants.granularityMs);
+  }
+
+  /** Visits members of `map` inside `r` without iterating a huge forged range integer by integer. */
+  private collect(map: Map<number, SentPacket>, r: Range, sorted: boolean, visit: (p: SentPacket) => void): void {
+    if (map.size === 0) return;
+    const hits: SentPacket[] = [];
+    if (r.end - r.start + 1 <= map.size) {
+      for (let n = r.start; n <= r.end; n++) {
+        const p = map.get(n);
+        if (p) hits.push(p);
+      }
+    } else {
+      for (const p of map.values()) {
+        if (sorted && p.packetNumber > r.end) break;
+        if (p.packetNumber >= r.start && p.packetNumber <= r.end) hits.push(p);
+      }
+    }
+    for (const p of hits) visit(p);
+  }
+}

@@ -1,0 +1,1 @@
+export { ShardingPolicy, type PathCondition, type ShardingDecision, type ShardingOptions } from './sharding-policy.js';

@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { BbrController } from '../../src/congestion/bbr-controller.js';
+import { CongestionEstimator } from '../../src/congestion/congestion-estimator.js';
+import { DeliveryRateSampler } from '../../src/congestion/delivery-rate.js';
+import { Pacer } from '../../src/congestion/pacer.js';
+
+const options = { maxDatagramSize: 1000, initialWindowPackets: 10, minWindowPackets: 4, maxPacingRate: 1e6, minPacingRate: 1, queueTargetPackets: 10 };
+
+describe('DeliveryRateSampler', () => {
+  it('measures delivered bytes over the longer of send and ACK intervals', () => {
+    const s = new DeliveryRateSampler();
+    const snaps = [0, 10, 20, 30].map((t, i) => s.snapshot(t, 1000, i * 1000));
+    const sample = s.onAck(snaps, 80, 50)!;
+    // 4000 bytes over max(send 30, ack 80) ms.
+    expect(sample.rate).toBeCloseTo(4000 / 80);
+    expect(sample.appLimited).toBe(false);
+  });
+
+  it('marks samples app-limited while the sender had nothing to send', () => {
+    const s = new DeliveryRateSampler();
+    s.markAppLimited(0);
+    const snap = s.snapshot(0, 1000, 0);
+    expect(s.onAck([snap], 50, 40)!.appLimited).toBe(true);
+  });
+});
+
+describe('BbrController', () => {
+  it('starts from the initial window and paces it over one RTT at the startup gain', () => {
+    const c = new BbrController(options);
+    expect(c.window(50)).toBe(10_000);
+    expect(c.pacingRate(50)).toBeCloseTo((2.885 * 10_000) / 50);
+  });
+
+  it('does not shrink on loss: random loss leaves the model alone', () => {
+    const c = new BbrController(options);
+    for (let round = 0; round < 20; round++) c.onAck({ rate: 100, appLimited: false, priorDelivered: round * 1e5 }, (round + 1) * 1e5, 1000, round * 50, 50);
+    expect(c.bandwidth).toBe(100);
+    expect(c.state).not.toBe('startup');
+    // Window is about two BDPs: 2 * 100 B/ms * 50 ms.
+    expect(c.window(50)).toBeCloseTo(10_000, -2);
+  });
+
+  it('slows pacing while the channel queue is above its target', () => {
+    const c = new BbrController(options);
+    const free = c.pacingRate(50);
+    c.onChannelQueue(40_000);
+    expect(c.pacingRate(50)).toBeCloseTo(free / 4);
+    c.onChannelQueue(0);
+    expect(c.pacingRate(50)).toBeCloseTo(free);
+  });
+
+  it('forgets an old min RTT after its window', () => {
+    const c = new BbrController(options);
+    c.onRttSample(20, 0);
+    c.onRttSample(50, 5000);
+    expect(c.minRtt(99)).toBe(20);
+    c.onRttSample(50, 10_001);
+    expect(c.minRtt(99)).toBe(50);
+  });
+});
+
+describe('Pacer', () => {
+  it('lets a burst go, then spaces packets at the rate', () => {
+    const p = new Pacer(3000);
+    for (let i = 0; i < 3; i++) {
+      expect(p.sendTime(1000, 10, 0)).toBe(0);
+      p.onSent(1000, 10, 0);
+    }
+    expect(p.sendTime(1000, 10, 0)).toBeCloseTo(100);
+    expect(p.sendTime(1000, 10, 100)).toBe(100);
+  });
+});
+
+describe('CongestionEstimator', () => {
+  const scales = { lossAtFull: 0.25, delayAtFull: 2, queueAtFull: 2 };
+  const path = { srttMs: 50, minRttMs: 50, jitterMs: 1, deliveryRate: 1000, receiveLossRate: 0, measured: true };
+
+  it('reports the seed fields with bandwidth in bits/s and severity 0 on a clean path', () => {
+    const e = new CongestionEstimator(scales);
+    const r = e.report(path, 123);
+    expect(r).toEqual({ timestamp: 123, latency: 50, jitter: 1, packetLoss: 0, bandwidth: 8e6, queueBytes: 0, severity: 0 });
+  });
+
+  it('rises with loss, queueing delay and channel queue, and stays in [0, 1]', () => {
+    const e = new CongestionEstimator(scales);
+    for (let i = 0; i < 500; i++) e.onPacketOutcome(i % 10 === 0);
+    const lossy = e.report(path, 0).severity;
+    expect(lossy).toBeGreaterThan(0.2);
+    const delayed = e.report({ ...path, srttMs: 150 }, 0).severity;
+    expect(delayed).toBeGreaterThan(lossy);
+    e.onSample({ queueBytes: 1e9 }, 0);
+    expect(e.report(path, 0).severity).toBe(1);
+  });
+
+  it('ignores nonsense adapter samples', () => {
+    const e = new CongestionEstimator(scales);
+    e.onSample({ rttMs: -1, queueBytes: Number.NaN, availableBitrate: -5 }, 0);
+    expect(e.report({ ...path, measured: false }, 0)).toMatchObject({ latency: 50, queueBytes: 0, bandwidth: 8e6 });
+  });
+});

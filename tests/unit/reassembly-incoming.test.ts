@@ -1,0 +1,122 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { IncomingMessages, type IncomingFragment } from '../../src/reassembly/incoming-messages.js';
+import { ReassemblyBuffer } from '../../src/reassembly/reassembly-buffer.js';
+
+const limits = { maxMessagesInProgress: 8, maxReassemblyBytes: 64 * 1024, maxFragmentsPerMessage: 1000, maxPayload: 100, maxFinishedRanges: 32 };
+
+function fragmentsOf(messageNumber: number, data: Uint8Array, piece: number, orderedSequence?: number): IncomingFragment[] {
+  const total = Math.max(1, Math.ceil(data.length / piece));
+  return Array.from({ length: total }, (_, sequence) => ({
+    messageNumber,
+    totalFragments: total,
+    ordered: orderedSequence !== undefined,
+    reliable: true,
+    orderedSequence,
+    sequence,
+    data: data.subarray(sequence * piece, Math.min(data.length, (sequence + 1) * piece)),
+  }));
+}
+
+const bytes = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
+
+describe('ReassemblyBuffer', () => {
+  it('assembles out of order and ignores duplicates', () => {
+    const data = bytes(250, 1);
+    const frags = fragmentsOf(0, data, 100);
+    const b = new ReassemblyBuffer(frags[0]!);
+    expect(b.add(2, frags[2]!.data)).toBe('new');
+    expect(b.add(0, frags[0]!.data)).toBe('new');
+    expect(b.add(0, frags[0]!.data)).toBe('duplicate');
+    expect(b.isComplete()).toBe(false);
+    expect(b.add(1, frags[1]!.data)).toBe('new');
+    expect(b.assemble()).toEqual(data);
+  });
+
+  it('rejects pieces whose length contradicts the message', () => {
+    const b = new ReassemblyBuffer({ messageNumber: 0, totalFragments: 3, ordered: false, reliable: true, orderedSequence: undefined });
+    expect(b.add(0, new Uint8Array(100))).toBe('new');
+    expect(b.add(1, new Uint8Array(50))).toBe('inconsistent');
+    expect(b.add(2, new Uint8Array(101))).toBe('inconsistent');
+    expect(b.add(5, new Uint8Array(1))).toBe('inconsistent');
+  });
+});
+
+describe('IncomingMessages', () => {
+  it('delivers unordered messages as they complete, exactly once', () => {
+    const m = new IncomingMessages(limits);
+    const a = fragmentsOf(0, bytes(150, 1), 100);
+    const b = fragmentsOf(1, bytes(50, 2), 100);
+    expect(m.accept(a[0]!).deliver).toEqual([]);
+    expect(m.accept(b[0]!).deliver.map((x) => x.messageNumber)).toEqual([1]);
+    expect(m.accept(a[1]!).deliver.map((x) => x.messageNumber)).toEqual([0]);
+    expect(m.accept(a[1]!)).toEqual({ outcome: 'duplicate', deliver: [] });
+    expect(m.accept(b[0]!).outcome).toBe('duplicate');
+    expect(m.bufferedBytes).toBe(0);
+  });
+
+  it('holds ordered messages until their predecessors arrive', () => {
+    const m = new IncomingMessages(limits);
+    const first = fragmentsOf(0, bytes(10, 1), 100, 0);
+    const second = fragmentsOf(1, bytes(10, 2), 100, 1);
+    expect(m.accept(second[0]!).deliver).toEqual([]);
+    expect(m.orderedWaiting).toBe(1);
+    expect(m.accept(first[0]!).deliver.map((x) => x.messageNumber)).toEqual([0, 1]);
+  });
+
+  it('skips an ordered slot whose message was cancelled unseen', () => {
+    const m = new IncomingMessages(limits);
+    // Message 1 (ordered seq 1) was cancelled by the sender before we saw any of it.
+    const third = fragmentsOf(2, bytes(10, 3), 100, 2);
+    const first = fragmentsOf(0, bytes(10, 1), 100, 0);
+    expect(m.accept(first[0]!).deliver.length).toBe(1);
+    expect(m.accept(third[0]!).deliver).toEqual([]);
+    expect(m.cancel([1]).deliver.map((x) => x.messageNumber)).toEqual([2]);
+    expect(m.orderedSkipped).toBe(1);
+  });
+
+  it('drops partial state on cancel and never delivers the message later', () => {
+    const m = new IncomingMessages(limits);
+    const a = fragmentsOf(0, bytes(150, 1), 100);
+    m.accept(a[0]!);
+    expect(m.cancel([0]).dropped).toEqual([0]);
+    expect(m.accept(a[1]!).outcome).toBe('duplicate');
+    expect(m.messagesInProgress).toBe(0);
+    expect(m.bufferedBytes).toBe(0);
+  });
+
+  it('refuses new messages beyond its caps but always admits the next ordered one', () => {
+    const m = new IncomingMessages({ ...limits, maxMessagesInProgress: 2 });
+    m.accept(fragmentsOf(10, bytes(150, 1), 100, 1)[0]!);
+    m.accept(fragmentsOf(11, bytes(150, 1), 100, 2)[0]!);
+    expect(m.accept(fragmentsOf(12, bytes(150, 1), 100)[0]!).outcome).toBe('refused');
+    expect(m.accept(fragmentsOf(9, bytes(150, 1), 100, 0)[0]!).outcome).toBe('accepted');
+    const huge = { ...fragmentsOf(13, bytes(100, 1), 100)[0]!, totalFragments: 5000 };
+    expect(m.accept(huge).outcome).toBe('invalid');
+  });
+
+  it('reassembles any interleaving of duplicated, shuffled fragments (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 700 }), { minLength: 1, maxLength: 6 }),
+        fc.integer({ min: 1, max: 100 }),
+        fc.boolean(),
+        (sizes, seed, ordered) => {
+          const m = new IncomingMessages({ ...limits, maxMessagesInProgress: 16 });
+          const all = sizes.flatMap((size, n) => fragmentsOf(n, bytes(size, n + seed), 100, ordered ? n : undefined));
+          const shuffled = [...all, ...all.slice(0, seed % all.length)].sort((x, y) => ((x.sequence * 7919 + x.messageNumber * seed) % 13) - ((y.sequence * 7919 + y.messageNumber * seed) % 13));
+          const delivered: number[] = [];
+          for (const f of shuffled) {
+            for (const d of m.accept(f).deliver) {
+              expect(d.data).toEqual(bytes(sizes[d.messageNumber]!, d.messageNumber + seed));
+              delivered.push(d.messageNumber);
+            }
+          }
+          expect([...delivered].sort((x, y) => x - y)).toEqual(sizes.map((_, i) => i));
+          if (ordered) expect(delivered).toEqual(sizes.map((_, i) => i));
+          expect(m.bufferedBytes).toBe(0);
+        },
+      ),
+    );
+  });
+});

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { RttEstimator } from '../../src/recovery/rtt-estimator.js';
+import { SentPacketTracker, type SentPacket } from '../../src/recovery/sent-packet-tracker.js';
+
+function packet(pn: number, t: number): SentPacket {
+  return { packetNumber: pn, timeSent: t, bytes: 1000, ackEliciting: true, delivered: 0, deliveredTime: t, firstSentTime: t, appLimited: false, fragment: { messageNumber: 0, sequence: pn } };
+}
+
+function tracker() {
+  return new SentPacketTracker({ packetThreshold: 3, timeThreshold: 9 / 8, granularityMs: 1 }, 100);
+}
+
+describe('SentPacketTracker (RFC 9002 loss detection)', () => {
+  it('acknowledges ranges and samples RTT from the largest newly acked', () => {
+    const t = tracker();
+    for (let i = 0; i < 5; i++) t.onSent(packet(i, i));
+    const r = t.onAck(4, [{ start: 3, end: 4 }, { start: 0, end: 1 }], 54)!;
+    expect(r.newlyAcked.map((p) => p.packetNumber)).toEqual([0, 1, 3, 4]);
+    expect(r.rttSample).toBe(50);
+    expect(t.bytesInFlight).toBe(1000);
+  });
+
+  it('declares a packet lost three packets behind the largest acked', () => {
+    const t = tracker();
+    const rtt = new RttEstimator(100);
+    rtt.update(50, 0);
+    for (let i = 0; i < 6; i++) t.onSent(packet(i, 0));
+    t.onAck(3, [{ start: 1, end: 3 }], 10);
+    expect(t.detectLosses(10, rtt).map((p) => p.packetNumber)).toEqual([0]);
+    expect(t.detectLosses(10, rtt)).toEqual([]);
+  });
+
+  it('declares a packet lost by the time threshold and exposes the loss time', () => {
+    const t = tracker();
+    const rtt = new RttEstimator(100);
+    rtt.update(40, 0);
+    t.onSent(packet(0, 0));
+    t.onSent(packet(1, 5));
+    t.onAck(1, [{ start: 1, end: 1 }], 44);
+    expect(t.detectLosses(44, rtt)).toEqual([]);
+    expect(t.lossTime(rtt)).toBeCloseTo(45);
+    expect(t.detectLosses(45, rtt).map((p) => p.packetNumber)).toEqual([0]);
+  });
+
+  it('reports a late ACK of a lost packet as spurious', () => {
+    const t = tracker();
+    const rtt = new RttEstimator(100);
+    for (let i = 0; i < 5; i++) t.onSent(packet(i, 0));
+    t.onAck(4, [{ start: 1, end: 4 }], 50);
+    t.detectLosses(50, rtt);
+    const r = t.onAck(4, [{ start: 0, end: 4 }], 60)!;
+    expect(r.spurious.map((p) => p.packetNumber)).toEqual([0]);
+  });
+
+  it('ignores ACKs for packets never sent', () => {
+    const t = tracker();
+    t.onSent(packet(0, 0));
+    expect(t.onAck(10, [{ start: 0, end: 10 }], 5)).toBeUndefined();
+    expect(t.bytesInFlight).toBe(1000);
+  });
+
+  it('honours NACKs only for packets old enough, once, and survives huge ranges', () => {
+    const t = tracker();
+    for (let i = 0; i < 4; i++) t.onSent(packet(i, i * 10));
+    t.onAck(3, [{ start: 3, end: 3 }], 45);
+    const first = t.onNackRange(0, 2 ** 48, 45, 40, () => 50);
+    expect(first.honoured.map((p) => p.packetNumber)).toEqual([0]);
+    const again = t.onNackRange(0, 0, 60, 40, () => 50);
+    expect(again.honoured).toEqual([]);
+    expect(again.repeated.map((p) => p.packetNumber)).toEqual([0]);
+  });
+
+  it('on PTO presumes the oldest packets lost, at most the burst limit', () => {
+    const t = tracker();
+    for (let i = 0; i < 5; i++) t.onSent(packet(i, 0));
+    expect(t.ptoTime(100)).toBe(100);
+    const lost = t.onPto(100, 100, 2);
+    expect(lost.map((p) => p.packetNumber)).toEqual([0, 1]);
+    expect(t.packetsInFlight).toBe(3);
+  });
+});
