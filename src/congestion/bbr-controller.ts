@@ -7,6 +7,12 @@ export interface BbrOptions {
   initialWindowPackets: number;
   /** Smallest congestion window, in datagrams. */
   minWindowPackets: number;
+  /**
+   * Round trip the window is sized for at least, ms. On a sub-millisecond path the measured min
+   * RTT is far below the real ACK loop (ACK batching, worker and event-loop hops), and a window
+   * of 2 x bw x minRtt starves the sender; the channel queue, not this window, bounds latency.
+   */
+  windowRttFloorMs: number;
   /** Ceiling on the pacing rate, bytes/ms: a forged ACK stream cannot push the sender past it. */
   maxPacingRate: number;
   /** Floor on the pacing rate, bytes/ms. */
@@ -78,7 +84,7 @@ export class BbrController {
     const bw = this.btlBw.value;
     if (bw === 0) return initialWindowPackets * mss;
     const gain = this.mode === 'startup' ? STARTUP_GAIN : CWND_GAIN;
-    const bdp = bw * Math.max(minRttMs, 1);
+    const bdp = bw * Math.max(minRttMs, this.options.windowRttFloorMs);
     const floor = this.mode === 'startup' ? initialWindowPackets : minWindowPackets;
     return Math.max(gain * bdp, floor * mss);
   }

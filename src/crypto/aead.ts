@@ -3,8 +3,14 @@
  * big-endian packet number in its last 8 bytes (as in TLS 1.3 and QUIC): packet numbers never
  * repeat in a direction, so neither does a nonce under any key.
  */
-import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
+import type { PduCore } from '../core/core.js';
 import { TAG_LENGTH } from '../wire/constants.js';
+
+/**
+ * Who runs the cipher: the WebAssembly core, or the TypeScript reference (@noble/ciphers).
+ * Both are byte-identical (tests/unit/core-aead.test.ts).
+ */
+export type AeadProvider = Pick<PduCore, 'aeadSeal' | 'aeadOpen'>;
 
 /** iv XOR (0^4 || u64be(packetNumber)). `packetNumber` is a safe integer. */
 export function packetNonce(iv: Uint8Array, packetNumber: number): Uint8Array {
@@ -24,6 +30,7 @@ export function packetNonce(iv: Uint8Array, packetNumber: number): Uint8Array {
 
 /** Encrypts `plaintext` into `out` (exactly plaintext.length + 16 bytes): ciphertext || tag. */
 export function sealInto(
+  aead: AeadProvider,
   key: Uint8Array,
   iv: Uint8Array,
   packetNumber: number,
@@ -31,11 +38,7 @@ export function sealInto(
   plaintext: Uint8Array,
   out: Uint8Array,
 ): void {
-  const cipher = chacha20poly1305(key, packetNonce(iv, packetNumber), aad);
-  // noble XORs a word at a time only on 4-byte aligned buffers, and a DATA body usually starts at
-  // an odd offset: sealing into a fresh buffer and copying is then faster than sealing in place.
-  if (out.byteOffset % 4 === 0) cipher.encrypt(plaintext, out);
-  else out.set(cipher.encrypt(plaintext));
+  out.set(aead.aeadSeal(key, packetNonce(iv, packetNumber), aad, plaintext));
 }
 
 /**
@@ -43,6 +46,7 @@ export function sealInto(
  * of sealed.length - 16 bytes), or undefined when the tag does not verify. Never throws.
  */
 export function open(
+  aead: AeadProvider,
   key: Uint8Array,
   iv: Uint8Array,
   packetNumber: number,
@@ -50,10 +54,6 @@ export function open(
   sealed: Uint8Array,
 ): Uint8Array | undefined {
   if (sealed.length < TAG_LENGTH) return undefined;
-  try {
-    return chacha20poly1305(key, packetNonce(iv, packetNumber), aad).decrypt(sealed);
-  } catch {
-    // noble signals a bad tag by throwing; the tag compare inside it is constant-time.
-    return undefined;
-  }
+  // Both providers compare the tag in constant time and return undefined when it fails.
+  return aead.aeadOpen(key, packetNonce(iv, packetNumber), aad, sealed);
 }

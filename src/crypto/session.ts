@@ -30,7 +30,8 @@ import {
   type SealedPacket,
   type WireError,
 } from '../wire/index.js';
-import { open, sealInto } from './aead.js';
+import { referenceCore } from '../core/reference-core.js';
+import { open, sealInto, type AeadProvider } from './aead.js';
 import { constantTimeEqual } from './constant-time.js';
 import { Handshake, type HelloOutcome, type RevealOutcome } from './handshake.js';
 import { epochKeys } from './key-schedule.js';
@@ -84,6 +85,7 @@ export class SecureSession {
   private readonly role: SessionConfig['role'];
   private lastVersionReplyAt = Number.NEGATIVE_INFINITY;
   private readonly stats: SecurityCounters;
+  private readonly aead: AeadProvider;
 
   /** Throws RangeError on an invalid configuration (never later, never on peer input). */
   constructor(config: SessionConfig) {
@@ -98,6 +100,7 @@ export class SecureSession {
       throw new RangeError(`maxDatagramSize: at least ${MIN_DATAGRAM_SIZE} bytes`);
     }
     this.role = config.role;
+    this.aead = config.aead ?? referenceCore;
     this.config = {
       rekeyAfterPackets: positive(config.rekeyAfterPackets, DEFAULT_REKEY_AFTER_PACKETS, 'rekeyAfterPackets'),
       rekeyAfterMs: positive(config.rekeyAfterMs, DEFAULT_REKEY_AFTER_MS, 'rekeyAfterMs'),
@@ -194,7 +197,7 @@ export class SecureSession {
     const header = { type: PacketType.DATA, shardingEnabled: opts.sharding, keyPhase: keys.send.keyPhase, packetNumber };
     writeSealedHeader(out, header, fragment);
     const { key, iv } = keys.send.keys;
-    sealInto(key, iv, packetNumber, out.subarray(0, headerLength), fragment.data, out.subarray(headerLength));
+    sealInto(this.aead, key, iv, packetNumber, out.subarray(0, headerLength), fragment.data, out.subarray(headerLength));
     this.stats.sealed++;
     return { bytes: out, packetNumber };
   }
@@ -356,7 +359,7 @@ export class SecureSession {
     const epoch = keys.receive.select(packet.header.keyPhase, packetNumber, now);
     if (epoch === undefined) return this.drop('stale_key');
     const aad = datagram.subarray(0, packet.headerLength);
-    const plaintext = open(epoch.key, epoch.iv, packetNumber, aad, packet.body);
+    const plaintext = open(this.aead, epoch.key, epoch.iv, packetNumber, aad, packet.body);
     if (plaintext === undefined) {
       // Before key confirmation an authentication failure means the two sides derived different
       // keys: a man in the middle (with a PSK), a fingerprint mismatch, or a peer restart.
@@ -423,7 +426,7 @@ export class SecureSession {
     const header = { type: PacketType.CONTROL, shardingEnabled: false, keyPhase: keys.send.keyPhase, packetNumber };
     writeSealedHeader(out, header, undefined);
     const { key, iv } = keys.send.keys;
-    sealInto(key, iv, packetNumber, out.subarray(0, SEALED_PREFIX_LENGTH), body.value, out.subarray(SEALED_PREFIX_LENGTH));
+    sealInto(this.aead, key, iv, packetNumber, out.subarray(0, SEALED_PREFIX_LENGTH), body.value, out.subarray(SEALED_PREFIX_LENGTH));
     this.stats.sealed++;
     return { bytes: out, packetNumber };
   }

@@ -1,3 +1,4 @@
+import type { AeadProvider } from './aead.js';
 /**
  * Public types of the secure session (src/crypto/session.ts).
  */
@@ -27,6 +28,8 @@ export interface SessionConfig {
   replayWindow?: number;
   /** Largest datagram this session seals (default 1150). */
   maxDatagramSize?: number;
+  /** Who runs ChaCha20-Poly1305: the WebAssembly core or (default) the TypeScript reference. */
+  aead?: AeadProvider;
 }
 
 export type SessionState = 'handshaking' | 'keyed' | 'established' | 'failed' | 'closed';

@@ -1,3 +1,4 @@
+import type { PduCore } from '../core/core.js';
 import type { LossPredictor } from '../predict/loss-predictor.js';
 
 /** Which loss predictor decides when the receiver asks for a missing packet. */
@@ -11,6 +12,12 @@ export interface PduConfig {
   role: 'initiator' | 'responder';
   /** Largest datagram (one data-channel message): must fit one SCTP DATA chunk. */
   maxDatagramSize: number;
+  /**
+   * The byte-work core (the cipher above all). Loading WebAssembly is asynchronous and the engine
+   * is not, so hosts load it (`loadWasmCore`) and pass it here; without one the engine uses the
+   * TypeScript reference.
+   */
+  core?: PduCore;
 
   /** Session security (src/crypto). */
   security: {
@@ -75,8 +82,15 @@ export interface PduConfig {
     /** Congestion window before the first bandwidth sample, in datagrams. */
     initialWindowPackets: number;
     minWindowPackets: number;
+    /** The window is sized for a round trip of at least this many ms (sub-ms paths ACK in batches). */
+    windowRttFloorMs: number;
     /** Datagrams an idle sender may put on the channel back to back. */
     pacingBurstPackets: number;
+    /**
+     * The pacer's bucket also holds what the pacing rate delivers in this many ms, because hosts
+     * wake the engine with timers (browsers clamp nested timers to 4 ms).
+     */
+    pacingTimerSlackMs: number;
     /** Pacing-rate bounds, bits/s. The ceiling also caps what forged ACKs could provoke. */
     maxPacingRate: number;
     minPacingRate: number;
@@ -164,8 +178,10 @@ export const DEFAULT_CONFIG: Omit<PduConfig, 'role'> = {
   },
   congestion: {
     initialWindowPackets: 32,
-    minWindowPackets: 4,
+    minWindowPackets: 16,
+    windowRttFloorMs: 10,
     pacingBurstPackets: 16,
+    pacingTimerSlackMs: 5,
     maxPacingRate: 1e9,
     minPacingRate: 64_000,
     queueTargetPackets: 32,
@@ -201,6 +217,7 @@ export function resolveConfig(options: PduEngineOptions): PduConfig {
   const config: PduConfig = {
     role: options.role,
     maxDatagramSize: options.maxDatagramSize ?? d.maxDatagramSize,
+    ...(options.core ? { core: options.core as PduCore } : {}),
     security: { ...d.security, ...options.security },
     recovery: { ...d.recovery, ...options.recovery } as PduConfig['recovery'],
     ack: { ...d.ack, ...options.ack },
@@ -216,6 +233,11 @@ export function resolveConfig(options: PduEngineOptions): PduConfig {
   }
   if (!(config.sharding.minFragmentSize >= 1)) throw new RangeError('sharding.minFragmentSize: >= 1');
   if (!(config.ack.ackEveryPackets >= 1)) throw new RangeError('ack.ackEveryPackets: >= 1');
+  // A window smaller than two ACK batches stalls on the receiver's ACK delay: on a sub-millisecond
+  // path the sender would wait maxAckDelayMs per window, and the bandwidth estimate collapses.
+  if (!(config.congestion.minWindowPackets >= 2 * config.ack.ackEveryPackets)) {
+    throw new RangeError('congestion.minWindowPackets: at least 2 * ack.ackEveryPackets');
+  }
   for (const [group, values] of [
     ['limits', config.limits],
     ['timers', config.timers],

@@ -238,6 +238,7 @@ export class PduEngine {
     const report = this.buildReport(this.now);
     return {
       state: this.engineState,
+      core: this.config.core?.kind ?? 'reference',
       role: this.config.role,
       now: this.now,
       recovery: {

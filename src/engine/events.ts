@@ -39,6 +39,8 @@ export interface RetransmissionStats {
 
 export interface EngineStats {
   state: EngineState;
+  /** Which core runs the byte work (the cipher): WebAssembly or the TypeScript reference. */
+  core: 'wasm' | 'reference';
   role: 'initiator' | 'responder';
   now: number;
   recovery: {

@@ -83,11 +83,12 @@ export class OutgoingStream {
       maxDatagramSize: config.maxDatagramSize,
       initialWindowPackets: c.initialWindowPackets,
       minWindowPackets: c.minWindowPackets,
+      windowRttFloorMs: c.windowRttFloorMs,
       maxPacingRate: c.maxPacingRate / 8000,
       minPacingRate: c.minPacingRate / 8000,
       queueTargetPackets: c.queueTargetPackets,
     });
-    this.pacer = new Pacer(c.pacingBurstPackets * config.maxDatagramSize);
+    this.pacer = new Pacer(c.pacingBurstPackets * config.maxDatagramSize, c.pacingTimerSlackMs);
   }
 
   get sendBufferBytes(): number {

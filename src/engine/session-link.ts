@@ -34,6 +34,7 @@ export class SessionLink {
     this.session = new SecureSession({
       role: config.role,
       maxDatagramSize: config.maxDatagramSize,
+      ...(config.core ? { aead: config.core } : {}),
       ...(s.psk ? { psk: s.psk } : {}),
       ...(s.localFingerprint !== undefined ? { localFingerprint: s.localFingerprint } : {}),
       ...(s.remoteFingerprint !== undefined ? { remoteFingerprint: s.remoteFingerprint } : {}),

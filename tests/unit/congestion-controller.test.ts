@@ -4,7 +4,7 @@ import { CongestionEstimator } from '../../src/congestion/congestion-estimator.j
 import { DeliveryRateSampler } from '../../src/congestion/delivery-rate.js';
 import { Pacer } from '../../src/congestion/pacer.js';
 
-const options = { maxDatagramSize: 1000, initialWindowPackets: 10, minWindowPackets: 4, maxPacingRate: 1e6, minPacingRate: 1, queueTargetPackets: 10 };
+const options = { maxDatagramSize: 1000, initialWindowPackets: 10, minWindowPackets: 4, windowRttFloorMs: 1, maxPacingRate: 1e6, minPacingRate: 1, queueTargetPackets: 10 };
 
 describe('DeliveryRateSampler', () => {
   it('measures delivered bytes over the longer of send and ACK intervals', () => {
@@ -61,13 +61,24 @@ describe('BbrController', () => {
 
 describe('Pacer', () => {
   it('lets a burst go, then spaces packets at the rate', () => {
-    const p = new Pacer(3000);
+    const p = new Pacer(3000, 5);
     for (let i = 0; i < 3; i++) {
       expect(p.sendTime(1000, 10, 0)).toBe(0);
       p.onSent(1000, 10, 0);
     }
     expect(p.sendTime(1000, 10, 0)).toBeCloseTo(100);
     expect(p.sendTime(1000, 10, 100)).toBe(100);
+  });
+
+  it('grows the burst to what the rate sends in one timer slack, so coarse timers do not cap the rate', () => {
+    const p = new Pacer(3000, 5);
+    p.onSent(3000, 10_000, 0); // bucket empty; at 10,000 B/ms one 4 ms tick refills 40,000 B
+    let sent = 0;
+    while (p.sendTime(1000, 10_000, 4) === 4) {
+      p.onSent(1000, 10_000, 4);
+      sent += 1000;
+    }
+    expect(sent).toBe(40_000);
   });
 });
 

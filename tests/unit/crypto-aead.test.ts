@@ -3,15 +3,22 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { open, packetNonce, sealInto } from '../../src/crypto/aead.js';
+import { open, packetNonce, sealInto, type AeadProvider } from '../../src/crypto/aead.js';
+import { loadWasmCore, referenceCore } from '../../src/core/index.js';
+
+// The session's AEAD runs on either provider; both must meet the vectors and node:crypto.
+const providers: Array<[string, AeadProvider]> = [
+  ['reference (noble)', referenceCore],
+  ['WebAssembly core', await loadWasmCore()],
+];
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 const ZERO_IV = new Uint8Array(12);
 
 /** Seals with our code, using packet number 0 and `nonce` as the IV, so the nonce is exactly `nonce`. */
-function seal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+function seal(provider: AeadProvider, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
   const out = new Uint8Array(plaintext.length + 16);
-  sealInto(key, nonce, 0, aad, plaintext, out);
+  sealInto(provider, key, nonce, 0, aad, plaintext, out);
   return out;
 }
 
@@ -32,7 +39,7 @@ function nodeOpen(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: U
   }
 }
 
-describe('RFC 8439 vectors', () => {
+describe.each(providers)('RFC 8439 vectors: %s', (_name, provider) => {
   it('§2.8.2 AEAD_CHACHA20_POLY1305 encryption', () => {
     const key = hex('808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f');
     const nonce = hex('070000004041424344454647');
@@ -47,9 +54,9 @@ describe('RFC 8439 vectors', () => {
         '3ff4def08e4b7a9de576d26586cec64b6116' +
         '1ae10b594f09e26a7e902ecbd0600691',
     );
-    expect(seal(key, nonce, aad, plaintext)).toEqual(expected);
+    expect(seal(provider, key, nonce, aad, plaintext)).toEqual(expected);
     expect(nodeSeal(key, nonce, aad, plaintext)).toEqual(expected);
-    expect(open(key, nonce, 0, aad, expected)).toEqual(plaintext);
+    expect(open(provider, key, nonce, 0, aad, expected)).toEqual(plaintext);
   });
 
   it('§A.5 AEAD_CHACHA20_POLY1305 decryption', () => {
@@ -68,7 +75,7 @@ describe('RFC 8439 vectors', () => {
         'a6ad5cb4022b02709b' +
         'eead9d67890cbb22392336fea1851f38',
     );
-    const plaintext = open(key, nonce, 0, aad, sealed);
+    const plaintext = open(provider, key, nonce, 0, aad, sealed);
     expect(new TextDecoder().decode(plaintext)).toBe(
       'Internet-Drafts are draft documents valid for a maximum of six months and may be updated, replaced, ' +
         'or obsoleted by other documents at any time. It is inappropriate to use Internet-Drafts as reference ' +
@@ -78,7 +85,7 @@ describe('RFC 8439 vectors', () => {
   });
 });
 
-describe('against node:crypto on random inputs', () => {
+describe.each(providers)('against node:crypto on random inputs: %s', (_name, provider) => {
   it('seals identically and each opens the other', () => {
     fc.assert(
       fc.property(
@@ -90,9 +97,9 @@ describe('against node:crypto on random inputs', () => {
         (key, iv, packetNumber, aad, plaintext) => {
           const nonce = packetNonce(iv, packetNumber);
           const ours = new Uint8Array(plaintext.length + 16);
-          sealInto(key, iv, packetNumber, aad, plaintext, ours);
+          sealInto(provider, key, iv, packetNumber, aad, plaintext, ours);
           expect(ours).toEqual(nodeSeal(key, nonce, aad, plaintext));
-          expect(open(key, iv, packetNumber, aad, ours)).toEqual(plaintext);
+          expect(open(provider, key, iv, packetNumber, aad, ours)).toEqual(plaintext);
           expect(nodeOpen(key, nonce, aad, ours)).toEqual(plaintext);
         },
       ),
@@ -106,16 +113,16 @@ describe('against node:crypto on random inputs', () => {
     const aad = new Uint8Array(randomBytes(13));
     const plaintext = new Uint8Array(randomBytes(100));
     const sealed = new Uint8Array(116);
-    sealInto(key, iv, 9, aad, plaintext, sealed);
+    sealInto(provider, key, iv, 9, aad, plaintext, sealed);
     for (let bit = 0; bit < sealed.length * 8; bit += 7) {
       const tampered = sealed.slice();
       tampered[bit >> 3] = (tampered[bit >> 3] as number) ^ (1 << (bit & 7));
-      expect(open(key, iv, 9, aad, tampered)).toBeUndefined();
+      expect(open(provider, key, iv, 9, aad, tampered)).toBeUndefined();
       expect(nodeOpen(key, packetNonce(iv, 9), aad, tampered)).toBeUndefined();
     }
-    expect(open(key, iv, 10, aad, sealed)).toBeUndefined();
-    expect(open(key, iv, 9, aad.subarray(1), sealed)).toBeUndefined();
-    expect(open(key, iv, 9, aad, sealed.subarray(0, 15))).toBeUndefined();
+    expect(open(provider, key, iv, 10, aad, sealed)).toBeUndefined();
+    expect(open(provider, key, iv, 9, aad.subarray(1), sealed)).toBeUndefined();
+    expect(open(provider, key, iv, 9, aad, sealed.subarray(0, 15))).toBeUndefined();
   });
 });
 
