@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { defineConfig } from '@playwright/test';
+import { CHROMIUM_ARGS } from './tests/support/chromium.js';
 
 /** CHROMIUM_PATH, else Debian's chromium, else Playwright's own browser (where it could be installed). */
 const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
@@ -18,22 +19,11 @@ export default defineConfig({
     headless: true,
     launchOptions: {
       executablePath,
-      // ENVIRONMENT.md: without the background-networking flags Chromium tries to reach Google's
-      // hosts; without the mDNS feature off it hides host candidates behind .local names.
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-features=WebRtcHideLocalIpsWithMdns',
-      ],
+      args: CHROMIUM_ARGS,
     },
   },
   webServer: [
-    { command: 'npx vite --logLevel warn', url: DEV_URL, reuseExistingServer: false, timeout: 60_000 },
+    { command: 'npx vite --logLevel warn', url: DEV_URL, reuseExistingServer: false, timeout: 60_000, env: { PDU_TEST: '1' } },
     // The build under test is the one `npm run build` made; preview serves it as a static site would.
     { command: 'npx vite preview --logLevel warn', url: BUILD_URL, reuseExistingServer: false, timeout: 60_000 },
   ],

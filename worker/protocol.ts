@@ -1,9 +1,54 @@
-// Messages between the host (main thread) and the PDU worker. Byte arrays are transferred, not copied.
+// Messages between the host (the thread the application runs on) and a PDU worker. Byte arrays
+// are transferred, never copied, and each side batches what one task produced into one message
+// per session.
+import type { CongestionSample } from '../src/congestion/congestion-report.js';
+import type { EngineStats, PduEngineOptions, PduEvent, SendOptions } from '../src/engine/index.js';
+import type { ImpairmentConfig } from '../src/transport/impaired-channel.js';
 
-export type WorkerRequest =
+/** Which core the worker gives the engine: its WebAssembly core (the default) or the TypeScript reference. */
+export type CoreChoice = 'wasm' | 'reference';
+
+export type HostToWorker =
   | { type: 'core-info'; id: number }
-  | { type: 'xor'; id: number; dst: Uint8Array; src: Uint8Array };
+  | { type: 'core-selftest'; id: number; dst: Uint8Array; src: Uint8Array }
+  /**
+   * Moves an RTCDataChannel into the worker (posted in the task that created the channel: the
+   * only time Chromium allows it). The worker answers `channel-open` when it opens.
+   */
+  | { type: 'attach-channel'; session: number; channel: unknown; highWaterBytes: number }
+  /**
+   * Starts the session's engine: over the attached channel if there is one, else over datagrams
+   * the host relays (`datagrams`, `channel-state`).
+   */
+  | { type: 'open'; session: number; options: PduEngineOptions; highWaterBytes: number; core: CoreChoice }
+  | { type: 'send'; session: number; ticket: number; data: Uint8Array; opts: SendOptions | undefined }
+  | { type: 'datagrams'; session: number; datagrams: Uint8Array[] }
+  | { type: 'channel-state'; session: number; open: boolean; queuedBytes: number }
+  | { type: 'sample'; session: number; sample: CongestionSample }
+  | { type: 'stats'; session: number; ticket: number }
+  /** Impairs the session's outgoing datagrams from now on (null: off); a testing and demo tool. */
+  | { type: 'impair'; session: number; config: ImpairmentConfig | null }
+  | { type: 'close'; session: number };
 
-export type WorkerReply =
+export type SendReply = { ticket: number; id: string } | { ticket: number; error: { code: string; message: string } };
+
+export type WorkerToHost =
   | { type: 'core-info'; id: number; kind: 'wasm' | 'reference'; fallbackReason: string | undefined }
-  | { type: 'xor'; id: number; result: Uint8Array };
+  | { type: 'core-selftest'; id: number; result: Uint8Array }
+  /** Everything one task produced for one session. */
+  | {
+      type: 'output';
+      session: number;
+      events: PduEvent[];
+      datagrams: Uint8Array[];
+      sendReplies: SendReply[];
+      statsReplies: Array<{ ticket: number; stats: EngineStats }>;
+    }
+  | { type: 'channel-open'; session: number }
+  | { type: 'session-error'; session: number; message: string };
+
+/** The two ends of a thread boundary: a browser Worker / worker scope, or a worker_threads port. */
+export interface MessagePortLike<In, Out> {
+  post(message: Out, transfer: ArrayBuffer[]): void;
+  onMessage(handler: (message: In) => void): void;
+}

@@ -12,6 +12,8 @@ export interface SansIoEngine<Event, SendOptions, Stats> {
   nextTimeout(): number | undefined;
   reportCongestionSample(sample: CongestionSample): void;
   stats(): Stats;
+  /** Starts a graceful close: pending messages settle, the peer is told. */
+  close(now: number, reason?: string): void;
 }
 
 export interface EngineDriverOptions<Event> {
@@ -47,6 +49,8 @@ export class EngineDriver<Event, SendOptions, Stats> {
       this.pump();
     });
     channel.onWritable(() => this.pump());
+    // Nothing can be sent or received any more: the engine settles what is pending and says so.
+    channel.onClose(() => this.act((engine, now) => engine.close(now, 'data channel closed')));
   }
 
   start(): void {

@@ -1,5 +1,5 @@
 import type { RTCDataChannel, RTCPeerConnection } from 'werift';
-import type { DatagramChannel } from '../transport/datachannel.js';
+import { EarlyDatagrams, type DatagramChannel } from '../transport/datachannel.js';
 import { weriftAssociation } from './werift-peer.js';
 
 export interface WeriftAdapterOptions {
@@ -18,6 +18,10 @@ export function adaptWeriftDataChannel(pc: RTCPeerConnection, channel: RTCDataCh
   const drainPollMs = options.drainPollMs ?? 5;
   const writable = new Set<() => void>();
   let drainTimer: ReturnType<typeof setInterval> | undefined;
+  const inbound = new EarlyDatagrams();
+  channel.onMessage.subscribe((data) => {
+    if (typeof data !== 'string') inbound.push(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  });
 
   const queuedBytes = (): number => {
     const association = weriftAssociation(pc) as
@@ -46,16 +50,17 @@ export function adaptWeriftDataChannel(pc: RTCPeerConnection, channel: RTCDataCh
       return channel.readyState === 'open';
     },
     highWaterBytes,
+    whenOpen: async () => {
+      if (channel.readyState === 'open') return;
+      const state = await channel.stateChanged.watch((st) => st === 'open' || st === 'closed');
+      if (state[0] !== 'open') throw new Error('data channel closed before it opened');
+    },
     queuedBytes,
     send(datagram) {
       channel.send(Buffer.from(datagram.buffer, datagram.byteOffset, datagram.byteLength));
       if (queuedBytes() >= highWaterBytes) watchDrain();
     },
-    onDatagram(handler) {
-      channel.onMessage.subscribe((data) => {
-        if (typeof data !== 'string') handler(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-      });
-    },
+    onDatagram: (handler) => inbound.attach(handler),
     onWritable(handler) {
       writable.add(handler);
     },

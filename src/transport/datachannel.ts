@@ -10,6 +10,8 @@ export interface DatagramChannel {
   readonly label: string;
   /** True while datagrams can be sent. */
   readonly open: boolean;
+  /** Resolves when the channel is open (at once if it already is); rejects if it closes first. */
+  whenOpen(): Promise<void>;
   /** Bytes queued in the stack below PDU (sent by PDU, not yet on the wire or not yet acknowledged). */
   queuedBytes(): number;
   /** Queue bound PDU keeps under: above it, hold datagrams back until `onWritable` fires. */
@@ -34,7 +36,7 @@ export interface W3cDataChannelLike {
   send(data: ArrayBufferView<ArrayBuffer>): void;
   close(): void;
   addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
-  addEventListener(type: 'bufferedamountlow' | 'close', listener: () => void): void;
+  addEventListener(type: 'bufferedamountlow' | 'close' | 'open', listener: () => void): void;
 }
 
 /** getStats() of the peer connection the channel belongs to, when the caller can reach it. */
@@ -52,22 +54,33 @@ export function adaptW3cDataChannel(channel: W3cDataChannelLike, options: W3cAda
   const highWaterBytes = options.highWaterBytes ?? 256 * 1024;
   channel.binaryType = 'arraybuffer';
   channel.bufferedAmountLowThreshold = Math.floor(highWaterBytes / 2);
+  const inbound = new EarlyDatagrams();
+  channel.addEventListener('message', (event) => {
+    if (event.data instanceof ArrayBuffer) inbound.push(new Uint8Array(event.data));
+  });
   return {
     label: channel.label,
     get open() {
       return channel.readyState === 'open';
     },
     highWaterBytes,
+    whenOpen: () =>
+      new Promise<void>((resolve, reject) => {
+        if (channel.readyState === 'open') return resolve();
+        if (channel.readyState === 'closed') return reject(new Error('data channel closed'));
+        channel.addEventListener('open', () => resolve());
+        channel.addEventListener('close', () => reject(new Error('data channel closed before it opened')));
+      }),
     queuedBytes: () => channel.bufferedAmount,
     send(datagram) {
       channel.send(datagram as Uint8Array<ArrayBuffer>);
     },
-    onDatagram(handler) {
-      channel.addEventListener('message', (event) => {
-        if (event.data instanceof ArrayBuffer) handler(new Uint8Array(event.data));
-      });
+    onDatagram: (handler) => inbound.attach(handler),
+    onWritable(handler) {
+      channel.addEventListener('bufferedamountlow', handler);
+      // Datagrams produced before the channel opened are waiting for this.
+      channel.addEventListener('open', handler);
     },
-    onWritable: (handler) => channel.addEventListener('bufferedamountlow', handler),
     onClose: (handler) => channel.addEventListener('close', handler),
     async sample() {
       const sample: CongestionSample = { queueBytes: channel.bufferedAmount };
@@ -91,4 +104,24 @@ export function rttFromStats(report: Awaited<ReturnType<StatsSource>>): Pick<Con
   if (pair && typeof pair.currentRoundTripTime === 'number') out.rttMs = pair.currentRoundTripTime * 1000;
   if (pair && typeof pair.availableOutgoingBitrate === 'number') out.availableBitrate = pair.availableOutgoingBitrate;
   return out;
+}
+
+/**
+ * Holds datagrams that arrive before anyone listens: a channel opens (and the peer starts its
+ * handshake) before this side's engine exists, and a data channel drops events nobody listens to.
+ */
+export class EarlyDatagrams {
+  private handler: ((datagram: Uint8Array) => void) | undefined;
+  private held: Uint8Array[] = [];
+  static readonly LIMIT = 256;
+
+  push(datagram: Uint8Array): void {
+    if (this.handler) this.handler(datagram);
+    else if (this.held.length < EarlyDatagrams.LIMIT) this.held.push(datagram);
+  }
+
+  attach(handler: (datagram: Uint8Array) => void): void {
+    this.handler = handler;
+    for (const datagram of this.held.splice(0)) handler(datagram);
+  }
 }

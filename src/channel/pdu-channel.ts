@@ -1,0 +1,315 @@
+import type { CongestionReport } from '../congestion/congestion-report.js';
+import type { EngineStats, PduEngineOptions, PduEvent, SendOptions } from '../engine/index.js';
+import { PduError } from '../engine/index.js';
+import { PduHost } from '../host/pdu-host.js';
+import type { CoreChoice } from '../../worker/protocol.js';
+import { loadWasmCore, referenceCore, type PduCore } from '../core/index.js';
+import type { DatagramChannel } from '../transport/datachannel.js';
+import type { ImpairmentConfig } from '../transport/impaired-channel.js';
+import { PduChannelError, type PduChannelErrorCode } from './errors.js';
+import { peerChannelFactoryFor } from './platform.js';
+import { inlineSession, sessionMemoryBytes, workerSession, type PreparedSession, type SessionBackend } from './session-backend.js';
+
+export interface PduChannelOptions extends Omit<PduEngineOptions, 'role' | 'core'> {
+  /** Defaults to 'initiator' on the side that made the SDP offer. */
+  role?: 'initiator' | 'responder';
+  /** Run the engine in a worker (default true) or on this thread. */
+  worker?: boolean;
+  /** The engine's byte-work core: WebAssembly (default; the reference if it cannot load) or the TypeScript reference. */
+  core?: CoreChoice;
+  /** The host whose workers run the session (default: a shared one). */
+  host?: PduHost;
+  /** Pre-negotiated channel label and id (default 'pdu' and 1000: both sides must agree). */
+  label?: string;
+  channelId?: number;
+  /** Queue bound below PDU, bytes (the stack adapter's default otherwise). */
+  highWaterBytes?: number;
+  /** How long `send` waits for room in a full send buffer before rejecting, ms (default 30 s). */
+  backpressureTimeoutMs?: number;
+  /** How long `open` waits for the handshake, ms (default 15 s). */
+  openTimeoutMs?: number;
+  /** Emit a `stats` event this often, ms (0: never; default 1000). */
+  statsIntervalMs?: number;
+}
+
+export type ChannelSendOptions = SendOptions;
+
+export interface PduChannelEvents {
+  message: { id: string; data: Uint8Array };
+  congestion: CongestionReport;
+  stats: EngineStats;
+  error: PduChannelError;
+  close: { reason: string };
+}
+
+type Handler<K extends keyof PduChannelEvents> = (event: PduChannelEvents[K]) => void;
+
+/**
+ * The application's PDU channel (the guest driver): the same in browsers and in Node, with the
+ * engine in a worker or inline. `send` resolves when the peer has the whole message.
+ */
+export class PduChannel {
+  private readonly handlers: { [K in keyof PduChannelEvents]: Set<Handler<K>> } = {
+    message: new Set(),
+    congestion: new Set(),
+    stats: new Set(),
+    error: new Set(),
+    close: new Set(),
+  };
+  /** Sends the engine accepted, by message UUID, waiting for `delivered` or `expired`. */
+  private readonly inFlight = new Map<string, { resolve: () => void; reject: (err: PduChannelError) => void }>();
+  /** Sends waiting for room in the engine's send buffer. */
+  private readonly waitingForRoom: Array<() => void> = [];
+  private backend!: SessionBackend;
+  private statsTimer: ReturnType<typeof setInterval> | undefined;
+  private closedReason: string | undefined;
+  private closeWaiters: Array<() => void> = [];
+  private connected!: (sas: string) => void;
+  private connectFailed!: (err: PduChannelError) => void;
+  private sasValue = '';
+  /**
+   * Messages received while no `message` handler was attached, handed to the first one, at most
+   * MAX_UNHEARD of them; beyond that they are dropped and counted in `unheardDropped`.
+   */
+  private readonly unheard: Array<PduChannelEvents['message']> = [];
+  private static readonly MAX_UNHEARD = 4096;
+  unheardDropped = 0;
+  /** True when the data channel itself runs in the worker (no datagram crosses this thread). */
+  transferred = false;
+
+  private constructor(private readonly options: PduChannelOptions) {}
+
+  /**
+   * Creates PDU's data channel on `pc` (a browser RTCPeerConnection, or a werift one in Node),
+   * or uses `channel` directly, and resolves once the PDU handshake is done. Call it before or
+   * during signaling: the channel is pre-negotiated, so it must exist before the offer.
+   */
+  static async open(pc: unknown, options: PduChannelOptions = {}): Promise<PduChannel> {
+    const factory = peerChannelFactoryFor(pc);
+    if (!factory) throw new PduChannelError('invalid-argument', 'PduChannel.open: not a peer connection this platform supports');
+    const init = { label: options.label ?? 'pdu', id: options.channelId ?? 1000, ...(options.highWaterBytes ? { highWaterBytes: options.highWaterBytes } : {}) };
+    const ch = new PduChannel(options);
+    const inWorker = options.worker !== false;
+    // In a worker, a channel that can move is created and moved in this same task.
+    const prepared =
+      inWorker && factory.openTransferable
+        ? ch.prepareInWorker({ transferable: factory.openTransferable(pc, init) })
+        : inWorker
+          ? ch.prepareInWorker({ channel: factory.open(pc, init) })
+          : inlineSession(factory.open(pc, init), ch.callbacks());
+    return ch.start(prepared, () => options.role ?? factory.roleOf(pc));
+  }
+
+  /** Runs PDU over a DatagramChannel of any stack that has an adapter. */
+  static async overChannel(channel: DatagramChannel, options: PduChannelOptions & { role: 'initiator' | 'responder' }): Promise<PduChannel> {
+    const ch = new PduChannel(options);
+    const prepared = options.worker === false ? inlineSession(channel, ch.callbacks()) : ch.prepareInWorker({ channel });
+    return ch.start(prepared, () => options.role);
+  }
+
+  private callbacks() {
+    return { onEvent: (e: PduEvent) => this.onEngineEvent(e), onFailure: (reason: string) => this.fail('worker-failed', reason) };
+  }
+
+  private prepareInWorker(source: Parameters<typeof workerSession>[1]): PreparedSession {
+    const o = this.options;
+    const highWaterBytes = o.highWaterBytes ?? ('channel' in source ? source.channel.highWaterBytes : 256 * 1024);
+    return workerSession(o.host ?? PduHost.default(), source, sessionMemoryBytes(o), highWaterBytes, o.core ?? 'wasm', this.callbacks());
+  }
+
+  /** Waits for the channel, learns the role, starts the engine and waits for the handshake. */
+  private async start(prepared: PreparedSession, role: () => 'initiator' | 'responder' | undefined): Promise<PduChannel> {
+    const timeoutMs = this.options.openTimeoutMs ?? 15_000;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new PduChannelError('handshake-failed', `no open channel and PDU handshake within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      await Promise.race([prepared.channelOpen, timeout]);
+      const side = role();
+      if (!side) throw new PduChannelError('invalid-argument', 'PduChannel: role unknown (no local description); pass options.role');
+      const ready = new Promise<string>((resolve, reject) => {
+        this.connected = resolve;
+        this.connectFailed = reject;
+      });
+      const { worker, host, label, channelId, highWaterBytes, backpressureTimeoutMs, openTimeoutMs, statsIntervalMs, role: _r, core, ...engineOptions } = this.options;
+      void host, label, channelId, highWaterBytes, backpressureTimeoutMs, openTimeoutMs, statsIntervalMs, _r;
+      // Inline, this thread loads the core; a worker has loaded its own.
+      const inlineCore = worker === false && core !== 'reference' ? { core: await sharedCore() } : {};
+      this.backend = prepared.start({ ...engineOptions, ...inlineCore, role: side } as PduEngineOptions);
+      this.sasValue = await Promise.race([ready, timeout]);
+    } catch (err) {
+      if (this.backend) this.finish((err as Error).message, err instanceof PduChannelError ? err.code : 'handshake-failed');
+      else prepared.abandon();
+      throw err instanceof PduChannelError ? err : new PduChannelError('handshake-failed', (err as Error).message);
+    } finally {
+      clearTimeout(timer);
+    }
+    this.transferred = prepared.transferred;
+    const interval = this.options.statsIntervalMs ?? 1000;
+    if (interval > 0) this.statsTimer = setInterval(() => void this.backend.stats().then((s) => this.emit('stats', s)), interval);
+    return this;
+  }
+
+  /** Short authentication string: both users compare it to rule out a man in the middle. */
+  get sas(): string {
+    return this.sasValue;
+  }
+
+  get closed(): boolean {
+    return this.closedReason !== undefined;
+  }
+
+  on<K extends keyof PduChannelEvents>(type: K, handler: Handler<K>): () => void {
+    this.handlers[type].add(handler);
+    // Messages that arrived before anyone listened (open() resolves before the caller subscribes).
+    if (type === 'message') for (const early of this.unheard.splice(0)) (handler as Handler<'message'>)(early);
+    return () => this.handlers[type].delete(handler);
+  }
+
+  /**
+   * Sends one message; resolves with its UUID when the peer has all of it. A Uint8Array that spans
+   * its whole buffer is transferred to the worker (the caller's view becomes empty).
+   */
+  async send(data: Uint8Array | ArrayBuffer | string, opts?: ChannelSendOptions): Promise<string> {
+    if (this.closedReason !== undefined) throw new PduChannelError('closed', `channel closed: ${this.closedReason}`);
+    const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+    const deadline = Date.now() + (this.options.backpressureTimeoutMs ?? 30_000);
+    for (;;) {
+      let id: string;
+      try {
+        id = await this.backend.send(bytes, opts);
+      } catch (err) {
+        if (err instanceof PduError && err.code === 'backpressure') {
+          await this.roomOrTimeout(deadline);
+          continue;
+        }
+        throw this.translate(err);
+      }
+      return new Promise<string>((resolve, reject) => {
+        this.inFlight.set(id, { resolve: () => resolve(id), reject });
+      });
+    }
+  }
+
+  stats(): Promise<EngineStats> {
+    return this.backend.stats();
+  }
+
+  /**
+   * A testing and demo tool: impairs what this side sends (loss, delay, jitter, rate cap) between
+   * the engine and the data channel, wherever the engine runs, so PDU meets loss on a clean path.
+   * Each call replaces the previous impairment; null turns it off. Not for production traffic.
+   */
+  impair(config: ImpairmentConfig | null): void {
+    this.backend.impair(config);
+  }
+
+  /** Closes gracefully: every pending send settles (delivered, or rejected as closed). */
+  async close(): Promise<void> {
+    if (this.closedReason !== undefined) return;
+    const closed = new Promise<void>((resolve) => this.closeWaiters.push(resolve));
+    this.backend.close();
+    const timer = setTimeout(() => this.finish('closed locally'), 2000);
+    await closed;
+    clearTimeout(timer);
+  }
+
+  private roomOrTimeout(deadline: number): Promise<void> {
+    const wait = deadline - Date.now();
+    if (wait <= 0) return Promise.reject(new PduChannelError('backpressure-timeout', 'send buffer stayed full'));
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const i = this.waitingForRoom.indexOf(wake);
+        if (i >= 0) this.waitingForRoom.splice(i, 1);
+        reject(new PduChannelError('backpressure-timeout', 'send buffer stayed full'));
+      }, wait);
+      const wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.waitingForRoom.push(wake);
+    });
+  }
+
+  private onEngineEvent(event: PduEvent): void {
+    switch (event.type) {
+      case 'connected':
+        this.connected(event.sas);
+        break;
+      case 'message':
+        if (this.handlers.message.size > 0) this.emit('message', { id: event.id, data: event.data });
+        else if (this.unheard.length < PduChannel.MAX_UNHEARD) this.unheard.push({ id: event.id, data: event.data });
+        else this.unheardDropped++;
+        break;
+      case 'delivered':
+        this.inFlight.get(event.id)?.resolve();
+        this.inFlight.delete(event.id);
+        this.wakeOne();
+        break;
+      case 'expired':
+        if (event.direction === 'outgoing') {
+          this.inFlight.get(event.id)?.reject(new PduChannelError(event.reason === 'closed' ? 'closed' : 'expired', `message ${event.id} ${event.reason}`));
+          this.inFlight.delete(event.id);
+          this.wakeOne();
+        }
+        break;
+      case 'congestion':
+        this.emit('congestion', event.report);
+        break;
+      case 'error':
+        if (event.code === 'handshake_failed' || event.code === 'handshake-failed') this.fail('handshake-failed', event.message);
+        else this.emit('error', new PduChannelError('invalid-argument', `${event.code}: ${event.message}`));
+        break;
+      case 'closed':
+        this.finish(event.reason);
+        break;
+    }
+  }
+
+  private wakeOne(): void {
+    this.waitingForRoom.shift()?.();
+  }
+
+  private fail(code: PduChannelErrorCode, reason: string): void {
+    if (this.closedReason !== undefined) return;
+    const err = new PduChannelError(code, reason);
+    this.connectFailed?.(err);
+    if (this.handlers.error.size > 0) this.emit('error', err);
+    this.finish(reason, code);
+  }
+
+  private finish(reason: string, code: PduChannelErrorCode = 'closed'): void {
+    if (this.closedReason !== undefined) return;
+    this.closedReason = reason;
+    if (this.statsTimer !== undefined) clearInterval(this.statsTimer);
+    this.connectFailed?.(new PduChannelError(code, reason));
+    for (const { reject } of this.inFlight.values()) reject(new PduChannelError(code, `channel closed: ${reason}`));
+    this.inFlight.clear();
+    for (const wake of this.waitingForRoom.splice(0)) wake();
+    this.backend?.dispose();
+    this.emit('close', { reason });
+    for (const w of this.closeWaiters.splice(0)) w();
+  }
+
+  private translate(err: unknown): PduChannelError {
+    if (err instanceof PduChannelError) return err;
+    if (err instanceof PduError) {
+      const code: PduChannelErrorCode = err.code === 'too-large' ? 'too-large' : err.code === 'closed' ? 'closed' : 'invalid-argument';
+      return new PduChannelError(code, err.message);
+    }
+    return new PduChannelError('invalid-argument', (err as Error).message);
+  }
+
+  private emit<K extends keyof PduChannelEvents>(type: K, event: PduChannelEvents[K]): void {
+    for (const handler of this.handlers[type]) handler(event);
+  }
+}
+
+let wasmCore: Promise<PduCore> | undefined;
+
+/** The WebAssembly core for inline engines, loaded once; the reference where it cannot load. */
+function sharedCore(): Promise<PduCore> {
+  wasmCore ??= loadWasmCore().catch(() => referenceCore);
+  return wasmCore;
+}

@@ -1,0 +1,34 @@
+import type { DatagramChannel, StatsSource } from '../transport/datachannel.js';
+
+/** A channel that may move into a worker: the raw channel, and how to use it here instead. */
+export interface TransferableChannel {
+  raw: unknown;
+  getStats: StatsSource;
+  /** Adapts the raw channel on this thread (when the move is refused). */
+  adaptHere(): DatagramChannel;
+}
+
+/** Opens PDU's pre-negotiated data channel on a peer connection of one particular stack. */
+export interface PeerChannelFactory {
+  /** True when this factory knows how to handle `pc`. */
+  accepts(pc: unknown): boolean;
+  open(pc: unknown, init: { label: string; id: number; highWaterBytes?: number }): DatagramChannel;
+  /**
+   * Creates the channel so that it can be transferred to a worker in this same task (Chromium
+   * allows the move only then); absent where the stack's channels cannot move.
+   */
+  openTransferable?(pc: unknown, init: { label: string; id: number; highWaterBytes?: number }): TransferableChannel;
+  /** 'initiator' when this side made the SDP offer (CONTRACTS.md), once negotiation is done. */
+  roleOf(pc: unknown): 'initiator' | 'responder' | undefined;
+}
+
+const factories: PeerChannelFactory[] = [];
+
+/** Platform entries (browser, Node) register the stacks they support, most specific first. */
+export function registerPeerChannelFactory(factory: PeerChannelFactory): void {
+  factories.unshift(factory);
+}
+
+export function peerChannelFactoryFor(pc: unknown): PeerChannelFactory | undefined {
+  return factories.find((f) => f.accepts(pc));
+}

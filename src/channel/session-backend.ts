@@ -1,0 +1,218 @@
+import type { EngineStats, PduEngineOptions, PduEvent, SendOptions } from '../engine/index.js';
+import { PduEngine, PduError } from '../engine/index.js';
+import { EngineDriver } from '../host/engine-driver.js';
+import type { PduHost } from '../host/pdu-host.js';
+import type { CongestionSample } from '../congestion/congestion-report.js';
+import { rttFromStats, type DatagramChannel, type StatsSource } from '../transport/datachannel.js';
+import { ImpairedChannel, type ImpairmentConfig } from '../transport/impaired-channel.js';
+import type { CoreChoice, SendReply } from '../../worker/protocol.js';
+import type { TransferableChannel } from './platform.js';
+
+/** Where a channel's engine runs: on this thread, or in a worker behind the host. */
+export interface SessionBackend {
+  /** Resolves with the message UUID, or rejects with the engine's PduError code. */
+  send(data: Uint8Array, opts: SendOptions | undefined): Promise<string>;
+  stats(): Promise<EngineStats>;
+  /** Impairs outgoing datagrams between the engine and the channel (null: off). */
+  impair(config: ImpairmentConfig | null): void;
+  close(): void;
+  /** Stops timers and relays; the backend is unusable afterwards. */
+  dispose(): void;
+}
+
+/** A session whose channel exists but whose engine has not started (the role may not be known yet). */
+export interface PreparedSession {
+  /** Resolves when the data channel is open, wherever it lives. */
+  readonly channelOpen: Promise<void>;
+  /** True when the channel itself moved into the worker. */
+  readonly transferred: boolean;
+  start(options: PduEngineOptions): SessionBackend;
+  /** Gives up before start (frees the host's reservation). */
+  abandon(): void;
+}
+
+export interface BackendCallbacks {
+  onEvent(event: PduEvent): void;
+  /** The backend itself failed (worker died): everything pending must fail with this. */
+  onFailure(reason: string): void;
+}
+
+/** The engine on the calling thread. */
+export function inlineSession(channel: DatagramChannel, callbacks: BackendCallbacks): PreparedSession {
+  return {
+    channelOpen: channel.whenOpen(),
+    transferred: false,
+    abandon: () => channel.close(),
+    start(options) {
+      const impaired = new ImpairedChannel(channel);
+      const driver = new EngineDriver<PduEvent, SendOptions, EngineStats>(new PduEngine(options), impaired, {
+        onEvent: (event) => callbacks.onEvent(event),
+      });
+      driver.start();
+      return {
+        send: async (data, opts) => driver.send(data, opts),
+        stats: async () => driver.engine.stats(),
+        impair: (config) => impaired.impair(config),
+        close: () => driver.act((engine, now) => engine.close(now)),
+        dispose: () => driver.stop(),
+      };
+    },
+  };
+}
+
+/** Bytes a session may hold at once, from its limits: what the host reserves in its budget. */
+export function sessionMemoryBytes(options: { limits?: { maxSendBufferBytes?: number; maxReassemblyBytes?: number } }): number {
+  return (options.limits?.maxSendBufferBytes ?? 64 * 1024 * 1024) + (options.limits?.maxReassemblyBytes ?? 64 * 1024 * 1024);
+}
+
+/**
+ * The engine in a worker. Where the platform allows it the data channel itself moves into the
+ * worker (`transferable`), and this thread only answers getStats; otherwise the channel stays
+ * here and its datagrams are relayed in batches, one postMessage per task each way.
+ */
+export function workerSession(
+  host: PduHost,
+  source: { transferable: TransferableChannel } | { channel: DatagramChannel },
+  memoryBytes: number,
+  highWaterBytes: number,
+  coreChoice: CoreChoice,
+  callbacks: BackendCallbacks,
+  sampleIntervalMs = 250,
+): PreparedSession {
+  const pendingSends = new Map<number, { resolve: (id: string) => void; reject: (err: unknown) => void }>();
+  const pendingStats = new Map<number, (stats: EngineStats) => void>();
+  let nextTicket = 1;
+  let disposed = false;
+  let channelOpened!: () => void;
+  let channelFailed!: (err: Error) => void;
+  const channelOpen = new Promise<void>((resolve, reject) => {
+    channelOpened = resolve;
+    channelFailed = reject;
+  });
+  channelOpen.catch(() => undefined);
+
+  const port = host.attach(memoryBytes, {
+    onOutput(output) {
+      if (relayed) for (const d of output.datagrams) if (relayed.open) relayed.send(d);
+      if (output.datagrams.length > 0) reportState();
+      for (const reply of output.sendReplies) settleSend(reply);
+      for (const { ticket, stats } of output.statsReplies) {
+        pendingStats.get(ticket)?.(stats);
+        pendingStats.delete(ticket);
+      }
+      for (const event of output.events) callbacks.onEvent(event);
+    },
+    onChannelOpen: () => channelOpened(),
+    onSessionError(message) {
+      channelFailed(new Error(message));
+      callbacks.onFailure(`worker session error: ${message}`);
+    },
+    onWorkerFailure(reason) {
+      channelFailed(new Error(reason));
+      for (const { reject } of pendingSends.values()) reject(new PduError('closed', reason));
+      pendingSends.clear();
+      callbacks.onFailure(reason);
+    },
+  });
+
+  // Move the channel now, in the task that created it; fall back to relaying if refused.
+  let relayed: DatagramChannel | undefined;
+  let getStats: () => Promise<unknown>;
+  if ('transferable' in source) {
+    try {
+      port.post({ type: 'attach-channel', session: port.session, channel: source.transferable.raw, highWaterBytes }, [
+        source.transferable.raw as Transferable,
+      ]);
+      getStats = source.transferable.getStats;
+    } catch {
+      relayed = source.transferable.adaptHere();
+      getStats = () => relayed!.sample();
+    }
+  } else {
+    relayed = source.channel;
+    getStats = () => relayed!.sample();
+  }
+  const transferred = relayed === undefined;
+
+  const settleSend = (reply: SendReply) => {
+    const pending = pendingSends.get(reply.ticket);
+    pendingSends.delete(reply.ticket);
+    if (!pending) return;
+    if ('id' in reply) pending.resolve(reply.id);
+    else pending.reject(new PduError(reply.error.code as PduError['code'], reply.error.message));
+  };
+  const reportState = () => {
+    if (relayed) port.post({ type: 'channel-state', session: port.session, open: relayed.open, queuedBytes: relayed.queuedBytes() });
+  };
+
+  if (relayed) {
+    const channel = relayed;
+    let inbound: Uint8Array[] = [];
+    channel.onDatagram((datagram) => {
+      if (inbound.length === 0) {
+        queueMicrotask(() => {
+          const batch = inbound;
+          inbound = [];
+          port.post({ type: 'datagrams', session: port.session, datagrams: batch }, batch.map((d) => d.buffer as ArrayBuffer));
+        });
+      }
+      // A buffer of its own: the transfer detaches it.
+      inbound.push(datagram.byteOffset === 0 && datagram.byteLength === datagram.buffer.byteLength ? datagram : datagram.slice());
+    });
+    channel.onWritable(reportState);
+    channel.onClose(reportState);
+    channel.whenOpen().then(channelOpened, channelFailed);
+  }
+
+  let sampler: ReturnType<typeof setInterval> | undefined;
+
+  return {
+    channelOpen,
+    transferred,
+    abandon() {
+      disposed = true;
+      port.release();
+      relayed?.close();
+    },
+    start(options) {
+      port.post({ type: 'open', session: port.session, options, highWaterBytes, core: coreChoice });
+      reportState();
+      sampler = setInterval(() => {
+        getStats().then(
+          (report) => {
+            if (disposed) return;
+            // A relayed channel samples itself; a moved one leaves only getStats() on this thread.
+            const sample = relayed ? (report as CongestionSample) : rttFromStats(report as Awaited<ReturnType<StatsSource>>);
+            port.post({ type: 'sample', session: port.session, sample });
+          },
+          () => undefined,
+        );
+      }, sampleIntervalMs);
+      return {
+        send(data, opts) {
+          const ticket = nextTicket++;
+          return new Promise<string>((resolve, reject) => {
+            pendingSends.set(ticket, { resolve, reject });
+            // The application's buffer moves to the worker: no copy on this thread.
+            const owned = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
+            port.post({ type: 'send', session: port.session, ticket, data, opts }, owned ? [data.buffer as ArrayBuffer] : []);
+          });
+        },
+        stats() {
+          const ticket = nextTicket++;
+          return new Promise<EngineStats>((resolve) => {
+            pendingStats.set(ticket, resolve);
+            port.post({ type: 'stats', session: port.session, ticket });
+          });
+        },
+        impair: (config) => port.post({ type: 'impair', session: port.session, config }),
+        close: () => port.post({ type: 'close', session: port.session }),
+        dispose() {
+          disposed = true;
+          if (sampler !== undefined) clearInterval(sampler);
+          port.release();
+        },
+      };
+    },
+  };
+}

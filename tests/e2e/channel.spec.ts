@@ -1,0 +1,108 @@
+import { expect, test } from '@playwright/test';
+import { DEV_URL } from '../../playwright.config.js';
+import { PduChannel } from '../../src/index.node.js';
+import { createWeriftPeer } from '../../src/node/werift-peer.js';
+import { startSignalingServer } from '../../src/signaling/server.js';
+import { connectWebSocketSignaling, negotiate, type NegotiablePeer, type WebSocketConstructor } from '../../src/signaling/index.js';
+import WebSocket from 'ws';
+import { messageBytes, mixedSizes, verifyMessage } from '../support/workload.js';
+
+test('one page, two peers, PDU in workers: 1,000 mixed messages up to 1 MiB arrive byte-identical', async ({ page }) => {
+  test.setTimeout(240_000);
+  await page.goto(DEV_URL);
+  const result = await page.evaluate(async () => {
+    const lib = '/src/index.ts';
+    const support = '/tests/support/workload.ts';
+    const { PduChannel } = await import(/* @vite-ignore */ lib);
+    const { messageBytes, mixedSizes, verifyMessage } = await import(/* @vite-ignore */ support);
+    const pa = new RTCPeerConnection();
+    const pb = new RTCPeerConnection();
+    pa.onicecandidate = (e) => e.candidate && pb.addIceCandidate(e.candidate);
+    pb.onicecandidate = (e) => e.candidate && pa.addIceCandidate(e.candidate);
+    const opening = [PduChannel.open(pa, { role: 'initiator' }), PduChannel.open(pb, { role: 'responder' })];
+    await pa.setLocalDescription();
+    await pb.setRemoteDescription(pa.localDescription!);
+    await pb.setLocalDescription();
+    await pa.setRemoteDescription(pb.localDescription!);
+    const [a, b] = await Promise.all(opening);
+
+    const sizes: number[] = mixedSizes(1000, 11);
+    const received = new Set<number>();
+    let corrupt = 0;
+    const allIn = new Promise<void>((resolve) =>
+      b.on('message', ({ data }: { data: Uint8Array }) => {
+        const index = verifyMessage(data, (i: number) => sizes[i]);
+        if (index < 0 || received.has(index)) corrupt++;
+        else received.add(index);
+        if (received.size === sizes.length) resolve();
+      }),
+    );
+    let next = 0;
+    const sender = async () => {
+      while (next < sizes.length) {
+        const i = next++;
+        await a.send(messageBytes(i, sizes[i]));
+      }
+    };
+    await Promise.all(Array.from({ length: 32 }, sender));
+    await allIn;
+    const stats = await a.stats();
+    const report = { received: received.size, corrupt, sasMatch: a.sas === b.sas && a.sas.length > 0, delivered: stats.messages.delivered };
+    await Promise.all([a.close(), b.close()]);
+    pa.close();
+    pb.close();
+    return report;
+  });
+  expect(result).toEqual({ received: 1000, corrupt: 0, sasMatch: true, delivered: 1000 });
+});
+
+test('Chromium <-> werift, PDU on both ends, over the project signaling server', async ({ page }) => {
+  test.setTimeout(120_000);
+  page.on('pageerror', (e) => console.log('[pageerror]', e.message));
+  const server = await startSignalingServer();
+  const pc = await createWeriftPeer();
+  try {
+    const nodeChannel = PduChannel.open(pc);
+    const signaling = connectWebSocketSignaling(server.url, 'interop', { WebSocket: WebSocket as unknown as WebSocketConstructor });
+    const nodeSide = negotiate(pc as unknown as NegotiablePeer, signaling);
+    await page.goto(DEV_URL);
+    const browserDone = page.evaluate(async (url: string) => {
+      const [lib, signalingLib, support] = ['/src/index.ts', '/src/signaling/index.ts', '/tests/support/workload.ts'];
+      const { PduChannel } = await import(/* @vite-ignore */ lib);
+      const { connectWebSocketSignaling, negotiate } = await import(/* @vite-ignore */ signalingLib);
+      const { messageBytes } = await import(/* @vite-ignore */ support);
+      const pc = new RTCPeerConnection();
+      const opening = PduChannel.open(pc);
+      await negotiate(pc, connectWebSocketSignaling(url, 'interop'));
+      const ch = await opening;
+      for (let i = 0; i < 50; i++) await ch.send(messageBytes(i, 100 + i * 997));
+      const echoed: number[] = await new Promise((resolve) => {
+        const seen: number[] = [];
+        ch.on('message', ({ data }: { data: Uint8Array }) => {
+          seen.push(data.length);
+          if (seen.length === 5) resolve(seen);
+        });
+      });
+      return { sas: ch.sas, echoed };
+    }, server.url);
+    expect(await nodeSide).toBe('responder');
+    const ch = await nodeChannel;
+    const sizes = Array.from({ length: 50 }, (_, i) => 100 + i * 997);
+    const got: number[] = [];
+    await new Promise<void>((resolve) =>
+      ch.on('message', ({ data }) => {
+        got.push(verifyMessage(data, (i) => sizes[i]));
+        if (got.length === 50) resolve();
+      }),
+    );
+    for (let i = 0; i < 5; i++) await ch.send(messageBytes(i, 3000 + i));
+    const browser = await browserDone;
+    expect(got.filter((i) => i >= 0).sort((x, y) => x - y)).toEqual(sizes.map((_, i) => i));
+    expect(browser.echoed.sort()).toEqual([3000, 3001, 3002, 3003, 3004]);
+    expect(browser.sas).toBe(ch.sas);
+    await ch.close();
+  } finally {
+    await pc.close();
+    await server.close();
+  }
+});

@@ -1,0 +1,123 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RTCPeerConnection } from 'werift';
+import { PduChannel, PduChannelError, PduHost } from '../../src/index.node.js';
+import { connectWeriftPeers, createWeriftPeer, weriftAssociation } from '../../src/node/werift-peer.js';
+import type { Worker } from 'node:worker_threads';
+import { spawnNodeWorker, wrapNodeWorker } from '../../src/host/node-worker.js';
+import { messageBytes, mixedSizes, verifyMessage } from '../support/workload.js';
+
+const cleanup: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn();
+});
+
+/** Two werift peers with a PduChannel each, connected in this process. */
+async function channelPair(options: Parameters<typeof PduChannel.open>[1] = {}): Promise<{ a: PduChannel; b: PduChannel; pcs: RTCPeerConnection[] }> {
+  const pcs = [await createWeriftPeer(), await createWeriftPeer()];
+  cleanup.push(() => Promise.all(pcs.map((pc) => pc.close())));
+  const opening = pcs.map((pc) => PduChannel.open(pc, options));
+  await connectWeriftPeers(pcs[0]!, pcs[1]!);
+  const [a, b] = await Promise.all(opening);
+  cleanup.push(() => Promise.all([a!.close(), b!.close()]));
+  return { a: a!, b: b!, pcs };
+}
+
+/** Sends `sizes.length` workload messages a -> b, at most `window` unacknowledged at a time. */
+async function transfer(a: PduChannel, b: PduChannel, sizes: number[], window = 32): Promise<{ received: Set<number>; corrupt: number }> {
+  const received = new Set<number>();
+  let corrupt = 0;
+  const allIn = new Promise<void>((resolve) => {
+    b.on('message', ({ data }) => {
+      const index = verifyMessage(data, (i) => sizes[i]);
+      if (index < 0 || received.has(index)) corrupt++;
+      else received.add(index);
+      if (received.size === sizes.length) resolve();
+    });
+  });
+  let next = 0;
+  const worker = async () => {
+    while (next < sizes.length) {
+      const i = next++;
+      await a.send(messageBytes(i, sizes[i]!));
+    }
+  };
+  await Promise.all(Array.from({ length: window }, worker));
+  await allIn;
+  return { received, corrupt };
+}
+
+describe('PduChannel between two werift peers', () => {
+  it('delivers 1,000 messages of mixed sizes up to 1 MiB byte-identical, engine in worker_threads', async () => {
+    const { a, b } = await channelPair();
+    expect(a.sas).toMatch(/^\S+$/);
+    expect(a.sas).toBe(b.sas);
+    const sizes = mixedSizes(1000, 7);
+    const { received, corrupt } = await transfer(a, b, sizes);
+    expect(corrupt).toBe(0);
+    expect(received.size).toBe(1000);
+    const stats = await a.stats();
+    expect(stats.messages.delivered).toBe(1000);
+  }, 180_000);
+
+  it('recovers datagrams dropped below PDU with its own retransmissions (inline engine)', async () => {
+    const { a, b, pcs } = await channelPair({ worker: false });
+    // Drop 5% of PDU's datagrams inside werift, below SCTP: the channel never retransmits them.
+    const association = weriftAssociation(pcs[0]!)!;
+    const send = association.sendChunk.bind(association);
+    let n = 0;
+    association.sendChunk = (chunk) => (chunk.userData !== undefined && ++n % 20 === 0 ? Promise.resolve() : send(chunk));
+    const sizes = Array.from({ length: 200 }, (_, i) => 500 + ((i * 997) % 20_000));
+    const { received, corrupt } = await transfer(a, b, sizes, 16);
+    expect(corrupt).toBe(0);
+    expect(received.size).toBe(200);
+    const stats = await a.stats();
+    const retx = stats.recovery.retransmissions;
+    expect(retx.predictive + retx.timeout).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('rejects with typed errors: oversize message, send after close', async () => {
+    const { a } = await channelPair({ worker: false, limits: { maxMessageBytes: 64 * 1024 } });
+    await expect(a.send(new Uint8Array(64 * 1024 + 1))).rejects.toMatchObject({ code: 'too-large' });
+    await a.close();
+    await expect(a.send(new Uint8Array(10))).rejects.toBeInstanceOf(PduChannelError);
+    await expect(a.send(new Uint8Array(10))).rejects.toMatchObject({ code: 'closed' });
+  }, 60_000);
+
+  it('fails pending sends with a typed error when the peer vanishes', async () => {
+    const { a, pcs } = await channelPair({ worker: false, timers: { idleTimeoutMs: 3000 } });
+    await a.send(new Uint8Array(1000)); // works while the peer is there
+    await pcs[1]!.close(); // the peer disappears without a PDU close
+    const pending = a.send(new Uint8Array(100_000));
+    await expect(pending).rejects.toBeInstanceOf(PduChannelError);
+    await expect(pending).rejects.toMatchObject({ code: expect.stringMatching(/^(closed|expired)$/) });
+  }, 60_000);
+
+  it('a worker killed mid-transfer fails its channels clearly; the host then serves new channels', async () => {
+    const threads: Worker[] = [];
+    const host = new PduHost({
+      createWorker: () => {
+        const thread = spawnNodeWorker();
+        threads.push(thread);
+        return wrapNodeWorker(thread);
+      },
+    });
+    cleanup.push(() => host.terminate());
+    const first = await channelPair({ host });
+    const errors: PduChannelError[] = [];
+    first.a.on('error', (e) => errors.push(e));
+    const sends = Array.from({ length: 20 }, (_, i) => first.a.send(messageBytes(i, 200_000)).then(() => 'ok', (e: PduChannelError) => e.code));
+    await new Promise((r) => setTimeout(r, 50));
+    await threads[0]!.terminate(); // from outside the host, as a crash would
+    const outcomes = await Promise.all(sends);
+    expect(outcomes.filter((o) => o !== 'ok').every((o) => o === 'worker-failed')).toBe(true);
+    expect(outcomes).toContain('worker-failed');
+    expect(first.a.closed).toBe(true);
+    expect(errors.some((e) => e.code === 'worker-failed')).toBe(true);
+
+    const second = await channelPair({ host });
+    const { received } = await transfer(second.a, second.b, [1000, 2000, 3000]);
+    expect(received.size).toBe(3);
+    expect(threads.length).toBe(2);
+  }, 120_000);
+});
+

@@ -1,0 +1,142 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { DatagramChannel } from '../../src/transport/datachannel.js';
+import { ImpairedChannel, lossSpecFor } from '../../src/transport/impaired-channel.js';
+import { parseLossSpec } from '../../src/transport/loss-models.js';
+
+/** A channel that records what reaches it, with a queue the test sets. */
+class RecordingChannel implements DatagramChannel {
+  readonly label = 'pdu';
+  open = true;
+  queue = 0;
+  readonly sent: Array<{ seq: number; at: number; bytes: Uint8Array }> = [];
+  private writable: Array<() => void> = [];
+  constructor(readonly highWaterBytes = 1 << 20) {}
+  whenOpen = () => Promise.resolve();
+  queuedBytes = () => this.queue;
+  send(datagram: Uint8Array): void {
+    this.sent.push({ seq: new DataView(datagram.buffer, datagram.byteOffset).getUint32(0), at: Date.now(), bytes: datagram });
+  }
+  onDatagram(): void {}
+  onWritable(handler: () => void): void {
+    this.writable.push(handler);
+  }
+  onClose(): void {}
+  sample = async () => ({ queueBytes: this.queue, rttMs: 7 });
+  close(): void {
+    this.open = false;
+  }
+}
+
+function datagram(seq: number, size = 1000): Uint8Array {
+  const bytes = new Uint8Array(size);
+  new DataView(bytes.buffer).setUint32(0, seq);
+  return bytes;
+}
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: 0 });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** The fake timers' clock drives both the channel's timers and its notion of now. */
+const impaired = (inner: DatagramChannel) => new ImpairedChannel(inner, () => Date.now());
+
+describe('ImpairedChannel', () => {
+  it('passes datagrams straight through while off', () => {
+    const inner = new RecordingChannel();
+    const ch = impaired(inner);
+    const d = datagram(1);
+    inner.queue = 500;
+    ch.send(d);
+    expect(inner.sent[0]?.bytes).toBe(d);
+    expect(ch.queuedBytes()).toBe(500);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('drops about the configured share under Bernoulli loss, without a timer or added delay', () => {
+    const inner = new RecordingChannel();
+    const ch = impaired(inner);
+    ch.impair({ loss: 'bern:0.05', seed: 3 });
+    for (let i = 0; i < 20_000; i++) ch.send(datagram(i, 100));
+    const lost = 1 - inner.sent.length / 20_000;
+    expect(lost).toBeGreaterThan(0.045);
+    expect(lost).toBeLessThan(0.055);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(ch.counters?.lostPackets).toBe(20_000 - inner.sent.length);
+  });
+
+  it('holds each datagram for the delay on the real clock, in order', () => {
+    const inner = new RecordingChannel();
+    const ch = impaired(inner);
+    ch.impair({ delayMs: 50 });
+    ch.send(datagram(1));
+    vi.advanceTimersByTime(10);
+    ch.send(datagram(2));
+    vi.advanceTimersByTime(39);
+    expect(inner.sent).toHaveLength(0);
+    vi.advanceTimersByTime(1);
+    expect(inner.sent.map((s) => [s.seq, s.at])).toEqual([[1, 50]]);
+    vi.advanceTimersByTime(10);
+    expect(inner.sent.map((s) => [s.seq, s.at])).toEqual([
+      [1, 50],
+      [2, 60],
+    ]);
+  });
+
+  it('paces to the rate cap, counts its queue as the channel queue, and says when it drains', async () => {
+    const inner = new RecordingChannel(4000);
+    const ch = impaired(inner);
+    const writable = vi.fn();
+    ch.onWritable(writable);
+    // 1000-byte datagrams at 800 kbit/s: one every 10 ms.
+    ch.impair({ rateBitsPerSecond: 800_000 });
+    for (let i = 0; i < 4; i++) ch.send(datagram(i));
+    expect(ch.queuedBytes()).toBe(4000);
+    expect((await ch.sample()).queueBytes).toBe(4000);
+    vi.advanceTimersByTime(40);
+    expect(inner.sent.map((s) => s.at)).toEqual([10, 20, 30, 40]);
+    expect(ch.queuedBytes()).toBe(0);
+    expect(writable).toHaveBeenCalled();
+  });
+
+  it('changes impairment at run time and, turned off, sends what it still holds at once', () => {
+    const inner = new RecordingChannel();
+    const ch = impaired(inner);
+    ch.impair({ loss: 'bern:1' });
+    ch.send(datagram(1));
+    expect(inner.sent).toHaveLength(0);
+    ch.impair({ delayMs: 1000 });
+    ch.send(datagram(2));
+    expect(ch.impairment?.loss.meanLoss()).toBe(0);
+    ch.impair(null);
+    expect(inner.sent.map((s) => s.seq)).toEqual([2]);
+    expect(vi.getTimerCount()).toBe(0);
+    ch.send(datagram(3));
+    expect(inner.sent.map((s) => s.seq)).toEqual([2, 3]);
+  });
+
+  it('refuses a bad loss spec and keeps the impairment it had', () => {
+    const ch = impaired(new RecordingChannel());
+    ch.impair({ delayMs: 5 });
+    expect(() => ch.impair({ loss: 'bern:5' })).toThrow(RangeError);
+    expect(ch.impairment?.delayMs).toBe(5);
+  });
+});
+
+describe('lossSpecFor', () => {
+  it('maps a loss fraction and a mean burst length to a loss model with that mean loss', () => {
+    expect(lossSpecFor(0, 3)).toBe('none');
+    expect(lossSpecFor(0.05)).toBe('bern:0.05');
+    for (const [loss, burst] of [
+      [0.05, 2],
+      [0.1, 4],
+      [0.3, 1.5],
+    ] as const) {
+      const model = parseLossSpec(lossSpecFor(loss, burst));
+      expect(model.spec()).toMatch(/^ge:/);
+      expect(model.meanLoss()).toBeCloseTo(loss, 6);
+    }
+  });
+});
