@@ -23,7 +23,7 @@ export type HostToWorker =
   | { type: 'open'; session: number; options: PduEngineOptions; highWaterBytes: number; core: CoreChoice }
   | { type: 'send'; session: number; ticket: number; data: Uint8Array; opts: SendOptions | undefined }
   | { type: 'datagrams'; session: number; datagrams: Uint8Array[] }
-  | { type: 'channel-state'; session: number; open: boolean; queuedBytes: number }
+  | { type: 'channel-state'; session: number; open: boolean; queuedBytes: number; highWaterBytes: number }
   | { type: 'sample'; session: number; sample: CongestionSample }
   | { type: 'stats'; session: number; ticket: number }
   /** Impairs the session's outgoing datagrams from now on (null: off); a testing and demo tool. */

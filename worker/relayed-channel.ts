@@ -19,7 +19,8 @@ export class RelayedChannel implements DatagramChannel {
   private latestSample: CongestionSample = {};
 
   constructor(
-    readonly highWaterBytes: number,
+    /** The host's channel may move its mark (werift's follows its SCTP window): see updateState. */
+    public highWaterBytes: number,
     /** Called when the first datagram of a batch is queued, so the owner schedules a flush. */
     private readonly wantFlush: () => void,
   ) {}
@@ -62,8 +63,9 @@ export class RelayedChannel implements DatagramChannel {
   }
 
   /** The host's report of the real channel. */
-  updateState(open: boolean, queuedBytes: number): void {
+  updateState(open: boolean, queuedBytes: number, highWaterBytes: number): void {
     const wasFull = this.queuedBytes() >= this.highWaterBytes;
+    this.highWaterBytes = highWaterBytes;
     this.reportedQueue = queuedBytes;
     this.postedSinceReport = 0;
     if (this.open && !open) {

@@ -98,7 +98,7 @@ export class WorkerRuntime {
         session.relay?.receive(message.datagrams);
         return;
       case 'channel-state':
-        session.relay?.updateState(message.open, message.queuedBytes);
+        session.relay?.updateState(message.open, message.queuedBytes, message.highWaterBytes);
         return;
       case 'sample': {
         session.relay?.updateSample(message.sample);

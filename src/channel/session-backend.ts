@@ -142,7 +142,13 @@ export function workerSession(
     else pending.reject(new PduError(reply.error.code as PduError['code'], reply.error.message));
   };
   const reportState = () => {
-    if (relayed) port.post({ type: 'channel-state', session: port.session, open: relayed.open, queuedBytes: relayed.queuedBytes() });
+    if (relayed) port.post({
+        type: 'channel-state',
+        session: port.session,
+        open: relayed.open,
+        queuedBytes: relayed.queuedBytes(),
+        highWaterBytes: relayed.highWaterBytes,
+      });
   };
 
   if (relayed) {

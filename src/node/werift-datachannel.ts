@@ -14,7 +14,14 @@ export interface WeriftAdapterOptions {
  * read from the SCTP association: bytes in flight plus bytes still in werift's outbound queue.
  */
 export function adaptWeriftDataChannel(pc: RTCPeerConnection, channel: RTCDataChannel, options: WeriftAdapterOptions = {}): DatagramChannel {
-  const highWaterBytes = options.highWaterBytes ?? 128 * 1024;
+  const maxHighWater = options.highWaterBytes ?? 128 * 1024;
+  // werift's SCTP drops its window to one chunk after a retransmission timeout and climbs back
+  // slowly; whatever sits in its queue then waits seconds. So its queue may hold at most two of its
+  // current windows, and the rest waits in PDU, which can still reorder, expire or cancel it.
+  const highWater = (): number => {
+    const association = weriftAssociation(pc);
+    return association ? Math.min(maxHighWater, Math.max(2 * association.cwnd, 8 * 1024)) : maxHighWater;
+  };
   const drainPollMs = options.drainPollMs ?? 5;
   const writable = new Set<() => void>();
   let drainTimer: ReturnType<typeof setInterval> | undefined;
@@ -37,7 +44,7 @@ export function adaptWeriftDataChannel(pc: RTCPeerConnection, channel: RTCDataCh
   const watchDrain = () => {
     if (drainTimer !== undefined) return;
     drainTimer = setInterval(() => {
-      if (queuedBytes() > highWaterBytes / 2 && channel.readyState === 'open') return;
+      if (queuedBytes() > highWater() / 2 && channel.readyState === 'open') return;
       clearInterval(drainTimer);
       drainTimer = undefined;
       for (const handler of writable) handler();
@@ -49,7 +56,9 @@ export function adaptWeriftDataChannel(pc: RTCPeerConnection, channel: RTCDataCh
     get open() {
       return channel.readyState === 'open';
     },
-    highWaterBytes,
+    get highWaterBytes() {
+      return highWater();
+    },
     whenOpen: async () => {
       if (channel.readyState === 'open') return;
       const state = await channel.stateChanged.watch((st) => st === 'open' || st === 'closed');
@@ -58,7 +67,7 @@ export function adaptWeriftDataChannel(pc: RTCPeerConnection, channel: RTCDataCh
     queuedBytes,
     send(datagram) {
       channel.send(Buffer.from(datagram.buffer, datagram.byteOffset, datagram.byteLength));
-      if (queuedBytes() >= highWaterBytes) watchDrain();
+      if (queuedBytes() >= highWater()) watchDrain();
     },
     onDatagram: (handler) => inbound.attach(handler),
     onWritable(handler) {
