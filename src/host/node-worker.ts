@@ -37,7 +37,11 @@ export function wrapNodeWorker(worker: Worker): WorkerHandle {
   worker.unref();
   return {
     post: (message: HostToWorker, transfer = []) => worker.postMessage(message, transfer as ArrayBuffer[]),
-    onMessage: (handler: (message: WorkerToHost) => void) => worker.on('message', handler),
+    onMessage(handler: (message: WorkerToHost) => void) {
+      worker.on('message', handler);
+      // A 'message' listener re-refs the worker's port: unref again, or the process never exits.
+      worker.unref();
+    },
     onFailure: (handler) => failureHandlers.push(handler),
     terminate() {
       done = true;

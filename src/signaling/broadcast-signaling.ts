@@ -13,7 +13,8 @@ type Envelope =
  */
 export function connectBroadcastSignaling(room: string): SignalingChannel {
   const hub = new SignalHub();
-  const self = crypto.randomUUID();
+  // crypto.randomUUID exists only in secure contexts; getRandomValues works on plain-HTTP pages too.
+  const self = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
   let peer: string | undefined;
   const channel = new BroadcastChannel(`pdu-signal-${room}`);
   const post = (envelope: Envelope) => channel.postMessage(envelope);

@@ -84,6 +84,7 @@ export class ImpairedChannel implements DatagramChannel {
       this.deliverDue(Infinity);
       this.stopTimer();
       this.link = undefined;
+      this.wakeIfDrained();
       return;
     }
     const linkConfig: Partial<LinkConfig> = {
@@ -116,7 +117,8 @@ export class ImpairedChannel implements DatagramChannel {
     link.offer(datagram, now);
     // Without delay or a rate cap the datagram is due at once: no timer, no added latency.
     this.deliverDue(now);
-    if (this.queuedBytes() >= this.highWaterBytes) this.blocked = true;
+    // The driver stops sending at the high-water mark and waits for onWritable.
+    this.blocked = this.queuedBytes() >= this.highWaterBytes;
   }
 
   onDatagram(handler: (datagram: Uint8Array) => void): void {
@@ -147,8 +149,12 @@ export class ImpairedChannel implements DatagramChannel {
     for (let d = link.poll(now); d !== undefined; d = link.poll(now)) {
       if (this.inner.open) this.inner.send(d);
     }
-    if (this.blocked && this.queuedBytes() < this.highWaterBytes) this.fireWritable();
     this.arm(link.nextDeliveryTime());
+  }
+
+  /** Wakes a driver that stopped at the high-water mark, once there is room (never from inside `send`). */
+  private wakeIfDrained(): void {
+    if (this.blocked && this.queuedBytes() < this.highWaterBytes) this.fireWritable();
   }
 
   private arm(at: number | undefined): void {
@@ -160,6 +166,7 @@ export class ImpairedChannel implements DatagramChannel {
       this.timer = undefined;
       this.timerAt = Infinity;
       this.deliverDue(this.clock());
+      this.wakeIfDrained();
     }, Math.max(0, at - this.clock()));
   }
 

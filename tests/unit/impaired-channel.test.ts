@@ -101,6 +101,19 @@ describe('ImpairedChannel', () => {
     expect(writable).toHaveBeenCalled();
   });
 
+  it('wakes a sender held back by the rate cap when the impairment is turned off', () => {
+    const inner = new RecordingChannel(4000);
+    const ch = impaired(inner);
+    const writable = vi.fn();
+    ch.onWritable(writable);
+    ch.impair({ rateBitsPerSecond: 8_000 });
+    for (let i = 0; i < 4; i++) ch.send(datagram(i));
+    expect(ch.queuedBytes()).toBe(4000);
+    ch.impair(null);
+    expect(inner.sent).toHaveLength(4);
+    expect(writable).toHaveBeenCalledTimes(1);
+  });
+
   it('changes impairment at run time and, turned off, sends what it still holds at once', () => {
     const inner = new RecordingChannel();
     const ch = impaired(inner);
