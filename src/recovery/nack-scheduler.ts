@@ -202,41 +202,44 @@ export class NackScheduler {
   }
 
   private features(hole: Hole, now: number, ctx: PathContext): GapFeatures {
-    return {
-      ...this.common(now, ctx),
-      gapAgeMs: now - hole.detectedAt,
-      successors: this.arrivals - hole.arrivalsAtDetection,
-      runLength: hole.runLength,
-      tail: false,
-      requestsSoFar: hole.requests,
-      sinceLastRequestMs: hole.requests > 0 ? now - hole.lastRequestAt : 0,
-    };
+    const requested = hole.requests > 0 ? now - hole.lastRequestAt : 0;
+    return this.gapFeatures(now, ctx, now - hole.detectedAt, this.arrivals - hole.arrivalsAtDetection, hole.runLength, false, hole.requests, requested);
   }
 
   private tailFeatures(tail: TailGap, now: number, ctx: PathContext): GapFeatures {
-    return {
-      ...this.common(now, ctx),
-      gapAgeMs: now - (this.stats.lastArrivalTime ?? now),
-      successors: 0,
-      runLength: tail.count,
-      tail: true,
-      requestsSoFar: tail.requests,
-      sinceLastRequestMs: tail.requests > 0 ? now - tail.lastRequestAt : 0,
-    };
+    const requested = tail.requests > 0 ? now - tail.lastRequestAt : 0;
+    return this.gapFeatures(now, ctx, now - (this.stats.lastArrivalTime ?? now), 0, tail.count, true, tail.requests, requested);
   }
 
-  private common(now: number, ctx: PathContext) {
+  /** One literal, no spread: this runs for every arriving packet (the tail is re-assessed each time). */
+  private gapFeatures(
+    now: number,
+    ctx: PathContext,
+    gapAgeMs: number,
+    successors: number,
+    runLength: number,
+    tail: boolean,
+    requestsSoFar: number,
+    sinceLastRequestMs: number,
+  ): GapFeatures {
+    const stats = this.stats;
     return {
-      sinceLastArrivalMs: now - (this.stats.lastArrivalTime ?? now),
-      interArrivalMs: this.stats.interArrivalMs,
-      interArrivalJitterMs: this.stats.interArrivalJitterMs,
+      sinceLastArrivalMs: now - (stats.lastArrivalTime ?? now),
+      interArrivalMs: stats.interArrivalMs,
+      interArrivalJitterMs: stats.interArrivalJitterMs,
       srttMs: ctx.srttMs,
       rttVarMs: ctx.rttVarMs,
       minRttMs: ctx.minRttMs,
-      recentLossRate: this.stats.lossRate,
-      reorderRate: this.stats.reorderRate,
-      reorderDelayMs: this.stats.reorderDelayMs,
+      recentLossRate: stats.lossRate,
+      reorderRate: stats.reorderRate,
+      reorderDelayMs: stats.reorderDelayMs,
       severity: ctx.severity,
+      gapAgeMs,
+      successors,
+      runLength,
+      tail,
+      requestsSoFar,
+      sinceLastRequestMs,
     };
   }
 }
