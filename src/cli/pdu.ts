@@ -6,6 +6,9 @@ const USAGE = `usage: pdu <command>
 
 commands:
   stun [--host 127.0.0.1]   run a loopback STUN responder (for local werift peers) until interrupted
+  train [--help]            train the loss predictor on the shared traces and simulations
+  eval [--help]             judge the loss predictor on held-out traces (last line: JSON)
+  peer --room NAME          join a demo room as a Node peer (pdu peer --help)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -21,6 +24,12 @@ async function main(argv: string[]): Promise<number> {
       await server.close();
       return 0;
     }
+    case 'peer':
+      return (await import('./peer.js')).peerMain(rest);
+    case 'train':
+      return (await import('../train/cli.js')).runTrain(rest);
+    case 'eval':
+      return (await import('../train/cli.js')).runEval(rest);
     default:
       process.stderr.write(USAGE);
       return command === undefined || command === 'help' || command === '--help' ? 0 : 2;

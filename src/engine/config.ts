@@ -34,7 +34,11 @@ export interface PduConfig {
   };
 
   recovery: {
-    /** 'model' falls back to 'heuristic' until a trained model ships (stats say so). */
+    /**
+     * Who decides when to ask for a missing packet: the shipped learned model, the gap-and-jitter
+     * heuristic (the default: it beat the model on held-out traces, docs/PREDICTOR.md), or
+     * nobody (timeout-only recovery).
+     */
     predictor: PredictorChoice;
     /** A predictor object to use instead of the built-in choice (the ML issue plugs in here). */
     custom?: LossPredictor;

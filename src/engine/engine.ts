@@ -1,6 +1,7 @@
 import { CongestionEstimator } from '../congestion/congestion-estimator.js';
 import type { CongestionReport, CongestionSample } from '../congestion/congestion-report.js';
 import { HeuristicPredictor } from '../predict/heuristic-predictor.js';
+import { defaultModelPredictor } from '../predict/model-default.js';
 import type { LossPredictor } from '../predict/loss-predictor.js';
 import { TimeoutPredictor } from '../predict/timeout-predictor.js';
 import type { CompletedMessage } from '../reassembly/incoming-messages.js';
@@ -631,6 +632,6 @@ function choosePredictor(c: PduConfig): { predictor: LossPredictor; fallback?: s
     case 'heuristic':
       return { predictor: heuristic() };
     case 'model':
-      return { predictor: heuristic(), fallback: 'no trained model is bundled yet: using the heuristic predictor' };
+      return { predictor: defaultModelPredictor({ maxRequests: c.recovery.maxNackRequests }) };
   }
 }

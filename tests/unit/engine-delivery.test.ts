@@ -83,11 +83,11 @@ describe('PduEngine delivery semantics', () => {
     expect(pair.a.engine.nextTimeout()).toBeUndefined();
   });
 
-  it("uses the heuristic when 'model' is asked for, and says so in stats", () => {
-    const pair = makePair({ seed: 10, engine: { recovery: { predictor: 'model' } } });
-    const s = pair.a.engine.stats();
-    expect(s.recovery.predictorRequested).toBe('model');
-    expect(s.recovery.predictor).toBe('heuristic');
-    expect(s.recovery.predictorFallback).toMatch(/model/);
+  it("runs the shipped learned model when 'model' is asked for, and the heuristic by default", () => {
+    const model = makePair({ seed: 10, engine: { recovery: { predictor: 'model' } } }).a.engine.stats();
+    expect(model.recovery.predictorRequested).toBe('model');
+    expect(model.recovery.predictor).toBe('model');
+    expect(model.recovery.predictorFallback).toBeUndefined();
+    expect(makePair({ seed: 10 }).a.engine.stats().recovery.predictor).toBe('heuristic');
   });
 });

@@ -1,0 +1,200 @@
+/**
+ * `pdu train` and `pdu eval`. Node only: reads the shared traces and writes files; the pieces
+ * they compose (dataset, model, evaluation) are browser-safe.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { DEFAULT_CONFIG } from '../engine/config.js';
+import { Mlp, type ModelWeightsJson } from '../predict/model-forward.js';
+import { DATA_CREDITS } from './credits.js';
+import { buildDataset, defaultHeuristic, type DatasetRow, type ScenarioSummary } from './dataset.js';
+import { encodeRows, standardisation } from './encode.js';
+import { classify, round, type ReplayRow } from './evaluate.js';
+import { decisionsFromTraceJsonl } from './jsonl-source.js';
+import { chooseThreshold } from './operating-point.js';
+import { epochProgressBar } from './progress.js';
+import { evaluatePredictor, type PredictorReport } from './report.js';
+import { checkSplits, SCENARIOS, scenariosFor } from './scenarios.js';
+import { nodeTraceLibrary } from './traces.node.js';
+
+const TRAIN_USAGE = `usage: pdu train [options]
+  --out FILE        weights JSON to write (default predictor-weights.json)
+  --report FILE     metrics report (default: beside --out, .report.json)
+  --traces DIR      the shared traces folder (default ../shared/traces or $PDU_TRACES_DIR)
+  --jsonl FILE      add an engine trace (TraceRecorder JSON Lines) to the training data; repeatable
+  --epochs N        training epochs (default 4)
+  --hidden A,B      hidden layer widths (default 16,8)
+  --seed N          initialisation and shuffling seed (default 1)
+  --quick           a quarter of the messages and 3 epochs (a smoke run)
+`;
+
+const EVAL_USAGE = `usage: pdu eval [options]
+  --weights FILE    weights to judge (default: the ones shipped in the package)
+  --traces DIR      the shared traces folder (default ../shared/traces or $PDU_TRACES_DIR)
+  --quick           a quarter of the messages per scenario
+The last line printed is the JSON report.
+`;
+
+const log = (text: string) => process.stderr.write(text);
+
+export async function runTrain(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      out: { type: 'string', default: 'predictor-weights.json' },
+      report: { type: 'string' },
+      traces: { type: 'string' },
+      jsonl: { type: 'string', multiple: true },
+      epochs: { type: 'string' },
+      hidden: { type: 'string' },
+      seed: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(TRAIN_USAGE);
+    return 0;
+  }
+  // tfjs loads only here, so `pdu eval` and the rest of the CLI never pay for it; it is a
+  // development dependency, absent from a plain install of the package.
+  let tf: typeof import('@tensorflow/tfjs');
+  try {
+    tf = await import('@tensorflow/tfjs');
+  } catch {
+    process.stderr.write('pdu train needs @tensorflow/tfjs: npm install @tensorflow/tfjs\n');
+    return 1;
+  }
+  const { DEFAULT_TRAIN_CONFIG, exportWeights, predictWithTfjs, trainModel } = await import('./model.js');
+  await tf.setBackend('cpu');
+  const started = Date.now();
+  const traces = tracesOrWarn(values.traces);
+  checkSplits(SCENARIOS);
+  const scale = values.quick ? 0.25 : 1;
+  const config = {
+    ...DEFAULT_TRAIN_CONFIG,
+    epochs: Number(values.epochs ?? (values.quick ? 3 : DEFAULT_TRAIN_CONFIG.epochs)),
+    ...(values.hidden ? { hidden: values.hidden.split(',').map(Number) } : {}),
+    ...(values.seed ? { seed: Number(values.seed) } : {}),
+  };
+  log('building the dataset (replaying each scenario through the link simulator)\n');
+  const summaries: ScenarioSummary[] = [];
+  const onScenario = (s: ScenarioSummary) => {
+    summaries.push(s);
+    log(`  ${s.split.padEnd(10)} ${s.scenario.padEnd(34)} ${String(s.rows).padStart(7)} decisions, ${(s.rows ? (100 * s.lost) / s.rows : 0).toFixed(1)}% lost\n`);
+  };
+  const train: DatasetRow[] = buildDataset(scenariosFor('train', traces !== undefined), { traces, messageScale: scale, onScenario });
+  for (const file of values.jsonl ?? []) {
+    const { rows, stats } = decisionsFromTraceJsonl(readFileSync(file, 'utf8'));
+    log(`  train      ${file}: ${rows.length} decisions from ${stats.records} trace records (${stats.skipped} skipped)\n`);
+    for (const r of rows) train.push({ ...r, scenario: file, split: 'train' });
+  }
+  const validation = buildDataset(scenariosFor('validation', traces !== undefined), { traces, messageScale: scale, onScenario });
+  const etrain = encodeRows(train);
+  const evalid = encodeRows(validation);
+  const s = standardisation(etrain);
+  log(`training an MLP ${[etrain.columns, ...config.hidden, 1].join('-')} on ${etrain.rows} decisions (tfjs ${tf.getBackend()} backend)\n`);
+  const model = await trainModel(etrain, evalid, s, config, epochProgressBar(log));
+  const provisional = exportWeights(model, s, 0.5, {});
+  const forwardDiff = maxForwardDifference(provisional, evalid.x, evalid.columns, predictWithTfjs(model, evalid, s));
+  log(`forward pass vs tfjs on ${evalid.rows} validation rows: max |difference| ${forwardDiff.toExponential(2)}\n`);
+  log('choosing the operating point by replaying the validation scenarios\n');
+  const maxRequests = DEFAULT_CONFIG.recovery.maxNackRequests;
+  const { threshold, heuristic, trials } = chooseThreshold({
+    weights: provisional,
+    scenarios: scenariosFor('validation', traces !== undefined),
+    traces,
+    maxRequests,
+    onTrial: (t) =>
+      log(
+        `  ${Number.isNaN(t.threshold) ? 'heuristic     ' : `threshold ${t.threshold.toFixed(2)}`}: p99/timeout ${t.p99Ratio.toFixed(3)}, spurious ${(100 * t.spuriousShare).toFixed(1)}%  (${t.rows.map((r) => `${r.trace} ${r.p99_ms} ms`).join(', ')})\n`,
+      ),
+  });
+  const weights = { ...provisional, threshold };
+  const { ModelPredictor } = await import('../predict/model-predictor.js');
+  const validationFigures = {
+    model: classify(new ModelPredictor(weights, { maxRequests }), validation),
+    heuristic: classify(defaultHeuristic(), validation),
+  };
+  const report = {
+    config,
+    threshold,
+    forward_vs_tfjs_max_abs_diff: forwardDiff,
+    data: summaries,
+    rows: { train: etrain.rows, validation: evalid.rows },
+    validation: validationFigures,
+    threshold_trials: [heuristic, ...trials].map((t) => ({ ...t, threshold: Number.isNaN(t.threshold) ? 'heuristic' : t.threshold, p99Ratio: round(t.p99Ratio, 4), spuriousShare: round(t.spuriousShare, 4) })),
+    elapsed_s: round((Date.now() - started) / 1000, 1),
+  };
+  weights.meta = {
+    trainedOn: summaries.filter((x) => x.split === 'train').map((x) => x.scenario),
+    validatedOn: summaries.filter((x) => x.split === 'validation').map((x) => x.scenario),
+    config,
+    validation: validationFigures,
+    data: DATA_CREDITS,
+  };
+  const reportPath = values.report ?? values.out.replace(/\.json$/, '') + '.report.json';
+  writeFileSync(values.out, JSON.stringify(weights) + '\n');
+  writeFileSync(reportPath, JSON.stringify(report, null, 2) + '\n');
+  log(`validation: model AUC ${validationFigures.model.auc.toFixed(3)} precision ${validationFigures.model.precision.toFixed(3)} recall ${validationFigures.model.recall.toFixed(3)}; heuristic AUC ${validationFigures.heuristic.auc.toFixed(3)} precision ${validationFigures.heuristic.precision.toFixed(3)} recall ${validationFigures.heuristic.recall.toFixed(3)}\n`);
+  process.stdout.write(`wrote ${values.out} (threshold ${threshold}) and ${reportPath} in ${report.elapsed_s} s\n`);
+  model.dispose();
+  return 0;
+}
+
+export async function runEval(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      weights: { type: 'string' },
+      traces: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(EVAL_USAGE);
+    return 0;
+  }
+  const weights = values.weights ? (JSON.parse(readFileSync(values.weights, 'utf8')) as ModelWeightsJson) : (await import('../predict/model-default.js')).DEFAULT_MODEL_WEIGHTS;
+  const report = evaluateTestSplit(weights, values.traces, values.quick ? 0.25 : 1);
+  process.stdout.write(JSON.stringify({ bench: 'predictor', ...report }) + '\n');
+  return 0;
+}
+
+/** The test split evaluated with progress on stderr; shared by `pdu eval` and `npm run eval:predictor`. */
+export function evaluateTestSplit(weights: ModelWeightsJson, tracesDir: string | undefined, messageScale: number): PredictorReport {
+  const traces = tracesOrWarn(tracesDir);
+  checkSplits(SCENARIOS);
+  log('held-out scenarios: labelled decisions\n');
+  const report = evaluatePredictor({
+    weights,
+    scenarios: scenariosFor('test', traces !== undefined),
+    traces,
+    messageScale,
+    onScenario: (s) => log(`  ${s.scenario.padEnd(34)} ${String(s.rows).padStart(7)} decisions, ${(s.rows ? (100 * s.lost) / s.rows : 0).toFixed(1)}% lost\n`),
+    onRow: (r) => log(`  replay ${formatRow(r)}\n`),
+  });
+  const c = report.classifier;
+  log(`classifier  model: AUC ${c.model.auc} precision ${c.model.precision} recall ${c.model.recall} (threshold ${c.model.threshold})\n`);
+  log(`            heuristic: AUC ${c.heuristic.auc} precision ${c.heuristic.precision} recall ${c.heuristic.recall}\n`);
+  return report;
+}
+
+function formatRow(r: ReplayRow): string {
+  return `${r.trace.padEnd(30)} ${r.policy.padEnd(14)} p50 ${String(r.p50_ms).padStart(7)} ms  p99 ${String(r.p99_ms).padStart(7)} ms  spurious ${(100 * r.spurious_share).toFixed(1).padStart(5)}% of ${r.retransmissions}`;
+}
+
+function tracesOrWarn(dir: string | undefined) {
+  const traces = nodeTraceLibrary(dir);
+  if (!traces) log('warning: the shared traces folder was not found (../shared/traces or $PDU_TRACES_DIR): only the loss-model scenarios run\n');
+  return traces;
+}
+
+/** Largest |forward pass - tfjs| over the given raw rows. */
+function maxForwardDifference(weights: ModelWeightsJson, x: Float32Array, columns: number, reference: Float32Array): number {
+  const mlp = new Mlp(weights);
+  let max = 0;
+  for (let i = 0; i < reference.length; i++) max = Math.max(max, Math.abs(mlp.predict(x.subarray(i * columns, (i + 1) * columns)) - reference[i]!));
+  return max;
+}

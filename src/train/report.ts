@@ -1,0 +1,47 @@
+/**
+ * `pdu eval` / `npm run eval:predictor`: the model against the heuristic (and timeout-only
+ * recovery) on the held-out scenarios, as classifiers and end to end.
+ */
+import { DEFAULT_CONFIG } from '../engine/config.js';
+import { ModelPredictor } from '../predict/model-predictor.js';
+import type { ModelWeightsJson } from '../predict/model-forward.js';
+import { TimeoutPredictor } from '../predict/timeout-predictor.js';
+import { buildDataset, defaultHeuristic, type ScenarioSummary } from './dataset.js';
+import { classify, replayPolicies, round, type ReplayRow } from './evaluate.js';
+import type { ClassifierFigures } from './metrics.js';
+import type { Scenario, TraceLibrary } from './scenarios.js';
+
+export interface PredictorReport {
+  classifier: { model: ClassifierFigures; heuristic: ClassifierFigures };
+  replay: ReplayRow[];
+}
+
+export interface ReportOptions {
+  weights: ModelWeightsJson;
+  /** The held-out scenarios (the test split). */
+  scenarios: readonly Scenario[];
+  traces: TraceLibrary | undefined;
+  messageScale?: number;
+  onScenario?: (s: ScenarioSummary) => void;
+  onRow?: (row: ReplayRow) => void;
+}
+
+export function evaluatePredictor(o: ReportOptions): PredictorReport {
+  const maxRequests = DEFAULT_CONFIG.recovery.maxNackRequests;
+  const model = () => new ModelPredictor(o.weights, { maxRequests });
+  const rows = buildDataset(o.scenarios, { traces: o.traces, messageScale: o.messageScale ?? 1, ...(o.onScenario ? { onScenario: o.onScenario } : {}) });
+  const m = model();
+  const classifier = { model: { ...tidy(classify(m, rows)), threshold: m.threshold }, heuristic: tidy(classify(defaultHeuristic(), rows)) };
+  const replay = replayPolicies({
+    scenarios: o.scenarios,
+    traces: o.traces,
+    messageScale: o.messageScale ?? 1,
+    policies: { model, heuristic: defaultHeuristic, timeout: () => new TimeoutPredictor() },
+    ...(o.onRow ? { onRow: o.onRow } : {}),
+  });
+  return { classifier, replay };
+}
+
+function tidy(f: ClassifierFigures): ClassifierFigures {
+  return { ...f, auc: round(f.auc, 4), precision: round(f.precision, 4), recall: round(f.recall, 4) };
+}

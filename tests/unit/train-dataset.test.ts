@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest';
+import type { GapFeatures } from '../../src/predict/loss-predictor.js';
+import { TimeoutPredictor } from '../../src/predict/timeout-predictor.js';
+import { buildDataset } from '../../src/train/dataset.js';
+import { DecisionLog } from '../../src/train/decision-log.js';
+import { decisionsFromTraceJsonl } from '../../src/train/jsonl-source.js';
+import { labelDecisions } from '../../src/train/labels.js';
+import { checkSplits, SCENARIOS, scenariosFor, type Scenario } from '../../src/train/scenarios.js';
+import { segmentsOverlap, sliceTrace } from '../../src/train/trace-slice.js';
+import { nodeTraceLibrary } from '../../src/train/traces.node.js';
+import { connect, makePair, payload } from './engine-harness.js';
+
+const traces = nodeTraceLibrary();
+if (!traces) console.log('train-dataset.test: shared traces not found (set PDU_TRACES_DIR or place them at ../shared/traces); skipping the real-trace dataset check');
+
+describe('splits', () => {
+  it('never let two splits draw on the same trace segment or loss-model family', () => {
+    expect(() => checkSplits(SCENARIOS)).not.toThrow();
+    for (const split of ['train', 'validation', 'test'] as const) expect(scenariosFor(split, true).length).toBeGreaterThan(0);
+    // The held-out set includes a trace never used in training (CONTRACTS.md).
+    const trained = new Set(scenariosFor('train', true).flatMap((s) => s.sources.map((x) => x.id)));
+    expect(scenariosFor('test', true).some((s) => s.sources.every((x) => !trained.has(x.id)))).toBe(true);
+  });
+
+  it('catch a test scenario that overlaps a training segment', () => {
+    const train = SCENARIOS.find((s) => s.split === 'train' && s.sources.some((x) => x.segment)) as Scenario;
+    const leak: Scenario = { ...train, name: 'leak', split: 'test', sources: [{ id: train.sources[0]!.id, segment: { from: 0.5, to: 0.7 } }] };
+    expect(() => checkSplits([...SCENARIOS, leak])).toThrow(/split leak/);
+  });
+
+  it('slice traces by time into disjoint segments', () => {
+    const trace = { name: 't', lost: Uint8Array.from([0, 1, 0, 0, 1, 0, 0, 0, 0, 1]), delayMs: Float64Array.from({ length: 10 }, (_, i) => i) };
+    const a = sliceTrace(trace, { from: 0, to: 0.6 });
+    const b = sliceTrace(trace, { from: 0.6, to: 1 });
+    expect([...a.delayMs, ...b.delayMs]).toEqual([...trace.delayMs]);
+    expect(segmentsOverlap({ from: 0, to: 0.6 }, { from: 0.6, to: 1 })).toBe(false);
+    expect(segmentsOverlap({ from: 0, to: 0.6 }, { from: 0.5, to: 1 })).toBe(true);
+  });
+});
+
+function features(o: Partial<GapFeatures>): GapFeatures {
+  return {
+    gapAgeMs: 0,
+    successors: 1,
+    runLength: 1,
+    tail: false,
+    sinceLastArrivalMs: 0,
+    interArrivalMs: 1,
+    interArrivalJitterMs: 0,
+    srttMs: 100,
+    rttVarMs: 0,
+    minRttMs: 100,
+    recentLossRate: 0,
+    reorderRate: 0,
+    reorderDelayMs: 0,
+    requestsSoFar: 0,
+    sinceLastRequestMs: 0,
+    severity: 0,
+    ...o,
+  };
+}
+
+describe('labels from the link record', () => {
+  // Packets 0..5 leave at t = 0..5 and take 50 ms; 2 and 5 are lost, and the sender's own timer
+  // resends 2's fragment as packet 6 at t = 120 (arrives 170). 7 is late: 8 overtakes it.
+  function scripted(): DecisionLog {
+    const log = new DecisionLog();
+    const ask = log.wrap(new TimeoutPredictor());
+    for (let pn = 0; pn <= 5; pn++) log.onSent(pn, pn, `0:${pn}`);
+    log.onArrival(0, 50);
+    log.onArrival(1, 51);
+    log.onArrival(3, 53);
+    ask.assess(features({}), 53);
+    log.onArrival(4, 54);
+    ask.assess(features({ gapAgeMs: 1, successors: 2 }), 54);
+    ask.assess(features({ tail: true, successors: 0, runLength: 1, gapAgeMs: 6, sinceLastArrivalMs: 6 }), 60);
+    log.onSent(6, 120, '0:2');
+    log.onSent(7, 130, '1:0');
+    log.onSent(8, 131, '1:1');
+    log.onArrival(6, 170);
+    ask.assess(features({ tail: true, successors: 0, runLength: 1, gapAgeMs: 2, sinceLastArrivalMs: 2 }), 172);
+    log.onArrival(8, 180);
+    ask.assess(features({}), 180);
+    log.onArrival(7, 185);
+    return log;
+  }
+
+  it('label a hole lost until a copy sent independently of the request is on its way, a late packet not lost', () => {
+    const { rows, stats } = labelDecisions(scripted(), { endMs: 10_000 });
+    expect(stats.unmatched).toBe(0);
+    // Consultation at 53: the next arrival (54) comes before any later moment.
+    expect(rows.filter((r) => r.t === 53).map((r) => r.lost)).toEqual([1]);
+    // From 54 nothing arrives until 170: lost while the only copy sent before t + 50 ms (when a
+    // request at t would reach the sender) is packet 2; once the timer's copy counts, not lost.
+    const from54 = rows.filter((r) => r.t >= 54 && r.t < 170 && !r.features.tail);
+    expect(from54.length).toBeGreaterThan(5);
+    for (const r of from54) expect(r.lost).toBe(r.t + 50 > 120 ? 0 : 1);
+    expect(rows.filter((r) => r.t === 180).map((r) => r.lost)).toEqual([0]);
+  });
+
+  it('label a tail lost when the packet after the largest left long enough ago and never arrives, not when it is late', () => {
+    const tail = labelDecisions(scripted(), { endMs: 10_000 }).rows.filter((r) => r.features.tail);
+    const early = tail.filter((r) => r.t < 170);
+    const late = tail.filter((r) => r.t >= 172);
+    expect(early.length).toBeGreaterThan(3);
+    expect(late.length).toBeGreaterThan(0);
+    for (const r of early) expect(r.lost).toBe(1);
+    for (const r of late) expect(r.lost).toBe(0);
+  });
+});
+
+describe('dataset from replays', () => {
+  it('labels every consultation of a simulated loss-model run it can match', () => {
+    const scenario = SCENARIOS.find((s) => s.name === 'ge-congested-j1-rtt40') as Scenario;
+    const summaries: { unmatched: number; rows: number; lost: number }[] = [];
+    const rows = buildDataset([scenario], { traces: undefined, messageScale: 0.2, onScenario: (s) => summaries.push(s) });
+    expect(summaries[0]!.unmatched).toBe(0);
+    expect(rows.length).toBeGreaterThan(20);
+    expect(rows.some((r) => r.lost === 1)).toBe(true);
+    expect(rows.some((r) => r.lost === 0)).toBe(true);
+    expect(rows.every((r) => r.split === 'train' && r.scenario === scenario.name)).toBe(true);
+  });
+
+  it.skipIf(!traces)('replays the held-out Starlink segment into labelled decisions', () => {
+    const scenario = SCENARIOS.find((s) => s.name === 'trace-starlink_lens-test') as Scenario;
+    const rows = buildDataset([scenario], { traces, messageScale: 0.15 });
+    expect(rows.length).toBeGreaterThan(50);
+    expect(rows.some((r) => r.lost === 1)).toBe(true);
+  });
+});
+
+describe('dataset from engine trace JSON Lines', () => {
+  it('labels first requests by whether the packet arrived after all', () => {
+    const pair = makePair({ seed: 3, delayMs: 20, engine: { trace: { maxEvents: 100_000 } } });
+    connect(pair);
+    pair.sim.aToB.configure({ loss: { next: (rng) => ({ lost: rng.chance(0.05) }), meanLoss: () => 0.05, spec: () => 'bern:0.05' } });
+    for (let i = 0; i < 40; i++) pair.sim.schedule(pair.sim.now + i * 20, (now) => pair.a.send(payload(i, 4000), undefined, now));
+    pair.sim.runUntil(pair.sim.now + 5000);
+    const { rows, stats } = decisionsFromTraceJsonl(pair.b.engine.exportTrace() + '\nnot json\n');
+    expect(stats.skipped).toBe(1);
+    expect(rows.length).toBeGreaterThan(0);
+    // A FIFO link never delivers a packet after one sent later: every requested hole was lost.
+    expect(rows.every((r) => r.lost === 1 && r.features.requestsSoFar === 0 && !r.features.tail)).toBe(true);
+  });
+});
