@@ -28,6 +28,7 @@ import {
   type ControlFrame,
   type FragmentHeader,
 } from '../src/wire/index.js';
+import { establishedPair } from '../tests/support/sessions.js';
 
 const DATAGRAM = 1150;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
@@ -42,23 +43,6 @@ const TYPICAL: Omit<FragmentHeader, 'uuid' | 'data'> = {
   reliable: true,
   orderedSequence: 900,
 };
-
-/** Two sessions that completed the handshake over a perfect link. */
-export function establishedPair(config: { rekeyAfterPackets?: number } = {}): { a: SecureSession; b: SecureSession } {
-  const a = new SecureSession({ role: 'initiator', ...config });
-  const b = new SecureSession({ role: 'responder', ...config });
-  const queue: [SecureSession, Uint8Array][] = [
-    [b, a.hello(0)],
-    [a, b.hello(0)],
-  ];
-  for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
-    const [to, bytes] = item;
-    const result = to.receive(bytes, 0);
-    if (result.kind === 'handshake') for (const reply of result.reply) queue.push([to === a ? b : a, reply]);
-  }
-  if (a.state !== 'established' || b.state !== 'established') throw new Error('handshake did not complete');
-  return { a, b };
-}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((x, y) => x - y);
@@ -96,7 +80,7 @@ function compare(bytes: number, contenders: Record<string, () => void>): Record<
 
 function sessionStep(payload: number): () => void {
   // Rekeying stays on its defaults, so the run measures steady-state sealing and opening.
-  const { a, b } = establishedPair();
+  const { a, b } = establishedPair(undefined);
   const data = new Uint8Array(randomBytes(payload));
   let now = 0;
   return () => {
@@ -179,7 +163,7 @@ export interface FuzzReport {
  */
 export function runFuzz(count: number, seed = 1): FuzzReport {
   const next = prng(seed);
-  const { a, b } = establishedPair();
+  const { a, b } = establishedPair(undefined);
   const fresh = new SecureSession({ role: 'responder' });
   const genuine: Uint8Array[] = [
     a.hello(0),

@@ -1,50 +1,14 @@
 // The commit/reveal handshake through SecureSession: completion under loss, duplication and
 // reordering; idempotent re-sends; forged and replayed handshake datagrams; a man in the middle
 // with and without a pre-shared key; fingerprint binding; version negotiation.
-import { sha256 } from '@noble/hashes/sha2.js';
 import fc from 'fast-check';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
 import { SecureSession, type SessionConfig, type SessionReceive } from '../../src/crypto/index.js';
 import { encodeHello, encodeReveal, encodeVersionPacket, type DecodeResult } from '../../src/wire/index.js';
+import { handshake, seededRandom, sessionPair } from '../support/sessions.js';
 
 /** Deterministic randomness: SHA-256 of (seed, counter). */
-function seeded(seed: number): (n: number) => Uint8Array {
-  let counter = 0;
-  return (n) => {
-    const out = new Uint8Array(n);
-    for (let offset = 0; offset < n; offset += 32) {
-      const block = sha256(new Uint8Array([seed & 255, (seed >> 8) & 255, counter & 255, (counter >> 8) & 255]));
-      counter++;
-      out.set(block.subarray(0, Math.min(32, n - offset)), offset);
-    }
-    return out;
-  };
-}
-
-function pair(seed: number, extra: Partial<SessionConfig> = {}, extraB: Partial<SessionConfig> = extra) {
-  const a = new SecureSession({ role: 'initiator', randomBytes: seeded(seed), ...extra });
-  const b = new SecureSession({ role: 'responder', randomBytes: seeded(seed + 1000), ...extraB });
-  return { a, b };
-}
-
-/** Runs the handshake over a perfect link: HELLOs both ways, then every reply. */
-function connect(a: SecureSession, b: SecureSession, now = 0): SessionReceive[] {
-  const results: SessionReceive[] = [];
-  const queue: [SecureSession, Uint8Array][] = [
-    [b, a.hello(now)],
-    [a, b.hello(now)],
-  ];
-  for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
-    const [to, bytes] = item;
-    const result = to.receive(bytes, now);
-    results.push(result);
-    if ((result.kind === 'handshake' || result.kind === 'dropped') && result.reply) {
-      for (const reply of result.reply) queue.push([to === a ? b : a, reply]);
-    }
-  }
-  return results;
-}
-
 function value<T>(result: DecodeResult<T>): T {
   if (!result.ok) throw new Error(result.error.message);
   return result.value;
@@ -52,8 +16,8 @@ function value<T>(result: DecodeResult<T>): T {
 
 describe('handshake', () => {
   it('establishes both sides with the same SAS and transcript', () => {
-    const { a, b } = pair(1);
-    const results = connect(a, b);
+    const { a, b } = sessionPair(1);
+    const results = handshake(a, b);
     expect(a.state).toBe('established');
     expect(b.state).toBe('established');
     expect(a.sas).toMatch(/^[ybndrfg8ejkmcpqxot1uwisza345h769]{4}$/);
@@ -67,18 +31,18 @@ describe('handshake', () => {
   });
 
   it('hello() returns the same bytes on every call', () => {
-    const { a } = pair(2);
+    const { a } = sessionPair(2);
     expect(a.hello(0)).toEqual(a.hello(5000));
     expect(a.hello(0).length).toBe(70);
   });
 
   it('answers an identical re-sent HELLO idempotently (REVEAL, plus FINISHED once keyed)', () => {
-    const { a, b } = pair(3);
+    const { a, b } = sessionPair(3);
     const first = b.receive(a.hello(0), 0);
     expect(first).toMatchObject({ kind: 'handshake', keyed: false });
     const again = b.receive(a.hello(0), 0);
     expect(again.kind === 'handshake' && again.reply).toEqual(first.kind === 'handshake' && first.reply);
-    connect(a, b);
+    handshake(a, b);
     const late = b.receive(a.hello(0), 0);
     expect(late.kind).toBe('handshake');
     expect(late.kind === 'handshake' && late.reply.length).toBe(2); // REVEAL + a fresh FINISHED
@@ -87,30 +51,30 @@ describe('handshake', () => {
   });
 
   it('drops and counts a different HELLO once one is held, and a replayed one from another session', () => {
-    const { a, b } = pair(4);
-    connect(a, b);
-    const other = new SecureSession({ role: 'initiator', randomBytes: seeded(99) });
+    const { a, b } = sessionPair(4);
+    handshake(a, b);
+    const other = new SecureSession({ role: 'initiator', randomBytes: seededRandom(99) });
     expect(b.receive(other.hello(0), 0)).toEqual({ kind: 'dropped', reason: 'forged_handshake' });
-    const { a: earlier } = pair(4000);
+    const { a: earlier } = sessionPair(4000);
     expect(b.receive(earlier.hello(0), 0)).toEqual({ kind: 'dropped', reason: 'forged_handshake' });
     expect(b.state).toBe('established');
     expect(b.counters().dropped.forged_handshake).toBe(2);
   });
 
   it('drops a REVEAL that does not open the HELLO commitment, and still completes', () => {
-    const { a, b } = pair(5);
+    const { a, b } = sessionPair(5);
     const reply = b.receive(a.hello(0), 0);
     expect(reply.kind).toBe('handshake');
-    const forged = value(encodeReveal({ role: 'initiator', publicKey: seeded(77)(32) }));
+    const forged = value(encodeReveal({ role: 'initiator', publicKey: seededRandom(77)(32) }));
     expect(b.receive(forged, 0)).toEqual({ kind: 'dropped', reason: 'forged_handshake' });
-    connect(a, b);
+    handshake(a, b);
     expect(b.state).toBe('established');
     expect(b.counters().dropped.forged_handshake).toBe(1);
   });
 
   it('drops a REVEAL replayed from an earlier session (it does not open the commitment)', () => {
-    const { a, b } = pair(6);
-    const { a: oldA, b: oldB } = pair(600);
+    const { a, b } = sessionPair(6);
+    const { a: oldA, b: oldB } = sessionPair(600);
     const old = oldB.receive(oldA.hello(0), 0);
     const oldReveal = old.kind === 'handshake' ? (old.reply[0] as Uint8Array) : new Uint8Array(0);
     a.receive(b.hello(0), 0);
@@ -119,7 +83,7 @@ describe('handshake', () => {
   });
 
   it('keeps a REVEAL that overtook its HELLO and completes when the HELLO arrives', () => {
-    const { a, b } = pair(7);
+    const { a, b } = sessionPair(7);
     const aReveal = a.receive(b.hello(0), 0);
     const reveal = aReveal.kind === 'handshake' ? (aReveal.reply[0] as Uint8Array) : new Uint8Array(0);
     expect(b.receive(reveal, 0)).toEqual({ kind: 'handshake', reply: [], keyed: false });
@@ -132,8 +96,8 @@ describe('handshake', () => {
   it('completes under loss, duplication and reordering with timer re-sends', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 10_000 }), fc.double({ min: 0, max: 0.5, noNaN: true }), (seed, loss) => {
-        const { a, b } = pair(seed);
-        const chance = seeded(seed + 7);
+        const { a, b } = sessionPair(seed);
+        const chance = seededRandom(seed + 7);
         const roll = () => (chance(1)[0] as number) / 256;
         let inFlight: [SecureSession, Uint8Array][] = [];
         const send = (to: SecureSession, bytes: Uint8Array) => {
@@ -161,9 +125,9 @@ describe('handshake', () => {
   });
 
   it('refuses sealed datagrams before keys exist', () => {
-    const { a, b } = pair(8);
-    connect(a, b);
-    const { b: fresh } = pair(9);
+    const { a, b } = sessionPair(8);
+    handshake(a, b);
+    const { b: fresh } = sessionPair(9);
     const sealed = a.sealControl([{ type: 'probe', id: 1, sendTime: 0 }], 0).bytes;
     expect(fresh.receive(sealed, 0)).toEqual({ kind: 'dropped', reason: 'not_keyed' });
   });
@@ -172,12 +136,12 @@ describe('handshake', () => {
 describe('man in the middle of the signaling', () => {
   /** Mallory relays Alice <-> M1 and M2 <-> Bob, each leg a complete handshake. */
   function intercepted(seed: number, alice: Partial<SessionConfig>, mallory: Partial<SessionConfig>, bob: Partial<SessionConfig>) {
-    const a = new SecureSession({ role: 'initiator', randomBytes: seeded(seed), ...alice });
-    const m1 = new SecureSession({ role: 'responder', randomBytes: seeded(seed + 1), ...mallory });
-    const m2 = new SecureSession({ role: 'initiator', randomBytes: seeded(seed + 2), ...mallory });
-    const b = new SecureSession({ role: 'responder', randomBytes: seeded(seed + 3), ...bob });
-    const legOne = connect(a, m1);
-    const legTwo = connect(m2, b);
+    const a = new SecureSession({ role: 'initiator', randomBytes: seededRandom(seed), ...alice });
+    const m1 = new SecureSession({ role: 'responder', randomBytes: seededRandom(seed + 1), ...mallory });
+    const m2 = new SecureSession({ role: 'initiator', randomBytes: seededRandom(seed + 2), ...mallory });
+    const b = new SecureSession({ role: 'responder', randomBytes: seededRandom(seed + 3), ...bob });
+    const legOne = handshake(a, m1);
+    const legTwo = handshake(m2, b);
     return { a, b, m1, m2, legOne, legTwo };
   }
 
@@ -205,8 +169,8 @@ describe('man in the middle of the signaling', () => {
   });
 
   it('a MITM that swaps only the public keys in REVEAL is caught by the commitment', () => {
-    const { a, b } = pair(12);
-    const mallory = new SecureSession({ role: 'responder', randomBytes: seeded(13) });
+    const { a, b } = sessionPair(12);
+    const mallory = new SecureSession({ role: 'responder', randomBytes: seededRandom(13) });
     const aHello = a.hello(0);
     const bHello = b.hello(0);
     a.receive(bHello, 0);
@@ -223,45 +187,45 @@ describe('configuration checks in the handshake', () => {
   it('binds matching DTLS fingerprints into the transcript', () => {
     const fpA = 'sha-256 AA:BB';
     const fpB = 'sha-256 CC:DD';
-    const { a, b } = pair(20, { localFingerprint: fpA, remoteFingerprint: fpB }, { localFingerprint: fpB, remoteFingerprint: fpA });
-    connect(a, b);
+    const { a, b } = sessionPair(20, { localFingerprint: fpA, remoteFingerprint: fpB }, { localFingerprint: fpB, remoteFingerprint: fpA });
+    handshake(a, b);
     expect(a.state).toBe('established');
-    const { a: plainA, b: plainB } = pair(20);
-    connect(plainA, plainB);
+    const { a: plainA, b: plainB } = sessionPair(20);
+    handshake(plainA, plainB);
     expect(a.sas).toBe(b.sas);
     expect(a.transcriptHash).not.toEqual(plainA.transcriptHash);
   });
 
   it('fails when the DTLS fingerprints disagree (a relay terminating DTLS)', () => {
-    const { a, b } = pair(
+    const { a, b } = sessionPair(
       21,
       { localFingerprint: 'sha-256 AA:BB', remoteFingerprint: 'sha-256 EE:EE' },
       { localFingerprint: 'sha-256 CC:DD', remoteFingerprint: 'sha-256 FF:FF' },
     );
-    connect(a, b);
+    handshake(a, b);
     expect(a.failure).toBe('handshake_failed');
     expect(b.failure).toBe('handshake_failed');
   });
 
   it('fails on one-sided fingerprints, one-sided PSK, differing PSKs and a role conflict', () => {
     const fp = { localFingerprint: 'sha-256 AA', remoteFingerprint: 'sha-256 BB' };
-    let s = pair(22, fp, {});
-    connect(s.a, s.b);
+    let s = sessionPair(22, fp, {});
+    handshake(s.a, s.b);
     expect([s.a.failure, s.b.failure]).toEqual(['fingerprint_mismatch', 'fingerprint_mismatch']);
-    s = pair(23, { psk: new Uint8Array(16) }, {});
-    connect(s.a, s.b);
+    s = sessionPair(23, { psk: new Uint8Array(16) }, {});
+    handshake(s.a, s.b);
     expect([s.a.failure, s.b.failure]).toEqual(['psk_mismatch', 'psk_mismatch']);
-    s = pair(24, { psk: new Uint8Array(16).fill(1) }, { psk: new Uint8Array(16).fill(2) });
-    connect(s.a, s.b);
+    s = sessionPair(24, { psk: new Uint8Array(16).fill(1) }, { psk: new Uint8Array(16).fill(2) });
+    handshake(s.a, s.b);
     expect([s.a.failure, s.b.failure]).toEqual(['handshake_failed', 'handshake_failed']);
-    const x = new SecureSession({ role: 'initiator', randomBytes: seeded(25) });
-    const y = new SecureSession({ role: 'initiator', randomBytes: seeded(26) });
+    const x = new SecureSession({ role: 'initiator', randomBytes: seededRandom(25) });
+    const y = new SecureSession({ role: 'initiator', randomBytes: seededRandom(26) });
     expect(y.receive(x.hello(0), 0)).toEqual({ kind: 'failed', reason: 'role_conflict' });
     expect(y.receive(x.hello(0), 0)).toEqual({ kind: 'dropped', reason: 'failed' });
   });
 
   it('fails on a low-order public key, even behind a valid commitment', () => {
-    const b = new SecureSession({ role: 'responder', randomBytes: seeded(27) });
+    const b = new SecureSession({ role: 'responder', randomBytes: seededRandom(27) });
     const lowOrder = new Uint8Array(32); // u = 0
     const random = new Uint8Array(32).fill(5);
     const label = new TextEncoder().encode('pdu v1 commit');
@@ -282,7 +246,7 @@ describe('configuration checks in the handshake', () => {
 
 describe('version negotiation', () => {
   it('answers an unknown version with a VERSION datagram, at most once a second', () => {
-    const { a } = pair(30);
+    const { a } = sessionPair(30);
     const v2 = new Uint8Array([0x20, 0x01, 0, 0]);
     const first = a.receive(v2, 0);
     expect(first).toMatchObject({ kind: 'dropped', reason: 'unknown_version', error: { code: 'unknown_version', version: 2 } });
@@ -295,7 +259,7 @@ describe('version negotiation', () => {
   });
 
   it('fails when the peer refuses our version and shares none; ignores VERSION otherwise', () => {
-    const { a } = pair(31);
+    const { a } = sessionPair(31);
     expect(a.receive(value(encodeVersionPacket({ refusedVersion: 1, supported: [1, 2] })), 0)).toEqual({
       kind: 'dropped',
       reason: 'unexpected_version_packet',
@@ -307,7 +271,7 @@ describe('version negotiation', () => {
   });
 
   it('fails a HELLO that lists no version in common', () => {
-    const b = new SecureSession({ role: 'responder', randomBytes: seeded(32) });
+    const b = new SecureSession({ role: 'responder', randomBytes: seededRandom(32) });
     const hello = value(
       encodeHello({ role: 'initiator', versions: [2, 3], psk: false, fingerprints: false, random: new Uint8Array(32), commitment: new Uint8Array(32) }),
     );

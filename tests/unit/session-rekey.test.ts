@@ -1,37 +1,9 @@
 // Key update: by packet count and by time, only after the peer acknowledged the current epoch,
 // with fragments in flight across the switch still opening during the grace period.
-import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
-import { SecureSession, type SessionConfig } from '../../src/crypto/index.js';
+import type { SecureSession } from '../../src/crypto/index.js';
 import type { FragmentHeader } from '../../src/wire/index.js';
-
-function seeded(seed: number): (n: number) => Uint8Array {
-  let counter = 0;
-  return (n) => {
-    const out = new Uint8Array(n);
-    for (let offset = 0; offset < n; offset += 32) {
-      const block = sha256(new Uint8Array([seed & 255, (seed >> 8) & 255, counter & 255, (counter >> 8) & 255]));
-      counter++;
-      out.set(block.subarray(0, Math.min(32, n - offset)), offset);
-    }
-    return out;
-  };
-}
-
-function established(seed: number, config: Partial<SessionConfig>) {
-  const a = new SecureSession({ role: 'initiator', randomBytes: seeded(seed), ...config });
-  const b = new SecureSession({ role: 'responder', randomBytes: seeded(seed + 1000), ...config });
-  const queue: [SecureSession, Uint8Array][] = [
-    [b, a.hello(0)],
-    [a, b.hello(0)],
-  ];
-  for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
-    const [to, bytes] = item;
-    const result = to.receive(bytes, 0);
-    if (result.kind === 'handshake') for (const reply of result.reply) queue.push([to === a ? b : a, reply]);
-  }
-  return { a, b };
-}
+import { establishedPair } from '../support/sessions.js';
 
 const fragment = (messageNumber: number): Omit<FragmentHeader, 'uuid'> => ({
   messageNumber,
@@ -52,7 +24,7 @@ const keyPhase = (bytes: Uint8Array) => ((bytes[0] as number) >> 1) & 1;
 
 describe('key update', () => {
   it('rekeys by packet count once acknowledged; the receiver follows every epoch', () => {
-    const { a, b } = established(1, { rekeyAfterPackets: 10 });
+    const { a, b } = establishedPair(1, { rekeyAfterPackets: 10 });
     const packetNumbers: number[] = [];
     const phases: number[] = [];
     for (let i = 0; i < 100; i++) {
@@ -74,7 +46,7 @@ describe('key update', () => {
   });
 
   it('postpones a due key update until the peer acknowledged a packet of the current epoch', () => {
-    const { a, b } = established(2, { rekeyAfterPackets: 5 });
+    const { a, b } = establishedPair(2, { rekeyAfterPackets: 5 });
     for (let i = 0; i < 20; i++) b.receive(a.sealData(fragment(i), { sharding: false }, 0).bytes, 0);
     expect(a.counters().sendEpoch).toBe(0);
     const last = a.sealData(fragment(20), { sharding: false }, 0);
@@ -90,7 +62,7 @@ describe('key update', () => {
   });
 
   it('rekeys by time', () => {
-    const { a, b } = established(3, { rekeyAfterMs: 1000 });
+    const { a, b } = establishedPair(3, { rekeyAfterMs: 1000 });
     const first = a.sealData(fragment(1), { sharding: false }, 0);
     b.receive(first.bytes, 0);
     ack(a, b, first.packetNumber, 10);
@@ -102,7 +74,7 @@ describe('key update', () => {
   });
 
   it('opens fragments sealed before the switch during the grace period, not after', () => {
-    const { a, b } = established(4, { rekeyAfterPackets: 12, keyGraceMs: 2000 });
+    const { a, b } = establishedPair(4, { rekeyAfterPackets: 12, keyGraceMs: 2000 });
     const confirm = a.sealData(fragment(0), { sharding: false }, 0);
     b.receive(confirm.bytes, 0);
     ack(a, b, confirm.packetNumber, 0);
@@ -120,7 +92,7 @@ describe('key update', () => {
   });
 
   it('keeps working across many epochs with reordering inside each', () => {
-    const { a, b } = established(5, { rekeyAfterPackets: 3 });
+    const { a, b } = establishedPair(5, { rekeyAfterPackets: 3 });
     let delivered = 0;
     for (let round = 0; round < 30; round++) {
       const batch = Array.from({ length: 4 }, (_, i) => a.sealData(fragment(round * 4 + i), { sharding: false }, round));

@@ -1,40 +1,10 @@
 // Sealed datagrams through an established SecureSession: each tampering, truncation, replay,
 // reordering, wrong key and unknown version is rejected or accepted exactly as PROTOCOL.md says,
 // and counted.
-import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
 import { SecureSession, SessionError, type SessionConfig, type SessionReceive } from '../../src/crypto/index.js';
 import type { FragmentHeader } from '../../src/wire/index.js';
-
-function seeded(seed: number): (n: number) => Uint8Array {
-  let counter = 0;
-  return (n) => {
-    const out = new Uint8Array(n);
-    for (let offset = 0; offset < n; offset += 32) {
-      const block = sha256(new Uint8Array([seed & 255, (seed >> 8) & 255, counter & 255, (counter >> 8) & 255]));
-      counter++;
-      out.set(block.subarray(0, Math.min(32, n - offset)), offset);
-    }
-    return out;
-  };
-}
-
-function established(seed: number, config: Partial<SessionConfig> = {}) {
-  const a = new SecureSession({ role: 'initiator', randomBytes: seeded(seed), ...config });
-  const b = new SecureSession({ role: 'responder', randomBytes: seeded(seed + 1000), ...config });
-  const queue: [SecureSession, Uint8Array][] = [
-    [b, a.hello(0)],
-    [a, b.hello(0)],
-  ];
-  for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
-    const [to, bytes] = item;
-    const result = to.receive(bytes, 0);
-    if (result.kind === 'handshake') for (const reply of result.reply) queue.push([to === a ? b : a, reply]);
-  }
-  expect(a.state).toBe('established');
-  expect(b.state).toBe('established');
-  return { a, b };
-}
+import { establishedPair } from '../support/sessions.js';
 
 const fragment = (messageNumber: number, data: Uint8Array): Omit<FragmentHeader, 'uuid'> => ({
   messageNumber,
@@ -50,7 +20,7 @@ const payload = (n: number, fill = 0xab) => new Uint8Array(n).fill(fill);
 
 describe('data and control round trips', () => {
   it('delivers a fragment with its recomputed UUID and header', () => {
-    const { a, b } = established(1);
+    const { a, b } = establishedPair(1);
     const { bytes, packetNumber } = a.sealData(
       { messageNumber: 300, sequenceNumber: 3, totalFragments: 9, ordered: false, reliable: true, data: payload(500) },
       { sharding: true },
@@ -69,7 +39,7 @@ describe('data and control round trips', () => {
   });
 
   it('delivers control frames and counts sealed and opened packets', () => {
-    const { a, b } = established(2);
+    const { a, b } = establishedPair(2);
     const before = b.counters();
     const frames = [
       { type: 'ack' as const, ackDelay: 2, ranges: [{ smallest: 0, largest: 3 }] },
@@ -82,7 +52,7 @@ describe('data and control round trips', () => {
   });
 
   it('fills a datagram exactly up to maxDatagramSize and refuses one byte more', () => {
-    const { a, b } = established(3, { maxDatagramSize: 1150 });
+    const { a, b } = establishedPair(3, { maxDatagramSize: 1150 });
     const room = a.maxFragmentPayload(1150, true);
     const big = fragment(2 ** 30 - 1, payload(room));
     big.orderedSequence = 2 ** 30 - 1;
@@ -98,7 +68,7 @@ describe('data and control round trips', () => {
   });
 
   it('throws SessionError on caller errors, never on peer input', () => {
-    const { a } = established(4);
+    const { a } = establishedPair(4);
     expect(() => a.sealData({ ...fragment(1, payload(1)), sequenceNumber: 1 }, { sharding: false }, 0)).toThrow(SessionError);
     expect(() => a.sealControl([], 0)).toThrow(SessionError);
     const fresh = new SecureSession({ role: 'initiator' });
@@ -109,7 +79,7 @@ describe('data and control round trips', () => {
 
 describe('tampering', () => {
   it('rejects every single-bit flip of a DATA datagram, each for the reason the spec gives', () => {
-    const { a, b } = established(5);
+    const { a, b } = establishedPair(5);
     const original = a.sealData(fragment(70, payload(64)), { sharding: false }, 0).bytes;
     const headerLength = 6 + 1 + 2 + 1 + 1 + 2; // prefix, flags, msgno 70 (2 bytes), seq, total, ordseq 70
     const reasons = new Map<string, number>();
@@ -138,7 +108,7 @@ describe('tampering', () => {
   });
 
   it('rejects every truncation', () => {
-    const { a, b } = established(6);
+    const { a, b } = establishedPair(6);
     const original = a.sealControl([{ type: 'probe', id: 1, sendTime: 5 }], 0).bytes;
     const before = b.counters().dropped;
     for (let length = 0; length < original.length; length++) {
@@ -152,15 +122,15 @@ describe('tampering', () => {
   });
 
   it('rejects datagrams sealed under another session key', () => {
-    const { a: x } = established(7);
-    const { b } = established(8);
+    const { a: x } = establishedPair(7);
+    const { b } = establishedPair(8);
     const foreign = x.sealData(fragment(1, payload(10)), { sharding: false }, 0).bytes;
     expect(b.receive(foreign, 0)).toEqual({ kind: 'dropped', reason: 'auth_failed' });
     expect(b.counters().dropped.auth_failed).toBe(1);
   });
 
   it('drops an unknown version and offers a VERSION answer', () => {
-    const { a, b } = established(9);
+    const { a, b } = establishedPair(9);
     const bytes = a.sealData(fragment(1, payload(10)), { sharding: false }, 0).bytes.slice();
     bytes[0] = ((bytes[0] as number) & 0x0f) | 0x70;
     const result = b.receive(bytes, 0);
@@ -171,7 +141,7 @@ describe('tampering', () => {
 
 describe('replay window', () => {
   it('drops a replayed datagram and counts it', () => {
-    const { a, b } = established(10);
+    const { a, b } = establishedPair(10);
     const { bytes } = a.sealData(fragment(1, payload(10)), { sharding: false }, 0);
     expect(b.receive(bytes, 0).kind).toBe('data');
     expect(b.receive(bytes, 0)).toEqual({ kind: 'dropped', reason: 'duplicate' });
@@ -180,7 +150,7 @@ describe('replay window', () => {
   });
 
   it('accepts reordering inside the window exactly once per packet', () => {
-    const { a, b } = established(11, { replayWindow: 256 });
+    const { a, b } = establishedPair(11, { replayWindow: 256 });
     const sealed = Array.from({ length: 250 }, (_, i) => a.sealData(fragment(i, payload(8)), { sharding: false }, 0).bytes);
     const order = sealed.map((_, i) => i).sort((x, y) => ((x * 7919) % 250) - ((y * 7919) % 250));
     const delivered = new Set<number>();
@@ -194,7 +164,7 @@ describe('replay window', () => {
   });
 
   it('drops packets older than the window, and only those', () => {
-    const { a, b } = established(12, { replayWindow: 64 });
+    const { a, b } = establishedPair(12, { replayWindow: 64 });
     const sealed = Array.from({ length: 100 }, (_, i) => a.sealData(fragment(i, payload(8)), { sharding: false }, 0));
     const last = sealed[99] as { bytes: Uint8Array; packetNumber: number };
     expect(b.receive(last.bytes, 0).kind).toBe('data');
@@ -208,7 +178,7 @@ describe('replay window', () => {
   });
 
   it('a forged datagram cannot move the window', () => {
-    const { a, b } = established(13, { replayWindow: 64 });
+    const { a, b } = establishedPair(13, { replayWindow: 64 });
     const early = a.sealData(fragment(1, payload(8)), { sharding: false }, 0).bytes;
     const forged = a.sealData(fragment(2, payload(8)), { sharding: false }, 0).bytes.slice();
     // Claim a packet number far ahead, then break the tag: the window must not slide.
@@ -220,7 +190,7 @@ describe('replay window', () => {
 
 describe('close', () => {
   it('a CLOSE frame closes the receiver; seals then throw and datagrams are dropped', () => {
-    const { a, b } = established(14);
+    const { a, b } = establishedPair(14);
     const bytes = a.close(0, 'done', 0);
     expect(a.state).toBe('closed');
     expect(bytes).toBeDefined();
