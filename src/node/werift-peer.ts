@@ -28,9 +28,14 @@ export async function createWeriftPeer(options: WeriftPeerOptions = {}): Promise
   return pc;
 }
 
+/** SCTP DATA flags B (first fragment, 2) and E (last fragment, 1): both set on a one-chunk message. */
+const SCTP_WHOLE_MESSAGE = 3;
+
 interface SctpChunkLike {
   maxRetransmits?: number;
   abandoned?: boolean;
+  retransmit?: boolean;
+  flags?: number;
   sentCount?: number;
   tsn?: number;
   userData?: Uint8Array;
@@ -68,9 +73,18 @@ export function patchWeriftAbandon(pc: RTCPeerConnection): void {
     if (proto.__pduOriginalMaybeAbandon) return true;
     const original = proto.maybeAbandon;
     proto.maybeAbandon = function (this: SctpAssociationLike, chunk: SctpChunkLike): boolean {
-      // -1 < sentCount always holds, so the original abandons the chunk (and its message's other
-      // fragments) exactly as it would for a truthy maxRetransmits that has run out.
-      if (chunk.maxRetransmits === 0 && !chunk.abandoned) chunk.maxRetransmits = -1;
+      if (chunk.maxRetransmits !== 0 || chunk.abandoned) return original.call(this, chunk);
+      // A whole message in one chunk (PDU's datagrams always are): abandon exactly this chunk.
+      // werift's own loop would look the message up by chunk type, which finds the head of the
+      // sent queue rather than this chunk.
+      if (((chunk.flags ?? 0) & SCTP_WHOLE_MESSAGE) === SCTP_WHOLE_MESSAGE) {
+        chunk.abandoned = true;
+        chunk.retransmit = false;
+        return true;
+      }
+      // A fragmented message: -1 < sentCount always holds, so werift abandons it as it would for
+      // a truthy maxRetransmits that has run out.
+      chunk.maxRetransmits = -1;
       return original.call(this, chunk);
     };
     proto.__pduOriginalMaybeAbandon = original;
