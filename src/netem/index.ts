@@ -3,5 +3,14 @@
 export { NetemUnavailableError, netemUnavailableReason } from './availability.js';
 export type { LinkSpec } from './link-spec.js';
 export { NETEM_ADDRESS, NETEM_INTERFACE, NetemTopology, type ExecResult, type NetemOptions, type Side } from './namespaces.js';
-export { NetemRouter, type Direction, type DirectionCounters, type RouterCounters, type RouterOptions } from './router.js';
+export {
+  ipProtocol,
+  NetemRouter,
+  type Direction,
+  type DirectionCounters,
+  type IpProtocol,
+  type ProtocolCounters,
+  type RouterCounters,
+  type RouterOptions,
+} from './router.js';
 export { RouterProcess } from './router-process.js';

@@ -19,7 +19,37 @@ export interface DirectionCounters extends LinkCounters {
   packetsInFlight: number;
   /** Datagrams that failed to go out to the far side's socat (e.g. ENOBUFS). */
   sendErrors: number;
+  /**
+   * The same traffic split by IP protocol, so a benchmark can tell its own flow (WebRTC: UDP)
+   * from a competing one (a TCP bulk transfer) on the same link.
+   */
+  byProtocol: Record<IpProtocol, ProtocolCounters>;
 }
+
+export type IpProtocol = 'udp' | 'tcp' | 'other';
+
+/** Per IP protocol: packets and bytes offered to the link, and what became of them there. */
+export interface ProtocolCounters {
+  offeredPackets: number;
+  offeredBytes: number;
+  /** Lost by the loss model. */
+  lostPackets: number;
+  /** Tail-dropped at the bottleneck queue (a duplicate whose copies were all dropped counts once). */
+  droppedPackets: number;
+}
+
+/** The protocol field of an IPv4 header (an IPv6 packet's next header); 'other' for anything else. */
+export function ipProtocol(packet: Uint8Array): IpProtocol {
+  const version = (packet[0] ?? 0) >> 4;
+  const proto = version === 4 ? packet[9] : version === 6 ? packet[6] : undefined;
+  return proto === 17 ? 'udp' : proto === 6 ? 'tcp' : 'other';
+}
+
+const protocolCounters = (): Record<IpProtocol, ProtocolCounters> => ({
+  udp: { offeredPackets: 0, offeredBytes: 0, lostPackets: 0, droppedPackets: 0 },
+  tcp: { offeredPackets: 0, offeredBytes: 0, lostPackets: 0, droppedPackets: 0 },
+  other: { offeredPackets: 0, offeredBytes: 0, lostPackets: 0, droppedPackets: 0 },
+});
 
 /** All byte counts are IP bytes: the whole packet the TUN device carried. */
 export interface RouterCounters {
@@ -52,6 +82,7 @@ interface Leg {
   fromPort: number;
   toPort: number;
   sendErrors: number;
+  byProtocol: Record<IpProtocol, ProtocolCounters>;
 }
 
 export class NetemRouter {
@@ -74,19 +105,25 @@ export class NetemRouter {
       fromPort,
       toPort,
       sendErrors: 0,
+      byProtocol: protocolCounters(),
     });
     this.legs = {
       aToB: leg('aToB', socketA, socketB, options.socatPortA, options.socatPortB),
       bToA: leg('bToA', socketB, socketA, options.socatPortB, options.socatPortA),
     };
     for (const direction of DIRECTIONS) {
-      const { inbound, fromPort, link } = this.legs[direction];
+      const { inbound, fromPort, link, byProtocol } = this.legs[direction];
       inbound.on('message', (packet, from) => {
         if (from.port !== fromPort || from.address !== HOST) {
           this.foreign++;
           return;
         }
-        link.offer(packet, performance.now());
+        const outcome = link.offer(packet, performance.now());
+        const counts = byProtocol[ipProtocol(packet)];
+        counts.offeredPackets++;
+        counts.offeredBytes += packet.byteLength;
+        if (outcome === 'lost') counts.lostPackets++;
+        else if (outcome === 'dropped') counts.droppedPackets++;
         this.pump();
       });
     }
@@ -127,8 +164,14 @@ export class NetemRouter {
   counters(): RouterCounters {
     const now = performance.now();
     const of = (d: Direction): DirectionCounters => {
-      const { link, sendErrors } = this.legs[d];
-      return { ...link.counters, queuedBytes: link.queuedBytes(now), packetsInFlight: link.packetsInFlight, sendErrors };
+      const { link, sendErrors, byProtocol } = this.legs[d];
+      return {
+        ...link.counters,
+        queuedBytes: link.queuedBytes(now),
+        packetsInFlight: link.packetsInFlight,
+        sendErrors,
+        byProtocol: { udp: { ...byProtocol.udp }, tcp: { ...byProtocol.tcp }, other: { ...byProtocol.other } },
+      };
     };
     const cpu = process.cpuUsage();
     return { aToB: of('aToB'), bToA: of('bToA'), foreignDatagrams: this.foreign, cpuMs: (cpu.user + cpu.system) / 1000 };

@@ -88,9 +88,14 @@ describe.skipIf(unavailable !== undefined)('netem: two namespaces through the us
     sink.child.stdin!.end();
     const { received } = (await sink.waitFor((l) => 'received' in l, 5000)) as { received: number };
     const after = await t.router.counters();
-    const delta = (key: keyof RouterCounters['aToB']) => after.aToB[key] - before.aToB[key];
+    const delta = (key: Exclude<keyof RouterCounters['aToB'], 'byProtocol'>) => after.aToB[key] - before.aToB[key];
     expect(delta('offeredPackets')).toBe(500);
     expect(delta('offeredBytes')).toBe(500 * (20 + 8 + 200));
+    // The same packets by protocol: all UDP here.
+    const udp = (c: RouterCounters) => c.aToB.byProtocol.udp;
+    expect(udp(after).offeredPackets - udp(before).offeredPackets).toBe(500);
+    expect(udp(after).lostPackets - udp(before).lostPackets).toBe(delta('lostPackets'));
+    expect(after.aToB.byProtocol.tcp.offeredPackets).toBe(0);
     // Binomial(500, 0.2): mean 100, sd 8.9; these bounds are 4.5 sd wide.
     expect(delta('lostPackets')).toBeGreaterThanOrEqual(60);
     expect(delta('lostPackets')).toBeLessThanOrEqual(140);

@@ -97,6 +97,28 @@ describe('netem router (in process)', () => {
     expect(router.counters().aToB.lostPackets).toBe(n - expected.length);
   });
 
+  it('splits its counters by IP protocol, so a competing TCP flow can be told from WebRTC traffic', async () => {
+    // A 10 kbit/s cap and a 300-byte queue (the packet on the wire counts): of three packets sent
+    // back to back, the third finds no room and is tail-dropped.
+    const { a, b, router, send } = await routerBetween({ aToB: { rateBitsPerSecond: 10_000, queueLimitBytes: 300 } });
+    const ipv4 = (protocol: number, size: number) => {
+      const packet = Buffer.alloc(size);
+      packet[0] = 0x45;
+      packet[9] = protocol;
+      return packet;
+    };
+    send(a, ipv4(17, 120)); // UDP: on the wire at once
+    send(a, ipv4(6, 150)); // TCP: queued behind it
+    send(a, ipv4(6, 150)); // TCP: no room, dropped
+    send(b, ipv4(1, 84)); // ICMP the other way
+    await until(() => b.got.length === 2 && a.got.length === 1, 3000);
+    const { aToB, bToA } = router.counters();
+    expect(aToB.byProtocol.udp).toEqual({ offeredPackets: 1, offeredBytes: 120, lostPackets: 0, droppedPackets: 0 });
+    expect(aToB.byProtocol.tcp).toEqual({ offeredPackets: 2, offeredBytes: 300, lostPackets: 0, droppedPackets: 1 });
+    expect(bToA.byProtocol.other.offeredPackets).toBe(1);
+    expect(aToB.droppedPackets).toBe(1);
+  });
+
   it('ignores datagrams from anyone but its socats', async () => {
     const { b, router } = await routerBetween();
     const stranger = await fakeSocat();

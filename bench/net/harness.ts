@@ -1,0 +1,482 @@
+/**
+ * bench:net's orchestration, shared by bench/net.ts and the CI subset (tests/net/pdu-*.test.ts):
+ * agents in the emulator's namespaces, one row at a time (connect on a clean link, impair, send at
+ * the offered rate, drain, read the router's counters), and the row's figures.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import { NETEM_ADDRESS, NetemTopology, type LinkSpec, type RouterCounters } from '../../src/netem/index.js';
+import { percentile } from '../../src/transport/traces.js';
+import {
+  isPdu,
+  type AgentCommand,
+  type AgentResponse,
+  type ConnectResult,
+  type ReceivedReport,
+  type SendResult,
+  type SenderReport,
+  type SenderSample,
+  type Transport,
+} from './protocol.js';
+
+export type Stack = 'werift-werift' | 'chromium-chromium' | 'chromium-werift';
+export const STACKS: readonly Stack[] = ['werift-werift', 'chromium-chromium', 'chromium-werift'];
+
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+const AGENT = { werift: here('./werift-agent.ts'), chromium: here('./chromium-agent.ts') };
+const BULK = here('./bulk.ts');
+
+/** The link while peers connect: the scenario's propagation delay, nothing else (impair after open). */
+export const CLEAN: LinkSpec = { loss: 'none', delayMs: 25, jitterMs: 0, rateBitsPerSecond: null, capacity: null, queueLimitBytes: 256 * 1024 };
+
+export interface Scenario {
+  name: string;
+  /** Applied to both directions once the channels are open. */
+  spec: LinkSpec;
+  /** Mean loss of the model (fraction), for the row's numeric `loss`. */
+  loss: number;
+  rttMs: number;
+  /** The configured bottleneck, Mbit/s, where there is one. */
+  capacityMbitS?: number;
+  /** A competing TCP bulk flow a -> b from `startS` to `stopS` after the first send. */
+  bulk?: { startS: number; stopS: number };
+}
+
+// ---- agents -------------------------------------------------------------------------------
+
+/** One agent process: JSON-line requests and answers (protocol.ts). */
+export class Agent {
+  readonly logs: string[] = [];
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (r: AgentResponse) => void; reject: (e: Error) => void }>();
+  private exited: Error | undefined;
+  private stderr = '';
+  readonly ready: Promise<string>;
+
+  constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+    readyTimeoutMs = 90_000,
+  ) {
+    let readyResolve!: (stack: string) => void;
+    let readyReject!: (err: Error) => void;
+    this.ready = new Promise((resolve, reject) => {
+      readyResolve = resolve;
+      readyReject = reject;
+    });
+    this.ready.catch(() => undefined);
+    const timer = setTimeout(() => readyReject(new Error(`${name}: not ready within ${readyTimeoutMs} ms; stderr:\n${this.stderr.slice(-2000)}`)), readyTimeoutMs);
+    child.stdin!.on('error', () => undefined);
+    child.stderr!.on('data', (d: Buffer) => {
+      this.stderr = (this.stderr + d.toString()).slice(-20_000);
+      if (process.env.PDU_BENCH_VERBOSE) process.stderr.write(`[${name}] ${d.toString()}`);
+    });
+    createInterface({ input: child.stdout! }).on('line', (text) => {
+      let line: Record<string, unknown>;
+      try {
+        line = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        this.logs.push(text);
+        return;
+      }
+      if ('ready' in line) {
+        clearTimeout(timer);
+        readyResolve(String(line.stack));
+      } else if ('log' in line) {
+        this.logs.push(String(line.log));
+        if (process.env.PDU_BENCH_VERBOSE) process.stderr.write(`[${name}] ${String(line.log)}\n`);
+      } else if (typeof line.id === 'number') {
+        this.pending.get(line.id)?.resolve(line as AgentResponse);
+        this.pending.delete(line.id);
+      }
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      this.exited = new Error(`${name} exited (${signal ?? `code ${code}`}); stderr:\n${this.stderr.slice(-2000)}`);
+      readyReject(this.exited);
+      for (const p of this.pending.values()) p.reject(this.exited);
+      this.pending.clear();
+    });
+  }
+
+  async request<T>(command: AgentCommand, timeoutMs: number): Promise<T> {
+    if (this.exited) throw this.exited;
+    const id = this.nextId++;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const response = await new Promise<AgentResponse>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`${this.name}: ${command.cmd} took longer than ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.child.stdin!.write(`${JSON.stringify({ ...command, id })}\n`);
+    }).finally(() => clearTimeout(timer));
+    if (!response.ok) throw new Error(`${this.name}: ${command.cmd}: ${response.error}`);
+    return response.result as T;
+  }
+
+  /** Ends stdin: the agent closes its peer and exits. */
+  end(): void {
+    this.child.stdin!.end();
+  }
+
+  get alive(): boolean {
+    return this.exited === undefined;
+  }
+}
+
+/** The topology and one agent per namespace: a sends, b receives. */
+export class StackPair {
+  private rooms = 0;
+  /** PDU's bound on the channel queue below it (PduChannelOptions.highWaterBytes); the stack adapter's default when unset. */
+  highWaterBytes: number | undefined;
+
+  private constructor(
+    readonly stack: Stack,
+    readonly net: NetemTopology,
+    readonly a: Agent,
+    readonly b: Agent,
+    readonly signalingUrl: string,
+    readonly versions: { a: string; b: string },
+  ) {}
+
+  static async open(net: NetemTopology, stack: Stack): Promise<StackPair> {
+    await net.router.configure('both', CLEAN);
+    const [kindA, kindB] = stack.split('-') as ['werift' | 'chromium', 'werift' | 'chromium'];
+    const start = (side: 'a' | 'b', kind: 'werift' | 'chromium') =>
+      new Agent(`${kind}@${side}`, net.spawnNode(side, AGENT[kind], kind === 'chromium' ? [side, '5199'] : [side]));
+    const a = start('a', kindA);
+    const b = start('b', kindB);
+    const [versionA, versionB] = await Promise.all([a.ready, b.ready]);
+    const { url } = await a.request<{ url: string }>({ cmd: 'serveSignaling', host: NETEM_ADDRESS.a }, 10_000);
+    return new StackPair(stack, net, a, b, url, { a: versionA, b: versionB });
+  }
+
+  /** Fresh peer connections on both sides with one channel of `transport`; retried once. */
+  async connect(transport: Transport): Promise<[ConnectResult, ConnectResult]> {
+    for (let attempt = 1; ; attempt++) {
+      const room = `r${++this.rooms}`;
+      try {
+        const hw = this.highWaterBytes !== undefined ? { highWaterBytes: this.highWaterBytes } : {};
+        return await Promise.all([
+          this.a.request<ConnectResult>({ cmd: 'connect', url: this.signalingUrl, room, transport, ...hw }, 40_000),
+          this.b.request<ConnectResult>({ cmd: 'connect', url: this.signalingUrl, room, transport, ...hw }, 40_000),
+        ]);
+      } catch (err) {
+        await this.disconnect();
+        if (attempt >= 2) throw err;
+      }
+    }
+  }
+
+  async disconnect(): Promise<void> {
+    await Promise.all([this.a, this.b].map((agent) => agent.request({ cmd: 'close' }, 15_000).catch(() => undefined)));
+  }
+
+  close(): void {
+    this.a.end();
+    this.b.end();
+  }
+}
+
+// ---- one row ------------------------------------------------------------------------------
+
+export interface RowPlan {
+  scenario: Scenario;
+  transport: Transport;
+  msgBytes: number;
+  /** Messages per second offered. */
+  rateHz: number;
+  count: number;
+  /** PDU only: per-message deadline. */
+  deadlineMs?: number;
+  /** How long to wait after the last send for arrivals (the row's time bound). */
+  drainMs: number;
+  /** Sender and router samples, ms (for the over-time table). */
+  sampleMs?: number;
+}
+
+export interface RouterSample {
+  t: number;
+  queuedBytes: number;
+  udpDropped: number;
+  tcpDropped: number;
+  udpLost: number;
+  udpOfferedBytes: number;
+  tcpOfferedBytes: number;
+}
+
+export interface RowResult {
+  plan: RowPlan;
+  connect: [ConnectResult, ConnectResult];
+  send: SendResult;
+  sender: SenderReport;
+  received: ReceivedReport;
+  counters: { before: RouterCounters; after: RouterCounters };
+  routerSamples: RouterSample[];
+  bulkBytes?: number;
+  elapsedMs: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Connects, impairs, sends at the offered rate, drains (bounded), and collects everything. */
+export async function runRow(pair: StackPair, plan: RowPlan): Promise<RowResult> {
+  const started = Date.now();
+  const { net } = pair;
+  await net.router.configure('both', CLEAN);
+  const connect = await pair.connect(plan.transport);
+  try {
+    await net.router.configure('both', { ...CLEAN, ...plan.scenario.spec });
+    const before = await net.router.counters();
+    const intervalMs = 1000 / plan.rateHz;
+    const sampleMs = plan.sampleMs ?? 250;
+
+    // Router samples for the over-time table.
+    const routerSamples: RouterSample[] = [];
+    let sampling = true;
+    const routerSampler = (async () => {
+      while (sampling) {
+        const c = await net.router.counters().catch(() => undefined);
+        if (c) {
+          routerSamples.push({
+            t: Date.now(),
+            queuedBytes: c.aToB.queuedBytes,
+            udpDropped: c.aToB.byProtocol.udp.droppedPackets,
+            tcpDropped: c.aToB.byProtocol.tcp.droppedPackets,
+            udpLost: c.aToB.byProtocol.udp.lostPackets,
+            udpOfferedBytes: c.aToB.byProtocol.udp.offeredBytes,
+            tcpOfferedBytes: c.aToB.byProtocol.tcp.offeredBytes,
+          });
+        }
+        await sleep(sampleMs);
+      }
+    })();
+
+    const bulk = plan.scenario.bulk ? startBulk(net, plan.scenario.bulk) : undefined;
+    const sendTimeout = plan.count * intervalMs + 120_000;
+    const send = await pair.a.request<SendResult>(
+      { cmd: 'send', count: plan.count, size: plan.msgBytes, intervalMs, sampleMs, ...(plan.deadlineMs !== undefined ? { deadlineMs: plan.deadlineMs } : {}) },
+      sendTimeout,
+    );
+
+    // Drain: until everything arrived, nothing arrived for a while, or the bound.
+    const drainEnd = Date.now() + plan.drainMs;
+    const quietMs = 4000;
+    let last = -1;
+    let lastChange = Date.now();
+    for (;;) {
+      const r = await pair.b.request<ReceivedReport>({ cmd: 'received' }, 15_000);
+      if (r.count >= send.sent) break;
+      if (r.count !== last) {
+        last = r.count;
+        lastChange = Date.now();
+      }
+      if (Date.now() >= drainEnd || Date.now() - lastChange >= quietMs) break;
+      await sleep(200);
+    }
+    const sender = await pair.a.request<SenderReport>({ cmd: 'senderReport', waitMs: isPdu(plan.transport) ? 3000 : 0 }, 30_000);
+    const received = await pair.b.request<ReceivedReport>({ cmd: 'received', latencies: true }, 15_000);
+    const after = await net.router.counters();
+    sampling = false;
+    await routerSampler;
+    const bulkBytes = bulk ? await bulk.stop() : undefined;
+    return {
+      plan,
+      connect,
+      send,
+      sender,
+      received,
+      counters: { before, after },
+      routerSamples,
+      ...(bulkBytes !== undefined ? { bulkBytes } : {}),
+      elapsedMs: Date.now() - started,
+    };
+  } finally {
+    await pair.disconnect();
+    await net.router.configure('both', CLEAN).catch(() => undefined);
+  }
+}
+
+/** The competing TCP flow: a sink in b, a source in a that starts and stops on schedule. */
+function startBulk(net: NetemTopology, when: { startS: number; stopS: number }): { stop(): Promise<number> } {
+  const sink = net.spawnNode('b', BULK, ['sink', NETEM_ADDRESS.b, '5201']);
+  let source: ChildProcess | undefined;
+  const startTimer = setTimeout(() => {
+    source = net.spawnNode('a', BULK, ['source', NETEM_ADDRESS.b, '5201']);
+  }, when.startS * 1000);
+  const stopSource = () => source?.stdin?.end();
+  const stopTimer = setTimeout(stopSource, when.stopS * 1000);
+  return {
+    async stop() {
+      clearTimeout(startTimer);
+      clearTimeout(stopTimer);
+      stopSource();
+      const bytes = new Promise<number>((resolve) => {
+        let text = '';
+        sink.stdout!.on('data', (d: Buffer) => (text += d.toString()));
+        sink.once('close', () => resolve(Number(/"bytes":(\d+)/.exec(text)?.[1] ?? 0)));
+      });
+      sink.stdin!.end();
+      return Promise.race([bytes, sleep(5000).then(() => 0)]);
+    },
+  };
+}
+
+/** Capacity probe: a reliable ordered channel kept busy (bounded queue) for `durationMs`. */
+export async function measureCapacity(pair: StackPair, scenario: Scenario, durationMs: number): Promise<{ mbitS: number; messages: number }> {
+  await pair.net.router.configure('both', CLEAN);
+  await pair.connect('dc-reliable-ordered');
+  try {
+    await pair.net.router.configure('both', { ...CLEAN, ...scenario.spec });
+    const before = await pair.b.request<ReceivedReport>({ cmd: 'received' }, 15_000);
+    await pair.a.request<SendResult>({ cmd: 'saturate', size: 16 * 1024, durationMs, maxQueueBytes: 256 * 1024 }, durationMs + 60_000);
+    const after = await pair.b.request<ReceivedReport>({ cmd: 'received' }, 15_000);
+    const bytes = after.bytes - before.bytes;
+    return { mbitS: (bytes * 8) / 1e6 / (durationMs / 1000), messages: after.count - before.count };
+  } finally {
+    await pair.disconnect();
+    await pair.net.router.configure('both', CLEAN).catch(() => undefined);
+  }
+}
+
+// ---- figures ------------------------------------------------------------------------------
+
+export interface Figures {
+  sent: number;
+  delivered_count: number;
+  delivered: number;
+  p50_ms: number;
+  p95_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  goodput_mb_s: number;
+  wire_per_payload: number;
+  /** Loss the router applied to this row's UDP packets a -> b (fraction). */
+  link_loss: number;
+  /** Tail drops of this row's UDP packets at the bottleneck, a -> b (fraction of offered). */
+  queue_drop: number;
+  max_queue_bytes: number;
+  expired: number;
+  /** Reported expired to the sender, yet delivered to the receiving application (after the deadline). */
+  expired_delivered: number;
+  /** Sent, neither delivered nor reported as expired or failed: lost without a word. */
+  unaccounted: number;
+  retx_predictive: number | null;
+  retx_timeout: number | null;
+  retx_spurious: number | null;
+  sctp_retransmitted: number | null;
+  duplicates: number;
+  malformed: number;
+}
+
+const round = (x: number, digits = 2) => (Number.isFinite(x) ? Math.round(x * 10 ** digits) / 10 ** digits : x);
+
+export function figures(r: RowResult): Figures {
+  const lat = (r.received.latencies ?? []).map(([, ms]) => ms).sort((x, y) => x - y);
+  const { before, after } = r.counters;
+  const udp = (c: RouterCounters) => ({
+    bytes: c.aToB.byProtocol.udp.offeredBytes + c.bToA.byProtocol.udp.offeredBytes,
+    abOffered: c.aToB.byProtocol.udp.offeredPackets,
+    abLost: c.aToB.byProtocol.udp.lostPackets,
+    abDropped: c.aToB.byProtocol.udp.droppedPackets,
+  });
+  const u0 = udp(before);
+  const u1 = udp(after);
+  const wire = u1.bytes - u0.bytes;
+  const abOffered = u1.abOffered - u0.abOffered;
+  const span = (r.received.lastArrivalAt - r.send.firstSendAt) / 1000;
+  const expired = Object.entries(r.sender.rejected).reduce((n, [code, k]) => n + (code === 'expired' ? k : 0), 0);
+  const failed = Object.values(r.sender.rejected).reduce((n, k) => n + k, 0);
+  const pdu = isPdu(r.plan.transport);
+  // For PDU a send that settled as delivered but whose message the receiver never saw is also unaccounted.
+  const retx = r.sender.stats?.retransmissions;
+  const arrived = new Set((r.received.latencies ?? []).map(([seq]) => seq));
+  const expiredDelivered = r.sender.expiredSeqs.filter((seq) => arrived.has(seq)).length;
+  // Messages that never arrived, less those the sender was told about (or still waits for).
+  const missing = r.send.sent - r.received.count;
+  const unaccounted = pdu ? Math.max(0, missing - (failed - expiredDelivered) - r.sender.pending) : missing;
+  return {
+    sent: r.send.sent,
+    delivered_count: r.received.count,
+    delivered: round(r.received.count / r.send.sent, 4),
+    p50_ms: round(percentile(lat, 0.5), 1),
+    p95_ms: round(percentile(lat, 0.95), 1),
+    p99_ms: round(percentile(lat, 0.99), 1),
+    max_ms: round(lat[lat.length - 1] ?? Number.NaN, 1),
+    goodput_mb_s: round(span > 0 ? r.received.bytes / 1e6 / span : 0, 4),
+    wire_per_payload: round(r.received.bytes > 0 ? wire / r.received.bytes : Number.NaN, 3),
+    link_loss: round(abOffered > 0 ? (u1.abLost - u0.abLost) / abOffered : 0, 4),
+    queue_drop: round(abOffered > 0 ? (u1.abDropped - u0.abDropped) / abOffered : 0, 4),
+    max_queue_bytes: r.sender.maxChannelQueueBytes,
+    expired,
+    expired_delivered: expiredDelivered,
+    unaccounted,
+    retx_predictive: retx ? retx.predictive : null,
+    retx_timeout: retx ? retx.timeout : null,
+    retx_spurious: retx ? retx.spurious : null,
+    sctp_retransmitted: r.sender.sctp ? r.sender.sctp.retransmittedChunks : null,
+    duplicates: r.received.duplicates,
+    malformed: r.received.malformed,
+  };
+}
+
+/** One line per second of a row: the sender's view, the router's queue and drops, latency by send time. */
+export interface TimelinePoint {
+  t_s: number;
+  bulk: boolean;
+  severity: number | null;
+  bandwidth_mbit_s: number | null;
+  pacing_mbit_s: number | null;
+  fragment_size: number | null;
+  sharded: boolean | null;
+  messages_sharded: number | null;
+  channel_queue_bytes: number;
+  router_queue_bytes: number;
+  udp_drops: number;
+  tcp_drops: number;
+  tcp_mbit_s: number;
+  p95_ms: number | null;
+}
+
+export function timeline(r: RowResult, binMs = 1000): TimelinePoint[] {
+  const t0 = r.send.firstSendAt;
+  const intervalMs = 1000 / r.plan.rateHz;
+  const bins = Math.ceil((r.send.lastSendAt - t0 + r.plan.drainMs) / binMs);
+  const out: TimelinePoint[] = [];
+  const senderAt = (s: SenderSample) => Math.floor((s.t - t0) / binMs);
+  // Router samples use Date.now(), the agents the host clock: the same clock within a few ms.
+  const routerAt = (s: RouterSample) => Math.floor((s.t - t0) / binMs);
+  const lastSend = Math.floor((r.send.lastSendAt - t0) / binMs);
+  for (let bin = 0; bin <= Math.min(bins, lastSend + 1); bin++) {
+    const ss = r.sender.samples.filter((s) => senderAt(s) === bin);
+    const rs = r.routerSamples.filter((s) => routerAt(s) === bin);
+    const prev = r.routerSamples.filter((s) => routerAt(s) < bin).at(-1);
+    const lastR = rs.at(-1);
+    const lastS = ss.at(-1);
+    const lat = (r.received.latencies ?? [])
+      .filter(([seq]) => Math.floor((seq * intervalMs) / binMs) === bin)
+      .map(([, ms]) => ms)
+      .sort((x, y) => x - y);
+    const bulk = r.plan.scenario.bulk;
+    const tS = (bin * binMs) / 1000;
+    out.push({
+      t_s: tS,
+      bulk: bulk !== undefined && tS >= bulk.startS && tS < bulk.stopS,
+      severity: lastS?.severity ?? null,
+      bandwidth_mbit_s: lastS?.bandwidthBps !== undefined ? round(lastS.bandwidthBps / 1e6, 2) : null,
+      pacing_mbit_s: lastS?.pacingBps !== undefined ? round(lastS.pacingBps / 1e6, 2) : null,
+      fragment_size: lastS?.fragmentSize ?? null,
+      sharded: lastS?.sharded ?? null,
+      messages_sharded: lastS?.messagesSharded ?? null,
+      channel_queue_bytes: Math.max(0, ...ss.map((s) => s.channelQueueBytes)),
+      router_queue_bytes: Math.max(0, ...rs.map((s) => s.queuedBytes)),
+      udp_drops: lastR && prev ? lastR.udpDropped - prev.udpDropped : 0,
+      tcp_drops: lastR && prev ? lastR.tcpDropped - prev.tcpDropped : 0,
+      tcp_mbit_s: lastR && prev ? round(((lastR.tcpOfferedBytes - prev.tcpOfferedBytes) * 8) / 1e6 / ((lastR.t - prev.t) / 1000), 2) : 0,
+      p95_ms: lat.length ? round(percentile(lat, 0.95), 0) : null,
+    });
+  }
+  return out;
+}
