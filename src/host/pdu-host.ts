@@ -4,7 +4,10 @@ import type { WorkerFactory, WorkerHandle } from './worker-handle.js';
 export interface PduHostOptions {
   /** Creates one worker. Browsers and Node have defaults (see the package's platform entry). */
   createWorker?: WorkerFactory;
-  /** Workers to spread sessions over (default 1: each worker already runs many sessions). */
+  /**
+   * Workers to spread sessions over: one per core up to 4 by default. They start lazily, one per
+   * session until the limit, so a page with a single channel runs a single worker.
+   */
   maxWorkers?: number;
   /** Memory all sessions together may reserve, bytes (default 512 MiB). */
   memoryBudgetBytes?: number;
@@ -45,6 +48,11 @@ interface WorkerSlot {
 
 let defaultFactory: WorkerFactory | undefined;
 
+function defaultWorkerCount(): number {
+  const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 2;
+  return Math.max(1, Math.min(4, cores));
+}
+
 /** Set by the platform entry (browser or Node) so that `new PduHost()` works without options. */
 export function setDefaultWorkerFactory(factory: WorkerFactory): void {
   defaultFactory = factory;
@@ -68,7 +76,7 @@ export class PduHost {
     const factory = options.createWorker ?? defaultFactory;
     if (!factory) throw new PduHostError('no-worker', 'no worker factory: import packet-dynamics (browser) or run in Node, or pass createWorker');
     this.createWorker = factory;
-    this.maxWorkers = options.maxWorkers ?? 1;
+    this.maxWorkers = options.maxWorkers ?? defaultWorkerCount();
     this.memoryBudgetBytes = options.memoryBudgetBytes ?? 512 * 1024 * 1024;
   }
 

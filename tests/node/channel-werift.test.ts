@@ -95,6 +95,7 @@ describe('PduChannel between two werift peers', () => {
   it('a worker killed mid-transfer fails its channels clearly; the host then serves new channels', async () => {
     const threads: Worker[] = [];
     const host = new PduHost({
+      maxWorkers: 1, // both peers' sessions on the one worker that gets killed
       createWorker: () => {
         const thread = spawnNodeWorker();
         threads.push(thread);
