@@ -25,28 +25,30 @@ try {
   const mainThreadSeconds = async () =>
     ((await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration')?.value ?? Number.NaN) as number;
 
-  type Bench = { rawTransfer(mib: number): Promise<number>; pduTransfer(mib: number, worker: boolean): Promise<number> };
-  const run = async (kind: 'raw' | 'worker' | 'inline') => {
+  type Bench = { rawTransfer(mib: number, datagrams?: boolean): Promise<number>; pduTransfer(mib: number, worker: boolean): Promise<number> };
+  type Kind = 'raw' | 'raw1150' | 'worker' | 'inline';
+  const run = async (kind: Kind) => {
     const before = await mainThreadSeconds();
     const ms = await page.evaluate(
       ([k, mib]) => {
         const bench = (globalThis as unknown as { pduBench: Bench }).pduBench;
-        return k === 'raw' ? bench.rawTransfer(mib) : bench.pduTransfer(mib, k === 'worker');
+        return k === 'raw' || k === 'raw1150' ? bench.rawTransfer(mib, k === 'raw1150') : bench.pduTransfer(mib, k === 'worker');
       },
       [kind, totalMiB] as const,
     );
     const busyMs = ((await mainThreadSeconds()) - before) * 1000;
-    if (process.env.PDU_BENCH_DEBUG && kind !== 'raw') console.log(JSON.stringify(await page.evaluate(() => (globalThis as Record<string, unknown>).pduLastStats)));
+    if (process.env.PDU_BENCH_DEBUG && (kind === 'worker' || kind === 'inline')) console.log(JSON.stringify(await page.evaluate(() => (globalThis as Record<string, unknown>).pduLastStats)));
     return { mbS: (totalMiB * 1024 * 1024) / 1e6 / (ms / 1000), mainMsPerMib: busyMs / totalMiB };
   };
 
-  const results: Record<string, { mbS: number[]; main: number[] }> = { raw: { mbS: [], main: [] }, worker: { mbS: [], main: [] }, inline: { mbS: [], main: [] } };
+  const kinds: Kind[] = ['raw', 'raw1150', 'worker', 'inline'];
+  const results = Object.fromEntries(kinds.map((k) => [k, { mbS: [] as number[], main: [] as number[] }]));
   for (let r = 0; r < rounds; r++) {
-    for (const kind of ['raw', 'worker', 'inline'] as const) {
+    for (const kind of kinds) {
       const { mbS, mainMsPerMib } = await run(kind);
       results[kind]!.mbS.push(mbS);
       results[kind]!.main.push(mainMsPerMib);
-      console.log(`round ${r + 1} ${kind.padEnd(6)} ${mbS.toFixed(1).padStart(7)} MB/s   main thread ${mainMsPerMib.toFixed(2)} ms/MiB`);
+      console.log(`round ${r + 1} ${kind.padEnd(7)} ${mbS.toFixed(1).padStart(7)} MB/s   main thread ${mainMsPerMib.toFixed(2)} ms/MiB`);
     }
   }
   const out = {
@@ -55,6 +57,7 @@ try {
     rounds,
     pdu_mb_s: median(results.worker!.mbS),
     raw_mb_s: median(results.raw!.mbS),
+    raw_1150_unreliable_mb_s: median(results.raw1150!.mbS),
     pdu_inline_mb_s: median(results.inline!.mbS),
     main_ms_per_mib_worker: median(results.worker!.main),
     main_ms_per_mib_inline: median(results.inline!.main),

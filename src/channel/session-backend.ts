@@ -94,7 +94,10 @@ export function workerSession(
   const port = host.attach(memoryBytes, {
     onOutput(output) {
       if (relayed) for (const d of output.datagrams) if (relayed.open) relayed.send(d);
-      if (output.datagrams.length > 0) reportState();
+      if (output.datagrams.length > 0) {
+        reportState();
+        watchQueue();
+      }
       for (const reply of output.sendReplies) settleSend(reply);
       for (const { ticket, stats } of output.statsReplies) {
         pendingStats.get(ticket)?.(stats);
@@ -149,6 +152,19 @@ export function workerSession(
         queuedBytes: relayed.queuedBytes(),
         highWaterBytes: relayed.highWaterBytes,
       });
+  };
+
+  // The worker limits the channel queue by its drain rate and must see it drain: while anything is
+  // queued, report the queue every few ms (the channel's own low-water event comes much later).
+  let queueWatch: ReturnType<typeof setTimeout> | undefined;
+  const watchQueue = () => {
+    if (queueWatch !== undefined || !relayed) return;
+    queueWatch = setTimeout(() => {
+      queueWatch = undefined;
+      if (disposed) return;
+      reportState();
+      if (relayed!.queuedBytes() > 0) watchQueue();
+    }, 5);
   };
 
   if (relayed) {
@@ -216,6 +232,7 @@ export function workerSession(
         dispose() {
           disposed = true;
           if (sampler !== undefined) clearInterval(sampler);
+          if (queueWatch !== undefined) clearTimeout(queueWatch);
           port.release();
         },
       };

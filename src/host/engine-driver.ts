@@ -1,5 +1,6 @@
 import type { CongestionSample } from '../congestion/congestion-report.js';
 import type { DatagramChannel } from '../transport/datachannel.js';
+import { ChannelQueueLimit } from './queue-limit.js';
 
 /** The sans-IO engine surface the driver needs (PduEngine implements it). */
 export interface SansIoEngine<Event, SendOptions, Stats> {
@@ -21,6 +22,10 @@ export interface EngineDriverOptions<Event> {
   clock?: () => number;
   /** How often the channel's congestion sample (getStats, queue) is fed to the engine, ms. */
   sampleIntervalMs?: number;
+  /** Queueing delay PDU allows in the data channel's own queue, ms of its drain rate (default 30). */
+  channelQueueDelayMs?: number;
+  /** The channel queue limit never goes below this, bytes (default 16 KiB). */
+  channelQueueFloorBytes?: number;
   onEvent(event: Event): void;
 }
 
@@ -36,6 +41,9 @@ export class EngineDriver<Event, SendOptions, Stats> {
   private sampler: ReturnType<typeof setInterval> | undefined;
   private stopped = false;
   private readonly clock: () => number;
+  private readonly queueLimit: ChannelQueueLimit;
+  /** A look at the channel queue is scheduled: the engine has datagrams the queue had no room for. */
+  private drainCheck: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly engine: SansIoEngine<Event, SendOptions, Stats>,
@@ -43,6 +51,7 @@ export class EngineDriver<Event, SendOptions, Stats> {
     private readonly options: EngineDriverOptions<Event>,
   ) {
     this.clock = options.clock ?? (() => performance.now());
+    this.queueLimit = new ChannelQueueLimit(options.channelQueueDelayMs ?? 30, options.channelQueueFloorBytes ?? 16 * 1024);
     channel.onDatagram((datagram) => {
       if (this.stopped) return;
       this.engine.handleDatagram(datagram, this.clock());
@@ -86,19 +95,38 @@ export class EngineDriver<Event, SendOptions, Stats> {
     this.stopped = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     if (this.sampler !== undefined) clearInterval(this.sampler);
-    this.timer = this.sampler = undefined;
+    if (this.drainCheck !== undefined) clearTimeout(this.drainCheck);
+    this.timer = this.sampler = this.drainCheck = undefined;
   }
 
   /** Moves everything the engine has to say: datagrams while the channel has room, then events, then re-arms the timer. */
   private pump(): void {
     if (this.stopped) return;
     const channel = this.channel;
-    // Datagrams are only taken from the engine while the channel has room; the rest stay in the
-    // engine, which paces them and pushes back on the application from its own bounded queue.
-    while (channel.open && channel.queuedBytes() < channel.highWaterBytes) {
+    // Datagrams are only taken from the engine while the channel's queue is under its limit; the
+    // rest stay in the engine, which paces them, can still expire or cancel them, and pushes back
+    // on the application from its own bounded queue.
+    const limit = this.queueLimit.limit(this.clock(), channel.queuedBytes(), channel.highWaterBytes);
+    let full = false;
+    while (channel.open) {
+      const queued = channel.queuedBytes();
+      if (queued >= limit) {
+        full = true;
+        break;
+      }
       const datagram = this.engine.pollTransmit();
       if (!datagram) break;
       channel.send(datagram);
+      this.queueLimit.onSent(datagram.byteLength);
+    }
+    // The channel announces draining only below its own low-water mark, which may sit above this
+    // limit: look again once about half the limit has drained.
+    if (full && this.drainCheck === undefined) {
+      const wait = Math.max(1, this.queueLimit.drainTime(limit / 2));
+      this.drainCheck = setTimeout(() => {
+        this.drainCheck = undefined;
+        this.pump();
+      }, wait);
     }
     for (let event = this.engine.pollEvent(); event !== undefined; event = this.engine.pollEvent()) {
       this.options.onEvent(event);
