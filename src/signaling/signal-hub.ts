@@ -3,17 +3,19 @@ import { SignalingError, type PeerSignal, type Role } from './protocol.js';
 type Inbound = PeerSignal | { type: 'peer-left' };
 
 /**
- * The part every SignalingChannel shares: the `ready` promise and fan-out to subscribers, with
- * signals that arrive before anyone subscribed held until someone does (an offer can outrun the
- * code that attaches the handler).
+ * The part every SignalingChannel shares: the `ready` promise and fan-out to subscribers. Every
+ * subscriber also gets the signals that arrived before it subscribed: an offer can outrun the
+ * code that starts negotiating, and an earlier subscriber (say, one that only watches for the
+ * peer leaving) must not swallow it.
  */
 export class SignalHub {
   readonly ready: Promise<Role>;
   private resolveReady!: (role: Role) => void;
   private rejectReady!: (err: Error) => void;
   private readonly handlers = new Set<(signal: Inbound) => void>();
-  private readonly early: Inbound[] = [];
-  private static readonly MAX_EARLY = 256;
+  /** Everything received so far, replayed to late subscribers (a session's signals are few). */
+  private readonly history: Inbound[] = [];
+  private static readonly MAX_HISTORY = 512;
 
   constructor() {
     this.ready = new Promise<Role>((resolve, reject) => {
@@ -33,16 +35,13 @@ export class SignalHub {
   }
 
   deliver(signal: Inbound): void {
-    if (this.handlers.size === 0) {
-      if (this.early.length < SignalHub.MAX_EARLY) this.early.push(signal);
-      return;
-    }
+    if (this.history.length < SignalHub.MAX_HISTORY) this.history.push(signal);
     for (const handler of this.handlers) handler(signal);
   }
 
   subscribe(handler: (signal: Inbound) => void): () => void {
     this.handlers.add(handler);
-    for (const signal of this.early.splice(0)) handler(signal);
+    for (const signal of this.history) handler(signal);
     return () => this.handlers.delete(handler);
   }
 }

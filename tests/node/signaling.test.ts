@@ -3,6 +3,7 @@ import WebSocket from 'ws';
 import type { RTCPeerConnection } from 'werift';
 import { createWeriftPeer } from '../../src/node/werift-peer.js';
 import { startSignalingServer, type SignalingServer } from '../../src/signaling/server.js';
+import { SignalHub } from '../../src/signaling/signal-hub.js';
 import {
   connectWebSocketSignaling,
   negotiate,
@@ -32,6 +33,21 @@ describe('signaling messages', () => {
     expect(parseSignal('{"type":"candidate","candidate":{"candidate":1}}')).toBeUndefined();
     expect(parseSignal(JSON.stringify({ type: 'bye', pad: 'x'.repeat(70_000) }))).toBeUndefined();
     expect(parseSignal('{"type":"join","room":"a-1"}')).toEqual({ type: 'join', room: 'a-1' });
+  });
+});
+
+describe('signal fan-out', () => {
+  it('gives a late subscriber the signals an earlier one already saw', () => {
+    const hub = new SignalHub();
+    const watcher: string[] = [];
+    hub.subscribe((sig) => watcher.push(sig.type)); // e.g. a handler that only watches for peer-left
+    hub.deliver({ type: 'description', description: { type: 'offer', sdp: 'v=0' } });
+    hub.deliver({ type: 'candidate', candidate: { candidate: 'candidate:1' } });
+    const negotiator: string[] = [];
+    hub.subscribe((sig) => negotiator.push(sig.type));
+    hub.deliver({ type: 'peer-left' });
+    expect(watcher).toEqual(['description', 'candidate', 'peer-left']);
+    expect(negotiator).toEqual(['description', 'candidate', 'peer-left']);
   });
 });
 
