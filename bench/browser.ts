@@ -6,6 +6,7 @@ import { chromium } from '@playwright/test';
 import { createServer } from 'vite';
 import { existsSync } from 'node:fs';
 import { CHROMIUM_ARGS } from '../tests/support/chromium.js';
+import { median } from './stats.js';
 
 const totalMiB = Number(process.argv.find((a) => a.startsWith('--mib='))?.slice(6) ?? 64);
 const rounds = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 3);
@@ -14,7 +15,6 @@ const server = await createServer({ logLevel: 'warn', server: { port: 5179, stri
 await server.listen();
 const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
 const browser = await chromium.launch({ headless: true, executablePath, args: CHROMIUM_ARGS });
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 try {
   const page = await browser.newPage();

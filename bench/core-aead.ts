@@ -14,6 +14,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { loadWasmCore } from '../src/core/index.js';
+import { median } from './stats.js';
 
 interface Aead {
   readonly name: string;
@@ -93,12 +94,6 @@ async function loadSodium(): Promise<Aead | undefined> {
       }
     },
   };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
 /**

@@ -9,6 +9,7 @@
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { loadWasmCore, referenceCore, type PduCore } from '../src/core/index.js';
 import { PduEngine } from '../src/engine/index.js';
+import { median } from './stats.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 200);
@@ -16,7 +17,6 @@ const MESSAGE_BYTES = 65536;
 const DATAGRAM_PAYLOAD = 1150;
 
 const cpuMs = () => process.cpuUsage().user / 1000 + process.cpuUsage().system / 1000;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Payload MB per CPU-second of `fn`, which moves `bytes` payload bytes. */
 function rate(bytes: number, fn: () => void): number {

@@ -29,6 +29,7 @@ import {
   type FragmentHeader,
 } from '../src/wire/index.js';
 import { establishedPair } from '../tests/support/sessions.js';
+import { median } from './stats.js';
 
 const DATAGRAM = 1150;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
@@ -43,11 +44,6 @@ const TYPICAL: Omit<FragmentHeader, 'uuid' | 'data'> = {
   reliable: true,
   orderedSequence: 900,
 };
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  return sorted[Math.floor(sorted.length / 2)] as number;
-}
 
 /** MB/s of one ROUND_MS run of `step`, which moves `bytes` of payload per call. */
 function round(bytes: number, step: () => void): number {

@@ -133,7 +133,6 @@ export class WorkerRuntime {
 
   private open(message: Extract<HostToWorker, { type: 'open' }>): void {
     const id = message.session;
-    const emptyOutput = (): Output => ({ type: 'output', session: id, events: [], datagrams: [], sendReplies: [], statsReplies: [] });
     let session!: Session;
     const attached = this.attached.get(id);
     const relay = attached ? undefined : new RelayedChannel(message.highWaterBytes, () => this.scheduleFlush(id, session));
@@ -151,7 +150,7 @@ export class WorkerRuntime {
         }
       },
     });
-    session = { driver, relay, impaired, output: emptyOutput(), flushScheduled: false };
+    session = { driver, relay, impaired, output: emptyOutput(id), flushScheduled: false };
     this.sessions.set(id, session);
     driver.start();
   }
@@ -164,13 +163,17 @@ export class WorkerRuntime {
       session.flushScheduled = false;
       const output = session.output;
       output.datagrams = session.relay?.takeOutgoing() ?? [];
-      session.output = { type: 'output', session: id, events: [], datagrams: [], sendReplies: [], statsReplies: [] };
+      session.output = emptyOutput(id);
       const transfer: ArrayBuffer[] = [];
       for (const d of output.datagrams) addTransferable(transfer, d);
       for (const e of output.events) if (e.type === 'message') addTransferable(transfer, e.data);
       this.port.post(output, transfer);
     });
   }
+}
+
+function emptyOutput(session: number): Output {
+  return { type: 'output', session, events: [], datagrams: [], sendReplies: [], statsReplies: [] };
 }
 
 /**

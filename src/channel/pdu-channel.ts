@@ -132,8 +132,8 @@ export class PduChannel {
         this.connected = resolve;
         this.connectFailed = reject;
       });
-      const { worker, host, label, channelId, highWaterBytes, backpressureTimeoutMs, openTimeoutMs, statsIntervalMs, role: _r, core, ...engineOptions } = this.options;
-      void host, label, channelId, highWaterBytes, backpressureTimeoutMs, openTimeoutMs, statsIntervalMs, _r;
+      // What is left after the channel's own options is the engine's config.
+      const { worker, host, label, channelId, highWaterBytes, backpressureTimeoutMs, openTimeoutMs, statsIntervalMs, role: _role, core, ...engineOptions } = this.options;
       // Inline, this thread loads the core; a worker has loaded its own.
       const inlineCore = worker === false && core !== 'reference' ? { core: await sharedCore() } : {};
       this.backend = prepared.start({ ...engineOptions, ...inlineCore, role: side } as PduEngineOptions);

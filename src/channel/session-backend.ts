@@ -1,5 +1,5 @@
 import type { EngineStats, PduEngineOptions, PduEvent, SendOptions } from '../engine/index.js';
-import { PduEngine, PduError } from '../engine/index.js';
+import { DEFAULT_CONFIG, PduEngine, PduError } from '../engine/index.js';
 import { EngineDriver } from '../host/engine-driver.js';
 import type { PduHost } from '../host/pdu-host.js';
 import type { CongestionSample } from '../congestion/congestion-report.js';
@@ -62,7 +62,8 @@ export function inlineSession(channel: DatagramChannel, callbacks: BackendCallba
 
 /** Bytes a session may hold at once, from its limits: what the host reserves in its budget. */
 export function sessionMemoryBytes(options: { limits?: { maxSendBufferBytes?: number; maxReassemblyBytes?: number } }): number {
-  return (options.limits?.maxSendBufferBytes ?? 64 * 1024 * 1024) + (options.limits?.maxReassemblyBytes ?? 64 * 1024 * 1024);
+  const defaults = DEFAULT_CONFIG.limits;
+  return (options.limits?.maxSendBufferBytes ?? defaults.maxSendBufferBytes) + (options.limits?.maxReassemblyBytes ?? defaults.maxReassemblyBytes);
 }
 
 /**
