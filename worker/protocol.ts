@@ -26,6 +26,7 @@ export type HostToWorker =
   | { type: 'channel-state'; session: number; open: boolean; queuedBytes: number; highWaterBytes: number }
   | { type: 'sample'; session: number; sample: CongestionSample }
   | { type: 'stats'; session: number; ticket: number }
+  | { type: 'trace'; session: number; ticket: number }
   /** Impairs the session's outgoing datagrams from now on (null: off); a testing and demo tool. */
   | { type: 'impair'; session: number; config: ImpairmentConfig | null }
   | { type: 'close'; session: number };
@@ -43,6 +44,7 @@ export type WorkerToHost =
       datagrams: Uint8Array[];
       sendReplies: SendReply[];
       statsReplies: Array<{ ticket: number; stats: EngineStats }>;
+      traceReplies: Array<{ ticket: number; jsonl: string }>;
     }
   | { type: 'channel-open'; session: number }
   | { type: 'session-error'; session: number; message: string };

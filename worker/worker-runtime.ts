@@ -110,6 +110,10 @@ export class WorkerRuntime {
         session.output.statsReplies.push({ ticket: message.ticket, stats: session.driver.engine.stats() });
         this.scheduleFlush(message.session, session);
         return;
+      case 'trace':
+        session.output.traceReplies.push({ ticket: message.ticket, jsonl: session.driver.engine.exportTrace() });
+        this.scheduleFlush(message.session, session);
+        return;
       case 'impair':
         session.impaired.impair(message.config);
         return;
@@ -173,7 +177,7 @@ export class WorkerRuntime {
 }
 
 function emptyOutput(session: number): Output {
-  return { type: 'output', session, events: [], datagrams: [], sendReplies: [], statsReplies: [] };
+  return { type: 'output', session, events: [], datagrams: [], sendReplies: [], statsReplies: [], traceReplies: [] };
 }
 
 /**

@@ -131,6 +131,10 @@ export class StackPair {
   private rooms = 0;
   /** PDU's bound on the channel queue below it (PduChannelOptions.highWaterBytes); the stack adapter's default when unset. */
   highWaterBytes: number | undefined;
+  /** Trace events each PDU engine keeps (0: no trace); see RowResult.traces. */
+  traceEvents = 0;
+  /** PDU's datagram size (PduChannelOptions.maxDatagramSize); the engine's default when unset. */
+  maxDatagramSize: number | undefined;
 
   private constructor(
     readonly stack: Stack,
@@ -158,10 +162,14 @@ export class StackPair {
     for (let attempt = 1; ; attempt++) {
       const room = `r${++this.rooms}`;
       try {
-        const hw = this.highWaterBytes !== undefined ? { highWaterBytes: this.highWaterBytes } : {};
+        const options = {
+          ...(this.highWaterBytes !== undefined ? { highWaterBytes: this.highWaterBytes } : {}),
+          ...(this.traceEvents > 0 ? { traceEvents: this.traceEvents } : {}),
+          ...(this.maxDatagramSize !== undefined ? { maxDatagramSize: this.maxDatagramSize } : {}),
+        };
         return await Promise.all([
-          this.a.request<ConnectResult>({ cmd: 'connect', url: this.signalingUrl, room, transport, ...hw }, 40_000),
-          this.b.request<ConnectResult>({ cmd: 'connect', url: this.signalingUrl, room, transport, ...hw }, 40_000),
+          this.a.request<ConnectResult>({ cmd: 'connect', url: this.signalingUrl, room, transport, ...options }, 40_000),
+          this.b.request<ConnectResult>({ cmd: 'connect', url: this.signalingUrl, room, transport, ...options }, 40_000),
         ]);
       } catch (err) {
         await this.disconnect();
@@ -216,6 +224,8 @@ export interface RowResult {
   counters: { before: RouterCounters; after: RouterCounters };
   routerSamples: RouterSample[];
   bulkBytes?: number;
+  /** Both engines' traces as JSON Lines, when the pair was connected with `traceEvents`. */
+  traces?: { sender: string; receiver: string };
   elapsedMs: number;
 }
 
@@ -278,6 +288,13 @@ export async function runRow(pair: StackPair, plan: RowPlan): Promise<RowResult>
     }
     const sender = await pair.a.request<SenderReport>({ cmd: 'senderReport', waitMs: isPdu(plan.transport) ? 3000 : 0 }, 30_000);
     const received = await pair.b.request<ReceivedReport>({ cmd: 'received', latencies: true }, 15_000);
+    const traces =
+      pair.traceEvents > 0 && isPdu(plan.transport)
+        ? {
+            sender: (await pair.a.request<{ jsonl: string }>({ cmd: 'trace' }, 30_000)).jsonl,
+            receiver: (await pair.b.request<{ jsonl: string }>({ cmd: 'trace' }, 30_000)).jsonl,
+          }
+        : undefined;
     const after = await net.router.counters();
     sampling = false;
     await routerSampler;
@@ -291,6 +308,7 @@ export async function runRow(pair: StackPair, plan: RowPlan): Promise<RowResult>
       counters: { before, after },
       routerSamples,
       ...(bulkBytes !== undefined ? { bulkBytes } : {}),
+      ...(traces ? { traces } : {}),
       elapsedMs: Date.now() - started,
     };
   } finally {
@@ -357,6 +375,9 @@ export interface Figures {
   link_loss: number;
   /** Tail drops of this row's UDP packets at the bottleneck, a -> b (fraction of offered). */
   queue_drop: number;
+  /** UDP packets a -> b during the row, and the largest IP packet a -> b seen on the link so far. */
+  ab_packets: number;
+  largest_ip_packet_bytes: number;
   max_queue_bytes: number;
   expired: number;
   /** Reported expired to the sender, yet delivered to the receiving application (after the deadline). */
@@ -409,6 +430,8 @@ export function figures(r: RowResult): Figures {
     wire_per_payload: round(r.received.bytes > 0 ? wire / r.received.bytes : Number.NaN, 3),
     link_loss: round(abOffered > 0 ? (u1.abLost - u0.abLost) / abOffered : 0, 4),
     queue_drop: round(abOffered > 0 ? (u1.abDropped - u0.abDropped) / abOffered : 0, 4),
+    ab_packets: abOffered,
+    largest_ip_packet_bytes: after.aToB.byProtocol.udp.largestPacketBytes,
     max_queue_bytes: r.sender.maxChannelQueueBytes,
     expired,
     expired_delivered: expiredDelivered,

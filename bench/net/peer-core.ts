@@ -48,6 +48,7 @@ const PLAIN: Record<string, { ordered: boolean; maxRetransmits?: number }> = {
   'dc-reliable-ordered': { ordered: true },
   'dc-reliable-unordered': { ordered: false },
   'dc-mr1': { ordered: false, maxRetransmits: 1 },
+  'dc-mr0': { ordered: false, maxRetransmits: 0 },
 };
 
 const PREDICTOR = { 'pdu-heuristic': 'heuristic', 'pdu-timeout': 'timeout', 'pdu-model': 'model' } as const;
@@ -86,7 +87,7 @@ export class BenchPeer {
         if (!this.env.serveSignaling) throw new Error('this agent cannot serve signaling');
         return { url: await this.env.serveSignaling(command.host) };
       case 'connect':
-        return this.connect(command.url, command.room, command.transport, command.highWaterBytes);
+        return this.connect(command.url, command.room, command.transport, command);
       case 'send':
         return this.send(command);
       case 'saturate':
@@ -95,13 +96,20 @@ export class BenchPeer {
         return this.senderReport(command.waitMs);
       case 'received':
         return this.receivedReport(command.latencies === true);
+      case 'trace':
+        return { jsonl: this.session?.pdu ? await this.session.pdu.exportTrace() : '' };
       case 'close':
         await this.close();
         return {};
     }
   }
 
-  private async connect(url: string, room: string, transport: Transport, highWaterBytes?: number): Promise<ConnectResult> {
+  private async connect(
+    url: string,
+    room: string,
+    transport: Transport,
+    { highWaterBytes, traceEvents, maxDatagramSize }: { highWaterBytes?: number; traceEvents?: number; maxDatagramSize?: number },
+  ): Promise<ConnectResult> {
     if (this.session) await this.close();
     const started = this.env.now();
     const pc = await this.env.createPeer();
@@ -129,6 +137,8 @@ export class BenchPeer {
         recovery: { predictor: PREDICTOR[transport] },
         statsIntervalMs: 0,
         ...(highWaterBytes !== undefined ? { highWaterBytes } : {}),
+        ...(traceEvents ? { trace: { maxEvents: traceEvents } } : {}),
+        ...(maxDatagramSize ? { maxDatagramSize } : {}),
       });
       opening.catch(() => undefined);
       pduChannel = seen();

@@ -5,7 +5,7 @@
  * Chromium agent), so both run one implementation (peer-core.ts).
  */
 
-export const TRANSPORTS = ['pdu-heuristic', 'pdu-timeout', 'pdu-model', 'dc-reliable-ordered', 'dc-reliable-unordered', 'dc-mr1'] as const;
+export const TRANSPORTS = ['pdu-heuristic', 'pdu-timeout', 'pdu-model', 'dc-reliable-ordered', 'dc-reliable-unordered', 'dc-mr1', 'dc-mr0'] as const;
 export type Transport = (typeof TRANSPORTS)[number];
 export const isPdu = (t: Transport): t is 'pdu-heuristic' | 'pdu-timeout' | 'pdu-model' => t.startsWith('pdu-');
 
@@ -13,7 +13,7 @@ export type AgentCommand =
   /** Starts the project's signaling server on `host` (the agent in namespace a does). */
   | { cmd: 'serveSignaling'; host: string }
   /** A fresh peer connection with one channel of `transport`, negotiated through the server. */
-  | { cmd: 'connect'; url: string; room: string; transport: Transport; highWaterBytes?: number }
+  | { cmd: 'connect'; url: string; room: string; transport: Transport; highWaterBytes?: number; traceEvents?: number; maxDatagramSize?: number }
   /** Sends `count` messages of `size` bytes, one every `intervalMs`; returns when the last one is handed over. */
   | { cmd: 'send'; count: number; size: number; intervalMs: number; deadlineMs?: number; sampleMs?: number }
   /**
@@ -25,6 +25,8 @@ export type AgentCommand =
   | { cmd: 'senderReport'; waitMs: number }
   /** What has arrived so far; `latencies` only when asked (they are long). */
   | { cmd: 'received'; latencies?: boolean }
+  /** PDU only: the engine's trace as JSON Lines (connect with `traceEvents` > 0). */
+  | { cmd: 'trace' }
   | { cmd: 'close' };
 
 export interface ConnectResult {

@@ -197,6 +197,14 @@ export class PduChannel {
   }
 
   /**
+   * The engine's per-fragment trace as JSON Lines: empty unless the channel was opened with
+   * `trace: { maxEvents }` > 0. It is what `pdu train --jsonl` reads.
+   */
+  exportTrace(): Promise<string> {
+    return this.backend.exportTrace();
+  }
+
+  /**
    * A testing and demo tool: impairs what this side sends (loss, delay, jitter, rate cap) between
    * the engine and the data channel, wherever the engine runs, so PDU meets loss on a clean path.
    * Each call replaces the previous impairment; null turns it off. Not for production traffic.

@@ -13,6 +13,8 @@ export interface SessionBackend {
   /** Resolves with the message UUID, or rejects with the engine's PduError code. */
   send(data: Uint8Array, opts: SendOptions | undefined): Promise<string>;
   stats(): Promise<EngineStats>;
+  /** The engine's trace as JSON Lines (empty unless `trace.maxEvents` > 0). */
+  exportTrace(): Promise<string>;
   /** Impairs outgoing datagrams between the engine and the channel (null: off). */
   impair(config: ImpairmentConfig | null): void;
   close(): void;
@@ -52,6 +54,7 @@ export function inlineSession(channel: DatagramChannel, callbacks: BackendCallba
       return {
         send: async (data, opts) => driver.send(data, opts),
         stats: async () => driver.engine.stats(),
+        exportTrace: async () => driver.engine.exportTrace(),
         impair: (config) => impaired.impair(config),
         close: () => driver.act((engine, now) => engine.close(now)),
         dispose: () => driver.stop(),
@@ -82,6 +85,7 @@ export function workerSession(
 ): PreparedSession {
   const pendingSends = new Map<number, { resolve: (id: string) => void; reject: (err: unknown) => void }>();
   const pendingStats = new Map<number, (stats: EngineStats) => void>();
+  const pendingTraces = new Map<number, (jsonl: string) => void>();
   let nextTicket = 1;
   let disposed = false;
   let channelOpened!: () => void;
@@ -103,6 +107,10 @@ export function workerSession(
       for (const { ticket, stats } of output.statsReplies) {
         pendingStats.get(ticket)?.(stats);
         pendingStats.delete(ticket);
+      }
+      for (const { ticket, jsonl } of output.traceReplies) {
+        pendingTraces.get(ticket)?.(jsonl);
+        pendingTraces.delete(ticket);
       }
       for (const event of output.events) callbacks.onEvent(event);
     },
@@ -226,6 +234,13 @@ export function workerSession(
           return new Promise<EngineStats>((resolve) => {
             pendingStats.set(ticket, resolve);
             port.post({ type: 'stats', session: port.session, ticket });
+          });
+        },
+        exportTrace() {
+          const ticket = nextTicket++;
+          return new Promise<string>((resolve) => {
+            pendingTraces.set(ticket, resolve);
+            port.post({ type: 'trace', session: port.session, ticket });
           });
         },
         impair: (config) => port.post({ type: 'impair', session: port.session, config }),

@@ -8,11 +8,14 @@ export interface SansIoEngine<Event, SendOptions, Stats> {
   send(data: Uint8Array, opts: SendOptions | undefined, now: number): string;
   handleDatagram(bytes: Uint8Array, now: number): void;
   handleTimeout(now: number): void;
-  pollTransmit(): Uint8Array | undefined;
+  /** The next datagram to send; `now` is when it leaves (its send time for loss detection and RTT). */
+  pollTransmit(now: number): Uint8Array | undefined;
   pollEvent(): Event | undefined;
   nextTimeout(): number | undefined;
   reportCongestionSample(sample: CongestionSample): void;
   stats(): Stats;
+  /** The per-fragment trace as JSON Lines. */
+  exportTrace(): string;
   /** Starts a graceful close: pending messages settle, the peer is told. */
   close(now: number, reason?: string): void;
 }
@@ -24,7 +27,10 @@ export interface EngineDriverOptions<Event> {
   sampleIntervalMs?: number;
   /** Queueing delay PDU allows in the data channel's own queue, ms of its drain rate (default 30). */
   channelQueueDelayMs?: number;
-  /** The channel queue limit never goes below this, bytes (default 16 KiB). */
+  /**
+   * The channel queue limit never goes below this, bytes (default 4 KiB: a few datagrams, enough
+   * for the stack to fill the next opening of its window before PDU wakes again).
+   */
   channelQueueFloorBytes?: number;
   onEvent(event: Event): void;
 }
@@ -44,6 +50,7 @@ export class EngineDriver<Event, SendOptions, Stats> {
   private readonly queueLimit: ChannelQueueLimit;
   /** A look at the channel queue is scheduled: the engine has datagrams the queue had no room for. */
   private drainCheck: ReturnType<typeof setTimeout> | undefined;
+  private lowWater = -1;
 
   constructor(
     readonly engine: SansIoEngine<Event, SendOptions, Stats>,
@@ -51,7 +58,7 @@ export class EngineDriver<Event, SendOptions, Stats> {
     private readonly options: EngineDriverOptions<Event>,
   ) {
     this.clock = options.clock ?? (() => performance.now());
-    this.queueLimit = new ChannelQueueLimit(options.channelQueueDelayMs ?? 30, options.channelQueueFloorBytes ?? 16 * 1024);
+    this.queueLimit = new ChannelQueueLimit(options.channelQueueDelayMs ?? 30, options.channelQueueFloorBytes ?? 4 * 1024);
     channel.onDatagram((datagram) => {
       if (this.stopped) return;
       this.engine.handleDatagram(datagram, this.clock());
@@ -106,7 +113,14 @@ export class EngineDriver<Event, SendOptions, Stats> {
     // Datagrams are only taken from the engine while the channel's queue is under its limit; the
     // rest stay in the engine, which paces them, can still expire or cancel them, and pushes back
     // on the application from its own bounded queue.
-    const limit = this.queueLimit.limit(this.clock(), channel.queuedBytes(), channel.highWaterBytes);
+    const now = this.clock();
+    const limit = this.queueLimit.limit(now, channel.queuedBytes(), channel.highWaterBytes);
+    // Ask to hear when half the limit has drained, so the stack never runs dry waiting for PDU.
+    const lowWater = Math.floor(limit / 2);
+    if (lowWater !== this.lowWater) {
+      this.lowWater = lowWater;
+      channel.setLowWater(lowWater);
+    }
     let full = false;
     while (channel.open) {
       const queued = channel.queuedBytes();
@@ -114,7 +128,7 @@ export class EngineDriver<Event, SendOptions, Stats> {
         full = true;
         break;
       }
-      const datagram = this.engine.pollTransmit();
+      const datagram = this.engine.pollTransmit(now);
       if (!datagram) break;
       channel.send(datagram);
       this.queueLimit.onSent(datagram.byteLength);
