@@ -17,13 +17,16 @@ export class RelayedChannel implements DatagramChannel {
   private readonly writableHandlers: Array<() => void> = [];
   private readonly closeHandlers: Array<() => void> = [];
   private latestSample: CongestionSample = {};
+  private lowWaterBytes: number;
 
   constructor(
     /** The host's channel may move its mark (werift's follows its SCTP window): see updateState. */
     public highWaterBytes: number,
     /** Called when the first datagram of a batch is queued, so the owner schedules a flush. */
     private readonly wantFlush: () => void,
-  ) {}
+  ) {
+    this.lowWaterBytes = Math.floor(highWaterBytes / 2);
+  }
 
   /** The host opens the real channel before it starts the session. */
   whenOpen(): Promise<void> {
@@ -32,6 +35,10 @@ export class RelayedChannel implements DatagramChannel {
 
   queuedBytes(): number {
     return this.reportedQueue + this.postedSinceReport;
+  }
+
+  setLowWater(bytes: number): void {
+    this.lowWaterBytes = bytes;
   }
 
   send(datagram: Uint8Array): void {
@@ -64,7 +71,7 @@ export class RelayedChannel implements DatagramChannel {
 
   /** The host's report of the real channel. */
   updateState(open: boolean, queuedBytes: number, highWaterBytes: number): void {
-    const wasFull = this.queuedBytes() >= this.highWaterBytes;
+    const wasAbove = this.queuedBytes() > this.lowWaterBytes;
     this.highWaterBytes = highWaterBytes;
     this.reportedQueue = queuedBytes;
     this.postedSinceReport = 0;
@@ -73,7 +80,7 @@ export class RelayedChannel implements DatagramChannel {
       for (const h of this.closeHandlers) h();
       return;
     }
-    if (wasFull && this.queuedBytes() < this.highWaterBytes) for (const h of this.writableHandlers) h();
+    if (wasAbove && this.queuedBytes() <= this.lowWaterBytes) for (const h of this.writableHandlers) h();
   }
 
   updateSample(sample: CongestionSample): void {

@@ -163,8 +163,13 @@ export class PduEngine {
     }
   }
 
-  /** The next datagram to put on the channel, or undefined when nothing may go now. */
-  pollTransmit(): Uint8Array | undefined {
+  /**
+   * The next datagram to put on the channel, or undefined when nothing may go now. `now` is when
+   * the caller sends it (default: the time of the last call): a host that polls later than it
+   * handled input passes its clock, so send times, RTT samples and pacing stay true.
+   */
+  pollTransmit(now?: number): Uint8Array | undefined {
+    if (now !== undefined) this.advance(now);
     const urgent = this.urgent.shift();
     if (urgent) return this.count(urgent, 'urgent');
     if (this.engineState !== 'keyed' && this.engineState !== 'established') return undefined;

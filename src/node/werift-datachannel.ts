@@ -3,7 +3,7 @@ import { EarlyDatagrams, type DatagramChannel } from '../transport/datachannel.j
 import { weriftAssociation } from './werift-peer.js';
 
 export interface WeriftAdapterOptions {
-  /** Queue bound in bytes: SCTP flight plus werift's own outbound queue (default 128 KiB). */
+  /** Bound on werift's own outbound queue, bytes (default 128 KiB). */
   highWaterBytes?: number;
   /** How often to look for the queue draining, ms (werift has no usable low-water event). */
   drainPollMs?: number;
@@ -11,17 +11,13 @@ export interface WeriftAdapterOptions {
 
 /**
  * werift's data channel. Its `bufferedAmount` never goes down (ENVIRONMENT.md), so the queue is
- * read from the SCTP association: bytes in flight plus bytes still in werift's outbound queue.
+ * read from the SCTP association: the bytes still waiting in werift's outbound queue, which is
+ * what Chromium's `bufferedAmount` counts too. Bytes in SCTP's flight are on the wire: counting
+ * them would make an idle path look congested and hold PDU's retransmissions back for nothing.
  */
 export function adaptWeriftDataChannel(pc: RTCPeerConnection, channel: RTCDataChannel, options: WeriftAdapterOptions = {}): DatagramChannel {
-  const maxHighWater = options.highWaterBytes ?? 128 * 1024;
-  // werift's SCTP drops its window to one chunk after a retransmission timeout and climbs back
-  // slowly; whatever sits in its queue then waits seconds. So its queue may hold at most two of its
-  // current windows, and the rest waits in PDU, which can still reorder, expire or cancel it.
-  const highWater = (): number => {
-    const association = weriftAssociation(pc);
-    return association ? Math.min(maxHighWater, Math.max(2 * association.cwnd, 8 * 1024)) : maxHighWater;
-  };
+  const highWaterBytes = options.highWaterBytes ?? 128 * 1024;
+  let lowWaterBytes = Math.floor(highWaterBytes / 2);
   const drainPollMs = options.drainPollMs ?? 5;
   const writable = new Set<() => void>();
   let drainTimer: ReturnType<typeof setInterval> | undefined;
@@ -34,9 +30,8 @@ export function adaptWeriftDataChannel(pc: RTCPeerConnection, channel: RTCDataCh
     const association = weriftAssociation(pc) as
       | (ReturnType<typeof weriftAssociation> & { outboundQueue?: Array<{ userData?: Uint8Array }> })
       | undefined;
-    if (!association) return 0;
-    let queued = association.flightSize;
-    for (const chunk of association.outboundQueue ?? []) queued += chunk.userData?.length ?? 0;
+    let queued = 0;
+    for (const chunk of association?.outboundQueue ?? []) queued += chunk.userData?.length ?? 0;
     return queued;
   };
 
@@ -44,7 +39,7 @@ export function adaptWeriftDataChannel(pc: RTCPeerConnection, channel: RTCDataCh
   const watchDrain = () => {
     if (drainTimer !== undefined) return;
     drainTimer = setInterval(() => {
-      if (queuedBytes() > highWater() / 2 && channel.readyState === 'open') return;
+      if (queuedBytes() > lowWaterBytes && channel.readyState === 'open') return;
       clearInterval(drainTimer);
       drainTimer = undefined;
       for (const handler of writable) handler();
@@ -56,8 +51,9 @@ export function adaptWeriftDataChannel(pc: RTCPeerConnection, channel: RTCDataCh
     get open() {
       return channel.readyState === 'open';
     },
-    get highWaterBytes() {
-      return highWater();
+    highWaterBytes,
+    setLowWater(bytes) {
+      lowWaterBytes = bytes;
     },
     whenOpen: async () => {
       if (channel.readyState === 'open') return;
@@ -67,7 +63,7 @@ export function adaptWeriftDataChannel(pc: RTCPeerConnection, channel: RTCDataCh
     queuedBytes,
     send(datagram) {
       channel.send(Buffer.from(datagram.buffer, datagram.byteOffset, datagram.byteLength));
-      if (queuedBytes() >= highWater()) watchDrain();
+      if (queuedBytes() > lowWaterBytes) watchDrain();
     },
     onDatagram: (handler) => inbound.attach(handler),
     onWritable(handler) {

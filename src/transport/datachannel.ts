@@ -12,13 +12,16 @@ export interface DatagramChannel {
   readonly open: boolean;
   /** Resolves when the channel is open (at once if it already is); rejects if it closes first. */
   whenOpen(): Promise<void>;
-  /** Bytes queued in the stack below PDU (sent by PDU, not yet on the wire or not yet acknowledged). */
+  /** Bytes queued in the stack below PDU: handed over, not yet sent on the wire. */
   queuedBytes(): number;
   /** Queue bound PDU keeps under: above it, hold datagrams back until `onWritable` fires. */
   readonly highWaterBytes: number;
+  /** Where `onWritable` fires: once the queue has drained to `bytes` or below. */
+  setLowWater(bytes: number): void;
+
   send(datagram: Uint8Array): void;
   onDatagram(handler: (datagram: Uint8Array) => void): void;
-  /** Fires when the queue has drained below the low-water mark after having been high. */
+  /** Fires when the queue has drained to the low-water mark after having been above it. */
   onWritable(handler: () => void): void;
   onClose(handler: () => void): void;
   /** A congestion sample from what this stack exposes (getStats RTT, queue, SCTP state). */
@@ -64,6 +67,9 @@ export function adaptW3cDataChannel(channel: W3cDataChannelLike, options: W3cAda
       return channel.readyState === 'open';
     },
     highWaterBytes,
+    setLowWater(bytes) {
+      channel.bufferedAmountLowThreshold = bytes;
+    },
     whenOpen: () =>
       new Promise<void>((resolve, reject) => {
         if (channel.readyState === 'open') return resolve();

@@ -102,6 +102,10 @@ export class ImpairedChannel implements DatagramChannel {
     return this.inner.whenOpen();
   }
 
+  setLowWater(bytes: number): void {
+    this.inner.setLowWater(bytes);
+  }
+
   /** The channel's queue plus the rate cap's: both hold bytes PDU has sent and the peer cannot have yet. */
   queuedBytes(): number {
     return this.inner.queuedBytes() + (this.link?.queuedBytes(this.clock()) ?? 0);

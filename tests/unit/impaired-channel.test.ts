@@ -12,7 +12,11 @@ class RecordingChannel implements DatagramChannel {
   private writable: Array<() => void> = [];
   constructor(readonly highWaterBytes = 1 << 20) {}
   whenOpen = () => Promise.resolve();
+  lowWater = 0;
   queuedBytes = () => this.queue;
+  setLowWater(bytes: number): void {
+    this.lowWater = bytes;
+  }
   send(datagram: Uint8Array): void {
     this.sent.push({ seq: new DataView(datagram.buffer, datagram.byteOffset).getUint32(0), at: Date.now(), bytes: datagram });
   }
