@@ -1,5 +1,6 @@
 import type { PduCore } from '../core/core.js';
 import type { LossPredictor } from '../predict/loss-predictor.js';
+import { DEFAULT_MAX_DATAGRAM_SIZE } from '../wire/constants.js';
 
 /** Which loss predictor decides when the receiver asks for a missing packet. */
 export type PredictorChoice = 'model' | 'heuristic' | 'timeout';
@@ -80,6 +81,12 @@ export interface PduConfig {
     severityThreshold: number;
     /** Smallest fragment payload the policy chooses when it cuts a message. */
     minFragmentSize: number;
+    /**
+     * Bytes the stack below adds to every datagram on the wire, which a smaller fragment pays
+     * again: SCTP common and DATA chunk headers (28), a DTLS 1.2 AES-GCM record (37), UDP (8),
+     * IPv4 (20).
+     */
+    stackOverheadBytes: number;
   };
 
   congestion: {
@@ -154,7 +161,7 @@ type DeepPartial<T> = {
 export type PduEngineOptions = { role: PduConfig['role'] } & DeepPartial<Omit<PduConfig, 'role'>>;
 
 export const DEFAULT_CONFIG: Omit<PduConfig, 'role'> = {
-  maxDatagramSize: 1150,
+  maxDatagramSize: DEFAULT_MAX_DATAGRAM_SIZE,
   security: {},
   recovery: {
     predictor: 'heuristic',
@@ -179,6 +186,7 @@ export const DEFAULT_CONFIG: Omit<PduConfig, 'role'> = {
     enabled: true,
     severityThreshold: 0.5,
     minFragmentSize: 256,
+    stackOverheadBytes: 93,
   },
   congestion: {
     initialWindowPackets: 32,

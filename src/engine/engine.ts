@@ -494,7 +494,12 @@ export class PduEngine {
     const report = this.buildReport(this.now);
     this.lastReport = report;
     const standard = this.link.payloadFor(message);
-    const path = { maxPayload: standard.payload, overheadBytes: standard.overhead, packetLoss: report.packetLoss, severity: report.severity };
+    const path = {
+      maxPayload: standard.payload,
+      overheadBytes: standard.overhead + this.config.sharding.stackOverheadBytes,
+      packetLoss: report.packetLoss,
+      severity: report.severity,
+    };
     let decision = this.sharding.decide(message.data.length, path);
     if (decision.sharded) {
       // More fragments can lengthen the header's varints: re-check the cut against them.

@@ -9,7 +9,7 @@ export interface ShardingOptions {
 export interface PathCondition {
   /** Largest fragment payload one datagram carries (path-safe size minus headers). */
   maxPayload: number;
-  /** Per-datagram bytes that are not payload: headers and the AEAD tag. */
+  /** Per-datagram wire bytes that are not payload: PDU's header and AEAD tag, and the stack's headers below. */
   overheadBytes: number;
   packetLoss: number;
   severity: number;
