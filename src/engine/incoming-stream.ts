@@ -24,6 +24,8 @@ export class IncomingStream {
   private readonly acks: AckTracker;
   private readonly holes: NackScheduler;
   private readonly arrivals = new ArrivalStats();
+  /** Per message in progress, the lowest and highest packet numbers that brought its fragments. */
+  private readonly packetSpans = new Map<number, { first: number; last: number }>();
   readonly reassembly: IncomingMessages;
   readonly counts = {
     duplicateFragments: 0,
@@ -98,6 +100,7 @@ export class IncomingStream {
         break;
       case 'accepted':
         this.sink.fragmentEvent('received', packetNumber, now, ref);
+        this.notePacketSpan(f.messageNumber, packetNumber, result.completed === true);
         break;
     }
     this.acks.onPacket(packetNumber, true, now);
@@ -114,6 +117,7 @@ export class IncomingStream {
   }
 
   onCancel(messageNumbers: readonly number[], now: number, ctx: PathContext): void {
+    for (const n of messageNumbers) this.packetSpans.delete(n);
     const { dropped, deliver } = this.reassembly.cancel(messageNumbers);
     for (const n of dropped) {
       this.counts.cancelledByPeer++;
@@ -158,6 +162,27 @@ export class IncomingStream {
     let t: number | undefined;
     for (const x of times) if (x !== undefined && (t === undefined || x < t)) t = x;
     return t;
+  }
+
+  /** Widens the message's packet span; once it completes, its holes close. */
+  private notePacketSpan(messageNumber: number, packetNumber: number, completed: boolean): void {
+    const span = this.packetSpans.get(messageNumber);
+    if (completed) {
+      if (span) this.holes.closeWithin(Math.min(span.first, packetNumber), Math.max(span.last, packetNumber));
+      this.packetSpans.delete(messageNumber);
+      return;
+    }
+    if (span) {
+      span.first = Math.min(span.first, packetNumber);
+      span.last = Math.max(span.last, packetNumber);
+      return;
+    }
+    // Bounded like reassembly itself: the oldest span goes first (its holes then age out).
+    if (this.packetSpans.size >= this.config.limits.maxMessagesInProgress) {
+      const oldest = this.packetSpans.keys().next();
+      if (!oldest.done) this.packetSpans.delete(oldest.value);
+    }
+    this.packetSpans.set(messageNumber, { first: packetNumber, last: packetNumber });
   }
 
   /**

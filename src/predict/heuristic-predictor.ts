@@ -13,8 +13,9 @@ export interface HeuristicPredictorOptions {
  * holes were rarely filled late, ask at once; otherwise wait as long as late packets have
  * recently been late (bounded by a quarter RTT, past which the wait costs more than a spurious
  * retransmission). A tail hole (nothing arrives while a message is incomplete) is requested once
- * the silence exceeds what the arrival rhythm, its jitter and the path's delay swings explain. Repeats are spaced by one
- * RTT, the soonest a retransmission could have arrived.
+ * the silence exceeds what the arrival rhythm, its jitter, the path's delay swings and the pauses
+ * of a window-limited sender explain. Repeats are spaced by one RTT, the soonest a retransmission
+ * could have arrived.
  */
 export class HeuristicPredictor implements LossPredictor {
   readonly name = 'heuristic' as const;
@@ -31,9 +32,10 @@ export class HeuristicPredictor implements LossPredictor {
       return { lossProbability: 1, requestAt: now - f.sinceLastRequestMs + wait };
     }
     if (f.tail) {
-      // No later packet proves a tail loss, so the silence must outlast both the arrival rhythm
-      // and the path's delay swings, which bunch packets (a quarter RTT covers the latter).
-      const silence = Math.max(2 * f.interArrivalMs + 4 * f.interArrivalJitterMs, f.srttMs / 4, 2 * granularityMs);
+      // No later packet proves a tail loss, so the silence must outlast the arrival rhythm, the
+      // path's delay swings, which bunch packets (a quarter RTT covers them), and the pauses
+      // between the flights of a sender whose window below PDU holds it back.
+      const silence = Math.max(2 * f.interArrivalMs + 4 * f.interArrivalJitterMs, f.srttMs / 4, 1.25 * f.tailPauseMs, 2 * granularityMs);
       const p = f.sinceLastArrivalMs >= silence ? 0.9 : 0.5;
       return { lossProbability: p, requestAt: now - f.sinceLastArrivalMs + silence };
     }

@@ -24,6 +24,11 @@ export interface GapFeatures {
   /** Fraction of recent holes later filled by a late packet (reordering), and how late they were. */
   reorderRate: number;
   reorderDelayMs: number;
+  /**
+   * How long recent silences inside incomplete messages lasted before the missing packets arrived
+   * after all (0 when none did): a sender held by a window below PDU sends in flights.
+   */
+  tailPauseMs: number;
   /** NACKs already sent for this packet, and the time since the last one (0 when none). */
   requestsSoFar: number;
   sinceLastRequestMs: number;

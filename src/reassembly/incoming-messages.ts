@@ -37,6 +37,8 @@ export interface AcceptResult {
   outcome: AcceptOutcome;
   /** Messages that became deliverable, in delivery order. */
   deliver: CompletedMessage[];
+  /** This fragment completed its message (which may still wait for its turn). */
+  completed?: true;
 }
 
 /**
@@ -126,7 +128,7 @@ export class IncomingMessages {
     // Learning the piece length usually shrinks the reservation.
     this.reserved += buffer.reservation(this.limits.maxPayload) - before;
     if (!buffer.isComplete()) return { outcome: 'accepted', deliver: this.releaseOrdered() };
-    return { outcome: 'accepted', deliver: this.complete(buffer) };
+    return { outcome: 'accepted', deliver: this.complete(buffer), completed: true };
   }
 
   /** The sender abandoned these messages: forget them and never deliver them. Returns those we held state for. */

@@ -10,6 +10,7 @@ export class ArrivalStats {
   private lossEwma = 0;
   private reorderEwma = 0;
   private reorderDelay = 0;
+  private tailPause = 0;
 
   /** Gain of the loss and reorder averages: about the last 64 events weigh in. */
   private static readonly gain = 1 / 64;
@@ -38,6 +39,11 @@ export class ArrivalStats {
     return this.reorderDelay;
   }
 
+  /** How long recent silences inside incomplete messages lasted before the awaited packets came. */
+  get tailPauseMs(): number {
+    return this.tailPause;
+  }
+
   onArrival(now: number): void {
     if (this.lastArrival !== undefined) {
       const gap = Math.max(0, now - this.lastArrival);
@@ -54,6 +60,16 @@ export class ArrivalStats {
     const g = ArrivalStats.gain;
     for (let i = 0; i < Math.min(missing, 64); i++) this.lossEwma += (1 - this.lossEwma) * g;
     this.lossEwma += (0 - this.lossEwma) * g;
+  }
+
+  /**
+   * The packets an incomplete message was waiting for arrived after `silenceMs` of silence. A
+   * sender held by its window (SCTP's, below PDU) sends in flights about one RTT apart, so such
+   * pauses are normal there and say how long a tail must stay silent before it means loss. The
+   * estimate jumps to a longer pause at once and forgets it slowly.
+   */
+  onTailResumed(silenceMs: number): void {
+    this.tailPause = silenceMs >= this.tailPause ? silenceMs : this.tailPause + (silenceMs - this.tailPause) / 8;
   }
 
   /** A hole was closed: by a late packet (`filledLateMs` defined) or given up as lost. */

@@ -80,6 +80,11 @@ export class NackScheduler {
   /** Records an arrival; opens holes for skipped numbers and closes the one it fills. */
   onPacket(packetNumber: number, now: number, ctx: PathContext): void {
     this.arrivals++;
+    const tail = this.tail;
+    // The tail's own packets (not later-numbered resends) ended the silence: a pause, not a loss.
+    if (tail && packetNumber > tail.after && packetNumber <= tail.after + tail.count && this.stats.lastArrivalTime !== undefined) {
+      this.stats.onTailResumed(now - this.stats.lastArrivalTime);
+    }
     this.stats.onArrival(now);
     if (packetNumber > this.largest) {
       const skipped = this.largest < 0 ? 0 : packetNumber - this.largest - 1;
@@ -116,6 +121,20 @@ export class NackScheduler {
     }
     this.tail = { after: this.largest, count: n, requests: 0, lastRequestAt: now, requestAt: undefined };
     this.assessTail(now, ctx);
+  }
+
+  /**
+   * A message whose fragments arrived with packet numbers from `first` to `last` is complete: the
+   * holes between them carried its fragments, whose content has now come under other numbers.
+   * Asking for them again would only bring duplicates.
+   */
+  closeWithin(first: number, last: number): void {
+    for (const hole of this.holes.values()) {
+      if (hole.packetNumber > first && hole.packetNumber < last) {
+        this.holes.delete(hole.packetNumber);
+        this.stats.onHoleResolved(undefined);
+      }
+    }
   }
 
   /** Requests due at `now`, marked as sent. The caller turns them into NACK ranges. */
@@ -233,6 +252,7 @@ export class NackScheduler {
       recentLossRate: stats.lossRate,
       reorderRate: stats.reorderRate,
       reorderDelayMs: stats.reorderDelayMs,
+      tailPauseMs: stats.tailPauseMs,
       severity: ctx.severity,
       gapAgeMs,
       successors,

@@ -17,6 +17,7 @@ const base: GapFeatures = {
   recentLossRate: 0.05,
   reorderRate: 0,
   reorderDelayMs: 0,
+  tailPauseMs: 0,
   requestsSoFar: 0,
   sinceLastRequestMs: 0,
   severity: 0.2,
@@ -41,6 +42,13 @@ describe('HeuristicPredictor', () => {
     expect(v.requestAt).toBeCloseTo(100 - 1 + 50 / 4);
     const jittery = predictor.assess({ ...base, tail: true, successors: 0, sinceLastArrivalMs: 1, interArrivalMs: 5, interArrivalJitterMs: 3 }, 100);
     expect(jittery.requestAt).toBeCloseTo(100 - 1 + 2 * 5 + 4 * 3);
+  });
+
+  it('lets a tail stay silent through the pauses of a window-limited sender', () => {
+    // Flights 40 ms apart were seen: a 20 ms silence is a pause, not a loss.
+    const v = predictor.assess({ ...base, tail: true, successors: 0, sinceLastArrivalMs: 20, tailPauseMs: 40 }, 100);
+    expect(v.requestAt).toBeCloseTo(100 - 20 + 1.25 * 40);
+    expect(v.lossProbability).toBeLessThan(0.9);
   });
 
   it('repeats a request a round trip later, then gives up to the sender timers', () => {
