@@ -36,6 +36,8 @@ export interface ProtocolCounters {
   lostPackets: number;
   /** Tail-dropped at the bottleneck queue (a duplicate whose copies were all dropped counts once). */
   droppedPackets: number;
+  /** The largest packet offered so far, bytes (what the stacks above take the path MTU to be). */
+  largestPacketBytes: number;
 }
 
 /** The protocol field of an IPv4 header (an IPv6 packet's next header); 'other' for anything else. */
@@ -46,9 +48,9 @@ export function ipProtocol(packet: Uint8Array): IpProtocol {
 }
 
 const protocolCounters = (): Record<IpProtocol, ProtocolCounters> => ({
-  udp: { offeredPackets: 0, offeredBytes: 0, lostPackets: 0, droppedPackets: 0 },
-  tcp: { offeredPackets: 0, offeredBytes: 0, lostPackets: 0, droppedPackets: 0 },
-  other: { offeredPackets: 0, offeredBytes: 0, lostPackets: 0, droppedPackets: 0 },
+  udp: { offeredPackets: 0, offeredBytes: 0, lostPackets: 0, droppedPackets: 0, largestPacketBytes: 0 },
+  tcp: { offeredPackets: 0, offeredBytes: 0, lostPackets: 0, droppedPackets: 0, largestPacketBytes: 0 },
+  other: { offeredPackets: 0, offeredBytes: 0, lostPackets: 0, droppedPackets: 0, largestPacketBytes: 0 },
 });
 
 /** All byte counts are IP bytes: the whole packet the TUN device carried. */
@@ -122,6 +124,7 @@ export class NetemRouter {
         const counts = byProtocol[ipProtocol(packet)];
         counts.offeredPackets++;
         counts.offeredBytes += packet.byteLength;
+        if (packet.byteLength > counts.largestPacketBytes) counts.largestPacketBytes = packet.byteLength;
         if (outcome === 'lost') counts.lostPackets++;
         else if (outcome === 'dropped') counts.droppedPackets++;
         this.pump();
