@@ -55,6 +55,7 @@ function randomGap(rng: Rng): GapFeatures {
     recentLossRate: rng.next() * 0.1,
     reorderRate: rng.next() * 0.2,
     reorderDelayMs: rng.next() * 10,
+    tailPauseMs: rng.next() * 50,
     requestsSoFar: rng.next() < 0.8 ? 0 : 1,
     sinceLastRequestMs: 0,
     severity: rng.next(),
@@ -130,7 +131,7 @@ function aims(replay: ReplayRow[]) {
 
 const info = await inference();
 console.log(`machine: ${cpus()[0]?.model ?? 'unknown'} x${cpus().length}, node ${process.version}, tfjs ${tf.version.tfjs} (${tf.getBackend()} backend)`);
-console.log(`weights: ${weightsPath ?? 'shipped default'}, ${weights.layers.map((l) => l.bias.length).join('-')} units, threshold ${weights.threshold}`);
+console.log(`weights: ${weightsPath ?? 'shipped default'}, ${weights.layers.map((l) => l.bias.length).join('-')} units, thresholds ${JSON.stringify(weights.thresholds ?? weights.threshold)}`);
 console.log(
   `inference: forward pass ${info.forward_us} us, decision ${info.decision_us} us (worst ${info.decision_worst_us} us), tfjs model.predict ${info.tfjs_predict_us} us; max |forward - tfjs| ${info.max_abs_diff_vs_tfjs.toExponential(2)}`,
 );

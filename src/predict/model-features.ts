@@ -25,6 +25,8 @@ export const MODEL_FEATURES = [
   'severity',
   'requests',
   'sinceRequestRtt',
+  'tailPauseRtt',
+  'silencePause',
 ] as const;
 
 export const MODEL_FEATURE_COUNT = MODEL_FEATURES.length;
@@ -60,6 +62,11 @@ export function encodeFeatures(f: GapFeatures, out: Float64Array, waitMs = 0): F
   out[15] = clip(f.severity, 1);
   out[16] = Math.min(f.requestsSoFar, 3) / 3;
   out[17] = clip(sinceRequest / rtt, 4);
+  // How long tails recently stayed silent before their packets came after all (a sender held
+  // by its window sends in flights), and this silence against it. 0 when never seen.
+  const pause = f.tailPauseMs > 0 ? f.tailPauseMs : 0;
+  out[18] = clip(pause / rtt, 4);
+  out[19] = clip(Math.log2(1 + silence / (pause + rhythm)) / 4, 3);
   return out;
 }
 

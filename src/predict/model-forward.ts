@@ -24,6 +24,12 @@ export interface ModelWeightsJson {
   layers: DenseLayerJson[];
   /** Loss probability at or above which a gap is requested (chosen on the validation split). */
   threshold: number;
+  /**
+   * Per kind of decision, overriding `threshold`: a first request for a hole (a later packet
+   * arrived), a first request for a tail (silence while a message is incomplete), and a repeat.
+   * Chosen together by replaying the validation scenarios (src/train/operating-point.ts).
+   */
+  thresholds?: { hole: number; tail: number; repeat: number };
   /** Free-form provenance: data, splits, metrics. Ignored by inference. */
   meta?: Record<string, unknown>;
 }

@@ -11,7 +11,7 @@ import { buildDataset, defaultHeuristic, type DatasetRow, type ScenarioSummary }
 import { encodeRows, standardisation } from './encode.js';
 import { classify, round, type ReplayRow } from './evaluate.js';
 import { decisionsFromTraceJsonl } from './jsonl-source.js';
-import { chooseThreshold } from './operating-point.js';
+import { chooseOperatingPoint, type PolicyTrial } from './operating-point.js';
 import { epochProgressBar } from './progress.js';
 import { evaluatePredictor, type PredictorReport } from './report.js';
 import { checkSplits, SCENARIOS, scenariosFor } from './scenarios.js';
@@ -26,6 +26,7 @@ const TRAIN_USAGE = `usage: pdu train [options]
   --hidden A,B      hidden layer widths (default 16,8)
   --seed N          initialisation and shuffling seed (default 1)
   --quick           a quarter of the messages and 3 epochs (a smoke run)
+  --from FILE       skip training: re-choose the operating point of these weights (policy search)
 `;
 
 const EVAL_USAGE = `usage: pdu eval [options]
@@ -49,6 +50,7 @@ export async function runTrain(args: string[]): Promise<number> {
       hidden: { type: 'string' },
       seed: { type: 'string' },
       quick: { type: 'boolean', default: false },
+      from: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -83,34 +85,50 @@ export async function runTrain(args: string[]): Promise<number> {
     summaries.push(s);
     log(`  ${s.split.padEnd(10)} ${s.scenario.padEnd(34)} ${String(s.rows).padStart(7)} decisions, ${(s.rows ? (100 * s.lost) / s.rows : 0).toFixed(1)}% lost\n`);
   };
-  const train: DatasetRow[] = buildDataset(scenariosFor('train', traces !== undefined), { traces, messageScale: scale, onScenario });
-  for (const file of values.jsonl ?? []) {
-    const { rows, stats } = decisionsFromTraceJsonl(readFileSync(file, 'utf8'));
-    log(`  train      ${file}: ${rows.length} decisions from ${stats.records} trace records (${stats.skipped} skipped)\n`);
-    for (const r of rows) train.push({ ...r, scenario: file, split: 'train' });
-  }
   const validation = buildDataset(scenariosFor('validation', traces !== undefined), { traces, messageScale: scale, onScenario });
-  const etrain = encodeRows(train);
   const evalid = encodeRows(validation);
-  const s = standardisation(etrain);
-  log(`training an MLP ${[etrain.columns, ...config.hidden, 1].join('-')} on ${etrain.rows} decisions (tfjs ${tf.getBackend()} backend)\n`);
-  const model = await trainModel(etrain, evalid, s, config, epochProgressBar(log));
-  const provisional = exportWeights(model, s, 0.5, {});
-  const forwardDiff = maxForwardDifference(provisional, evalid.x, evalid.columns, predictWithTfjs(model, evalid, s));
-  log(`forward pass vs tfjs on ${evalid.rows} validation rows: max |difference| ${forwardDiff.toExponential(2)}\n`);
-  log('choosing the operating point by replaying the validation scenarios\n');
+  let provisional: ModelWeightsJson;
+  let forwardDiff: number | undefined;
+  let trainRows: number | undefined;
+  if (values.from) {
+    // The network as it is; only the operating point is searched again.
+    const from = JSON.parse(readFileSync(values.from, 'utf8')) as ModelWeightsJson;
+    provisional = { ...from, threshold: 0.5 };
+    delete provisional.thresholds;
+    const trainMeta = (from.meta ?? {}) as { trainedOn?: string[]; config?: unknown };
+    for (const scenario of trainMeta.trainedOn ?? []) summaries.unshift({ scenario, split: 'train', rows: NaN, lost: NaN, unmatched: 0 });
+    if (trainMeta.config) Object.assign(config, trainMeta.config);
+    log(`operating point only: the network of ${values.from}\n`);
+  } else {
+    const train: DatasetRow[] = buildDataset(scenariosFor('train', traces !== undefined), { traces, messageScale: scale, onScenario });
+    for (const file of values.jsonl ?? []) {
+      const { rows, stats } = decisionsFromTraceJsonl(readFileSync(file, 'utf8'));
+      log(`  train      ${file}: ${rows.length} decisions from ${stats.records} trace records (${stats.skipped} skipped)\n`);
+      for (const r of rows) train.push({ ...r, scenario: file, split: 'train' });
+    }
+    const etrain = encodeRows(train);
+    trainRows = etrain.rows;
+    const s = standardisation(etrain);
+    log(`training an MLP ${[etrain.columns, ...config.hidden, 1].join('-')} on ${etrain.rows} decisions (tfjs ${tf.getBackend()} backend)\n`);
+    const model = await trainModel(etrain, evalid, s, config, epochProgressBar(log));
+    provisional = exportWeights(model, s, 0.5, {});
+    forwardDiff = maxForwardDifference(provisional, evalid.x, evalid.columns, predictWithTfjs(model, evalid, s));
+    log(`forward pass vs tfjs on ${evalid.rows} validation rows: max |difference| ${forwardDiff.toExponential(2)}\n`);
+    model.dispose();
+  }
+  log('choosing the operating point: policy search on replays of the validation scenarios (trace replays at several phases)\n');
   const maxRequests = DEFAULT_CONFIG.recovery.maxNackRequests;
-  const { threshold, heuristic, trials } = chooseThreshold({
+  const point = chooseOperatingPoint({
     weights: provisional,
     scenarios: scenariosFor('validation', traces !== undefined),
     traces,
     maxRequests,
-    onTrial: (t) =>
-      log(
-        `  ${Number.isNaN(t.threshold) ? 'heuristic     ' : `threshold ${t.threshold.toFixed(2)}`}: p99/timeout ${t.p99Ratio.toFixed(3)}, spurious ${(100 * t.spuriousShare).toFixed(1)}%  (${t.rows.map((r) => `${r.trace} ${r.p99_ms} ms`).join(', ')})\n`,
-      ),
+    onTrial: (t) => log(`  ${formatTrial(t)}\n`),
   });
-  const weights = { ...provisional, threshold };
+  const { thresholds } = point;
+  log(`operating point: hole ${thresholds.hole}, tail ${thresholds.tail}, repeat ${thresholds.repeat} (${point.tier})\n`);
+  const threshold = thresholds.hole;
+  const weights: ModelWeightsJson = { ...provisional, threshold, thresholds };
   const { ModelPredictor } = await import('../predict/model-predictor.js');
   const validationFigures = {
     model: classify(new ModelPredictor(weights, { maxRequests }), validation),
@@ -118,15 +136,20 @@ export async function runTrain(args: string[]): Promise<number> {
   };
   const report = {
     config,
+    ...(values.from ? { network_from: values.from } : {}),
     threshold,
-    forward_vs_tfjs_max_abs_diff: forwardDiff,
+    thresholds,
+    operating_point_tier: point.tier,
+    forward_vs_tfjs_max_abs_diff: forwardDiff ?? null,
     data: summaries,
-    rows: { train: etrain.rows, validation: evalid.rows },
+    rows: { train: trainRows ?? null, validation: evalid.rows },
     validation: validationFigures,
-    threshold_trials: [heuristic, ...trials].map((t) => ({ ...t, threshold: Number.isNaN(t.threshold) ? 'heuristic' : t.threshold, p99Ratio: round(t.p99Ratio, 4), spuriousShare: round(t.spuriousShare, 4) })),
+    timeout_validation_spurious_share: round(point.timeout.spuriousShare, 4),
+    policy_trials: [point.heuristic, ...point.trials].map((t) => ({ ...t, p99Ratio: round(t.p99Ratio, 4), spuriousShare: round(t.spuriousShare, 4) })),
     elapsed_s: round((Date.now() - started) / 1000, 1),
   };
   weights.meta = {
+    ...(values.from ? { networkFrom: values.from } : {}),
     trainedOn: summaries.filter((x) => x.split === 'train').map((x) => x.scenario),
     validatedOn: summaries.filter((x) => x.split === 'validation').map((x) => x.scenario),
     config,
@@ -137,8 +160,7 @@ export async function runTrain(args: string[]): Promise<number> {
   writeFileSync(values.out, JSON.stringify(weights) + '\n');
   writeFileSync(reportPath, JSON.stringify(report, null, 2) + '\n');
   log(`validation: model AUC ${validationFigures.model.auc.toFixed(3)} precision ${validationFigures.model.precision.toFixed(3)} recall ${validationFigures.model.recall.toFixed(3)}; heuristic AUC ${validationFigures.heuristic.auc.toFixed(3)} precision ${validationFigures.heuristic.precision.toFixed(3)} recall ${validationFigures.heuristic.recall.toFixed(3)}\n`);
-  process.stdout.write(`wrote ${values.out} (threshold ${threshold}) and ${reportPath} in ${report.elapsed_s} s\n`);
-  model.dispose();
+  process.stdout.write(`wrote ${values.out} (thresholds hole ${thresholds.hole}, tail ${thresholds.tail}, repeat ${thresholds.repeat}) and ${reportPath} in ${report.elapsed_s} s\n`);
   return 0;
 }
 
@@ -176,9 +198,14 @@ export function evaluateTestSplit(weights: ModelWeightsJson, tracesDir: string |
     onRow: (r) => log(`  replay ${formatRow(r)}\n`),
   });
   const c = report.classifier;
-  log(`classifier  model: AUC ${c.model.auc} precision ${c.model.precision} recall ${c.model.recall} (threshold ${c.model.threshold})\n`);
+  log(`classifier  model: AUC ${c.model.auc} precision ${c.model.precision} recall ${c.model.recall} (thresholds ${JSON.stringify(c.model.thresholds)})\n`);
   log(`            heuristic: AUC ${c.heuristic.auc} precision ${c.heuristic.precision} recall ${c.heuristic.recall}\n`);
   return report;
+}
+
+function formatTrial(t: PolicyTrial): string {
+  const name = t.thresholds === 'heuristic' ? 'heuristic          ' : `model ${t.thresholds.hole.toFixed(2)}/${t.thresholds.tail.toFixed(2)}/${t.thresholds.repeat.toFixed(2)}`;
+  return `${name}: p99/timeout ${t.p99Ratio.toFixed(3)}, spurious ${(100 * t.spuriousShare).toFixed(1)}%  (${t.rows.map((r) => `${r.trace} ${r.p99_ms} ms ${(100 * r.spurious_share).toFixed(0)}%`).join(', ')})`;
 }
 
 function formatRow(r: ReplayRow): string {

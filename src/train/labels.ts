@@ -77,9 +77,9 @@ export function labelDecisions(log: DecisionLog, o: LabelOptions): { rows: Label
    * Fate at t of a tail request, which names the `count` packets after the largest received. The
    * sender resends only those that left it long enough ago (about half an RTT before t, as the
    * request arrives a one-way delay later); the request is needed only if all of those are lost,
-   * and wasted or spurious otherwise.
+   * and, for a repeat, the answer to the previous request too; wasted or spurious otherwise.
    */
-  const tailFate = (next: number, count: number, t: number, oneWayMs: number): 0 | 1 | undefined => {
+  const tailFate = (next: number, count: number, t: number, oneWayMs: number, lastRequest: number | undefined, rttMs: number): 0 | 1 | undefined => {
     let eligible = 0;
     let unknown = false;
     for (let pn = next; pn < next + Math.max(1, count); pn++) {
@@ -88,6 +88,17 @@ export function labelDecisions(log: DecisionLog, o: LabelOptions): { rows: Label
       if (arrivedAt.has(pn)) return 0;
       if (sent > settleBy) unknown = true;
       eligible++;
+      // A repeat is needless when the answer to the previous request (the copies resent within
+      // one RTT after it) arrives: a tail request names packet numbers, but its answer comes
+      // under new ones, so the numbers alone would call every early repeat needed.
+      const fragment = lastRequest === undefined ? undefined : fragmentOf.get(pn);
+      for (const c of fragment === undefined ? [] : (copies.get(fragment) ?? [])) {
+        const at = sentAt.get(c)!;
+        if (at > lastRequest! && at <= lastRequest! + rttMs) {
+          if (arrivedAt.has(c)) return 0;
+          if (at > settleBy) unknown = true;
+        }
+      }
     }
     if (unknown) return undefined;
     return eligible > 0 ? 1 : 0;
@@ -109,7 +120,8 @@ export function labelDecisions(log: DecisionLog, o: LabelOptions): { rows: Label
     let horizon: number;
     if (f.tail) {
       const next = largest[c.latestArrival]! + 1;
-      fates = (t) => [tailFate(next, f.runLength, t, f.minRttMs / 2)];
+      const lastRequest = f.requestsSoFar > 0 ? c.now - f.sinceLastRequestMs : undefined;
+      fates = (t) => [tailFate(next, f.runLength, t, f.minRttMs / 2, lastRequest, Math.max(f.srttMs, 1))];
       reconsultAt = nextArrival;
       horizon = reconsultAt;
     } else {

@@ -9,6 +9,8 @@ export interface ClassifierFigures {
   recall: number;
   /** Score at or above which a gap is requested (undefined for a rule-based policy). */
   threshold?: number;
+  /** The model's thresholds per kind of decision (first request for a hole or a tail, repeat). */
+  thresholds?: { hole: number; tail: number; repeat: number };
   rows: number;
   lost: number;
 }

@@ -31,7 +31,7 @@ export function evaluatePredictor(o: ReportOptions): PredictorReport {
   const model = () => new ModelPredictor(o.weights, { maxRequests });
   const rows = buildDataset(o.scenarios, { traces: o.traces, messageScale: o.messageScale ?? 1, ...(o.onScenario ? { onScenario: o.onScenario } : {}) });
   const m = model();
-  const classifier = { model: { ...tidy(classify(m, rows)), threshold: m.threshold }, heuristic: tidy(classify(defaultHeuristic(), rows)) };
+  const classifier = { model: { ...tidy(classify(m, rows)), threshold: m.threshold, thresholds: m.thresholds }, heuristic: tidy(classify(defaultHeuristic(), rows)) };
   const replay = replayPolicies({
     scenarios: o.scenarios,
     traces: o.traces,

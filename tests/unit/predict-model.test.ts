@@ -3,7 +3,7 @@ import type { GapFeatures } from '../../src/predict/loss-predictor.js';
 import { DEFAULT_MODEL_WEIGHTS, defaultModelPredictor } from '../../src/predict/model-default.js';
 import { advanceFeatures, encodeFeatures, MODEL_FEATURE_COUNT, MODEL_FEATURES } from '../../src/predict/model-features.js';
 import { Mlp, type ModelWeightsJson } from '../../src/predict/model-forward.js';
-import { ModelPredictor, WAIT_STEPS_RTT } from '../../src/predict/model-predictor.js';
+import { ModelPredictor, REPEAT_SPACING, WAIT_STEPS_RTT, weightsThresholds } from '../../src/predict/model-predictor.js';
 
 /** A path with a 100 ms RTT, no reordering, 2% loss; a fresh hole with one later arrival. */
 function gap(overrides: Partial<GapFeatures> = {}): GapFeatures {
@@ -21,6 +21,7 @@ function gap(overrides: Partial<GapFeatures> = {}): GapFeatures {
     recentLossRate: 0.02,
     reorderRate: 0,
     reorderDelayMs: 0,
+    tailPauseMs: 0,
     requestsSoFar: 0,
     sinceLastRequestMs: 0,
     severity: 0.1,
@@ -96,6 +97,27 @@ describe('ModelPredictor with the shipped weights', () => {
       if (at !== Infinity) expect(p.lossProbability(f, at - 5000)).toBeGreaterThanOrEqual(threshold);
       previous = at;
     }
+  });
+
+  it('never repeats a request before the answer to the previous one could be back', () => {
+    const eager = new ModelPredictor(DEFAULT_MODEL_WEIGHTS, { maxRequests: 3, threshold: 0 });
+    for (const f of [gap({ requestsSoFar: 1, sinceLastRequestMs: 0 }), gap({ tail: true, successors: 0, requestsSoFar: 2, sinceLastRequestMs: 30, rttVarMs: 10 })]) {
+      const lastRequest = 5000 - f.sinceLastRequestMs;
+      expect(eager.assess(f, 5000).requestAt).toBeCloseTo(lastRequest + REPEAT_SPACING.rtt * f.srttMs + REPEAT_SPACING.rttVar * f.rttVarMs, 9);
+    }
+    // Past the spacing, a repeat may go at once.
+    expect(eager.assess(gap({ requestsSoFar: 1, sinceLastRequestMs: 400 }), 5000).requestAt).toBe(5000);
+  });
+
+  it('uses the threshold of the kind of decision: first request for a hole or a tail, or a repeat', () => {
+    const onlyTails = new ModelPredictor(DEFAULT_MODEL_WEIGHTS, { maxRequests: 3, thresholds: { hole: 1.01, tail: 0, repeat: 1.01 } });
+    expect(onlyTails.assess(gap({ tail: true, successors: 0 }), 5000).requestAt).toBe(5000);
+    expect(onlyTails.assess(gap(), 5000).requestAt).toBeUndefined();
+    expect(onlyTails.assess(gap({ tail: true, successors: 0, requestsSoFar: 1, sinceLastRequestMs: 400 }), 5000).requestAt).toBeUndefined();
+    expect(ModelPredictor.kindOf(gap({ requestsSoFar: 1 }))).toBe('repeat');
+    // Weights from before per-kind thresholds use their one threshold for every kind.
+    const { thresholds: _, ...single } = DEFAULT_MODEL_WEIGHTS;
+    expect(weightsThresholds({ ...single, threshold: 0.6 })).toEqual({ hole: 0.6, tail: 0.6, repeat: 0.6 });
   });
 
   it('leaves a packet to the sender once maxRequests requests went unanswered', () => {

@@ -5,6 +5,8 @@ import { buildDataset } from '../../src/train/dataset.js';
 import { DecisionLog } from '../../src/train/decision-log.js';
 import { decisionsFromTraceJsonl } from '../../src/train/jsonl-source.js';
 import { labelDecisions } from '../../src/train/labels.js';
+import { chooseOperatingPoint, withPhases } from '../../src/train/operating-point.js';
+import { DEFAULT_MODEL_WEIGHTS } from '../../src/predict/model-default.js';
 import { checkSplits, SCENARIOS, scenariosFor, type Scenario } from '../../src/train/scenarios.js';
 import { segmentsOverlap, sliceTrace } from '../../src/train/trace-slice.js';
 import { nodeTraceLibrary } from '../../src/train/traces.node.js';
@@ -26,6 +28,17 @@ describe('splits', () => {
     const train = SCENARIOS.find((s) => s.split === 'train' && s.sources.some((x) => x.segment)) as Scenario;
     const leak: Scenario = { ...train, name: 'leak', split: 'test', sources: [{ id: train.sources[0]!.id, segment: { from: 0.5, to: 0.7 } }] };
     expect(() => checkSplits([...SCENARIOS, leak])).toThrow(/split leak/);
+  });
+
+  it('replay a trace scenario at other phases of the same segment, in the same split', () => {
+    const validation = scenariosFor('validation', true);
+    const phased = withPhases(validation, [0, 0.5]);
+    const lens = validation.find((s) => s.withPhase)!;
+    const half = phased.find((s) => s.name === `${lens.name}@0.5`)!;
+    expect(half.split).toBe(lens.split);
+    expect(half.sources).toEqual(lens.sources);
+    expect(phased.length).toBe(validation.length + validation.filter((s) => s.withPhase).length);
+    expect(() => checkSplits([...SCENARIOS, ...phased])).not.toThrow();
   });
 
   it('slice traces by time into disjoint segments', () => {
@@ -53,6 +66,7 @@ function features(o: Partial<GapFeatures>): GapFeatures {
     recentLossRate: 0,
     reorderRate: 0,
     reorderDelayMs: 0,
+    tailPauseMs: 0,
     requestsSoFar: 0,
     sinceLastRequestMs: 0,
     severity: 0,
@@ -107,6 +121,29 @@ describe('labels from the link record', () => {
     for (const r of early) expect(r.lost).toBe(1);
     for (const r of late) expect(r.lost).toBe(0);
   });
+
+  // Packets 0..2 leave at t = 0..2 and take 50 ms; 2 is lost. The receiver asks for the tail at
+  // 70; the sender answers with packet 3 (fragment 0:2) at 110, which arrives at 160 or is lost.
+  function tailRepeat(answerArrives: boolean) {
+    const log = new DecisionLog();
+    const ask = log.wrap(new TimeoutPredictor());
+    for (let pn = 0; pn <= 2; pn++) log.onSent(pn, pn, `0:${pn}`);
+    log.onArrival(0, 50);
+    log.onArrival(1, 51);
+    ask.assess(features({ tail: true, successors: 0, runLength: 1, gapAgeMs: 24, sinceLastArrivalMs: 24, requestsSoFar: 1, sinceLastRequestMs: 5 }), 75);
+    log.onSent(3, 110, '0:2');
+    if (answerArrives) log.onArrival(3, 160);
+    return labelDecisions(log, { endMs: 10_000 }).rows.filter((r) => r.features.tail);
+  }
+
+  it('label a repeated tail request needless while the answer to the previous one is on its way', () => {
+    const answered = tailRepeat(true);
+    expect(answered.length).toBeGreaterThan(3);
+    for (const r of answered) expect(r.lost).toBe(0);
+    const unanswered = tailRepeat(false);
+    expect(unanswered.length).toBeGreaterThan(answered.length);
+    for (const r of unanswered) expect(r.lost).toBe(1);
+  });
 });
 
 describe('dataset from replays', () => {
@@ -141,5 +178,33 @@ describe('dataset from engine trace JSON Lines', () => {
     expect(rows.length).toBeGreaterThan(0);
     // A FIFO link never delivers a packet after one sent later: every requested hole was lost.
     expect(rows.every((r) => r.lost === 1 && r.features.requestsSoFar === 0 && !r.features.tail)).toBe(true);
+  });
+});
+
+describe('operating point by policy search on replays', () => {
+  it('replays the model at candidate thresholds per kind of decision and keeps one of them', () => {
+    const scenario = SCENARIOS.find((s) => s.name === 'ge-wifi_lossy-j1-rtt30')!;
+    const seen: string[] = [];
+    const point = chooseOperatingPoint({
+      weights: DEFAULT_MODEL_WEIGHTS,
+      scenarios: [scenario],
+      traces: undefined,
+      maxRequests: 3,
+      messageScale: 0.1,
+      candidates: { repeat: [0.5], tail: [0.5], hole: [0.5, 0.9] },
+      onTrial: (t) => seen.push(t.thresholds === 'heuristic' ? 'heuristic' : `${t.thresholds.hole}`),
+    });
+    expect(seen[0]).toBe('heuristic');
+    // The weights' own point first, then each new combination once (none is replayed twice).
+    expect(point.trials[0]!.thresholds).toEqual(DEFAULT_MODEL_WEIGHTS.thresholds);
+    expect(point.trials.map((t) => t.thresholds)).toContainEqual({ hole: 0.9, tail: 0.5, repeat: 0.5 });
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(point.trials.map((t) => t.thresholds)).toContainEqual(point.thresholds);
+    expect(point.thresholds.tail).toBe(0.5);
+    for (const t of point.trials) {
+      expect(t.rows).toHaveLength(1);
+      expect(t.spuriousShare).toBeGreaterThanOrEqual(0);
+      expect(t.p99Ratio).toBeGreaterThan(0);
+    }
   });
 });
