@@ -3,7 +3,7 @@ import { EarlyDatagrams, type DatagramChannel } from '../transport/datachannel.j
 import { weriftAssociation } from './werift-peer.js';
 
 export interface WeriftAdapterOptions {
-  /** Bound on werift's own outbound queue, bytes (default 128 KiB). */
+  /** Bound on what werift holds, its SCTP flight and outbound queue together, bytes (default 128 KiB). */
   highWaterBytes?: number;
   /** How often to look for the queue draining, ms (werift has no usable low-water event). */
   drainPollMs?: number;
@@ -14,10 +14,21 @@ export interface WeriftAdapterOptions {
  * read from the SCTP association: the bytes still waiting in werift's outbound queue, which is
  * what Chromium's `bufferedAmount` counts too. Bytes in SCTP's flight are on the wire: counting
  * them would make an idle path look congested and hold PDU's retransmissions back for nothing.
+ *
+ * What werift holds in all, flight and queue, stays within two of its own congestion windows:
+ * its SCTP drops the window to one chunk after a retransmission timeout and climbs back slowly,
+ * and whatever it holds then waits seconds; on a clean path its window opens without limit, and
+ * PDU's own startup could then push bursts werift and the host's buffers drop. The room left
+ * under that bound is the adapter's high-water mark for the queue.
  */
 export function adaptWeriftDataChannel(pc: RTCPeerConnection, channel: RTCDataChannel, options: WeriftAdapterOptions = {}): DatagramChannel {
-  const highWaterBytes = options.highWaterBytes ?? 128 * 1024;
-  let lowWaterBytes = Math.floor(highWaterBytes / 2);
+  const maxHeldBytes = options.highWaterBytes ?? 128 * 1024;
+  let lowWaterBytes = Math.floor(maxHeldBytes / 2);
+  const highWater = (): number => {
+    const association = weriftAssociation(pc);
+    if (!association) return maxHeldBytes;
+    return Math.max(0, Math.min(maxHeldBytes, Math.max(2 * association.cwnd, 8 * 1024)) - association.flightSize);
+  };
   const drainPollMs = options.drainPollMs ?? 5;
   const writable = new Set<() => void>();
   let drainTimer: ReturnType<typeof setInterval> | undefined;
@@ -39,7 +50,8 @@ export function adaptWeriftDataChannel(pc: RTCPeerConnection, channel: RTCDataCh
   const watchDrain = () => {
     if (drainTimer !== undefined) return;
     drainTimer = setInterval(() => {
-      if (queuedBytes() > lowWaterBytes && channel.readyState === 'open') return;
+      const queued = queuedBytes();
+      if ((queued > lowWaterBytes || queued >= highWater()) && channel.readyState === 'open') return;
       clearInterval(drainTimer);
       drainTimer = undefined;
       for (const handler of writable) handler();
@@ -51,7 +63,9 @@ export function adaptWeriftDataChannel(pc: RTCPeerConnection, channel: RTCDataCh
     get open() {
       return channel.readyState === 'open';
     },
-    highWaterBytes,
+    get highWaterBytes() {
+      return highWater();
+    },
     setLowWater(bytes) {
       lowWaterBytes = bytes;
     },
@@ -63,7 +77,8 @@ export function adaptWeriftDataChannel(pc: RTCPeerConnection, channel: RTCDataCh
     queuedBytes,
     send(datagram) {
       channel.send(Buffer.from(datagram.buffer, datagram.byteOffset, datagram.byteLength));
-      if (queuedBytes() > lowWaterBytes) watchDrain();
+      const queued = queuedBytes();
+      if (queued > lowWaterBytes || queued >= highWater()) watchDrain();
     },
     onDatagram: (handler) => inbound.attach(handler),
     onWritable(handler) {
