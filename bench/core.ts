@@ -27,8 +27,9 @@ function rate(bytes: number, fn: () => void): number {
 
 /** Two engines back to back on a virtual clock; returns payload MB/s of whole messages delivered. */
 function engineRound(core: PduCore): number {
-  const a = new PduEngine({ role: 'initiator', core });
-  const b = new PduEngine({ role: 'responder', core });
+  // Datagrams of the noble baseline's piece size, whatever the engine's default.
+  const a = new PduEngine({ role: 'initiator', core, maxDatagramSize: DATAGRAM_PAYLOAD });
+  const b = new PduEngine({ role: 'responder', core, maxDatagramSize: DATAGRAM_PAYLOAD });
   let now = 0;
   let delivered = 0;
   const step = () => {

@@ -9,17 +9,20 @@ export interface PduCore {
   xorInto(dst: Uint8Array, src: Uint8Array): void;
 
   /**
-   * ChaCha20-Poly1305 AEAD seal (RFC 8439 section 2.8): returns ciphertext || 16-byte tag.
-   * Throws RangeError unless key is 32 bytes and nonce 12 bytes; the WASM core throws
+   * ChaCha20-Poly1305 AEAD seal (RFC 8439 section 2.8): returns ciphertext || 16-byte tag, in a
+   * new buffer or, when `out` is given (exactly plaintext.length + 16 bytes), written into `out`,
+   * which is returned: the session seals straight into the datagram it sends. Throws RangeError
+   * unless key is 32 bytes, nonce 12 bytes and `out` (if any) of that length; the WASM core throws
    * CoreMemoryError when the call would need linear memory past its cap.
    */
-  aeadSeal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  aeadSeal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out?: Uint8Array): Uint8Array;
   /**
-   * ChaCha20-Poly1305 AEAD open: the plaintext, or undefined when `sealed` is shorter than a tag
-   * or does not authenticate (never throws for a bad tag). Throws RangeError on a wrong key or
-   * nonce length.
+   * ChaCha20-Poly1305 AEAD open: the plaintext, in a new buffer or, when `out` is given (exactly
+   * sealed.length - 16 bytes), written into `out`, which is returned. Undefined when `sealed` is
+   * shorter than a tag or does not authenticate (never throws for a bad tag); `out` is then left
+   * as it was. Throws RangeError on a wrong key or nonce length, or an `out` of the wrong length.
    */
-  aeadOpen(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | undefined;
+  aeadOpen(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array, out?: Uint8Array): Uint8Array | undefined;
   /**
    * Raw ChaCha20 (RFC 8439 section 2.4): data XOR the keystream from block `counter` (32-bit,
    * default 0). Throws RangeError on a wrong key/nonce length, a counter outside [0, 2^32 - 2], or
@@ -40,6 +43,11 @@ const MAX_BLOCK_COUNTER = 2 ** 32 - 2;
 export function checkKeyNonce(op: string, key: Uint8Array, nonce: Uint8Array): void {
   if (key.length !== AEAD_KEY_BYTES) throw new RangeError(`${op}: key must be 32 bytes, got ${key.length}`);
   if (nonce.length !== AEAD_NONCE_BYTES) throw new RangeError(`${op}: nonce must be 12 bytes, got ${nonce.length}`);
+}
+
+/** Throws RangeError unless `out` is absent or exactly `length` bytes. */
+export function checkOutput(op: string, out: Uint8Array | undefined, length: number): void {
+  if (out !== undefined && out.length !== length) throw new RangeError(`${op}: out must be ${length} bytes, got ${out.length}`);
 }
 
 /** Throws RangeError unless every block counter the call uses lies in [0, 2^32 - 2]. */

@@ -1,6 +1,14 @@
 import { chacha20, chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { poly1305 } from '@noble/ciphers/_poly1305.js';
-import { AEAD_KEY_BYTES, AEAD_TAG_BYTES, checkCounter, checkKeyNonce, type PduCore } from './core.js';
+import { AEAD_KEY_BYTES, AEAD_TAG_BYTES, checkCounter, checkKeyNonce, checkOutput, type PduCore } from './core.js';
+
+/**
+ * Where noble seals for an `out` that does not start on a 4-byte boundary (a datagram's body
+ * follows a header of any length): noble XORs the keystream a 32-bit word at a time only into
+ * aligned output, byte by byte otherwise. It only ever holds ciphertext, which goes on the wire.
+ * Larger seals than this write into `out` directly.
+ */
+const alignedSealScratch = new Uint8Array(4096);
 
 /**
  * The TypeScript reference of every core function: the specification the WASM core is tested
@@ -14,16 +22,24 @@ export const referenceCore: PduCore = {
     for (let i = 0; i < src.length; i++) dst[i] = (dst[i] as number) ^ (src[i] as number);
   },
 
-  aeadSeal(key, nonce, aad, plaintext) {
+  aeadSeal(key, nonce, aad, plaintext, out) {
     checkKeyNonce('aeadSeal', key, nonce);
-    return chacha20poly1305(key, nonce, aad).encrypt(plaintext);
+    checkOutput('aeadSeal', out, plaintext.length + AEAD_TAG_BYTES);
+    const cipher = chacha20poly1305(key, nonce, aad);
+    if (out === undefined || out.byteOffset % 4 === 0 || out.length > alignedSealScratch.length) {
+      return cipher.encrypt(plaintext, out);
+    }
+    out.set(cipher.encrypt(plaintext, alignedSealScratch.subarray(0, out.length)));
+    return out;
   },
 
-  aeadOpen(key, nonce, aad, sealed) {
+  aeadOpen(key, nonce, aad, sealed, out) {
     checkKeyNonce('aeadOpen', key, nonce);
     if (sealed.length < AEAD_TAG_BYTES) return undefined;
+    checkOutput('aeadOpen', out, sealed.length - AEAD_TAG_BYTES);
     try {
-      return chacha20poly1305(key, nonce, aad).decrypt(sealed);
+      // noble checks the tag before it writes any plaintext.
+      return chacha20poly1305(key, nonce, aad).decrypt(sealed, out);
     } catch {
       // Arguments were validated above: the only failure left is authentication.
       return undefined;

@@ -3,6 +3,7 @@ import {
   AEAD_TAG_BYTES,
   checkCounter,
   checkKeyNonce,
+  checkOutput,
   CoreLoadError,
   CoreMemoryError,
   type PduCore,
@@ -170,8 +171,9 @@ class WasmCore implements WasmPduCore {
     this.heap.fill(0, this.base, this.base + AAD_OFFSET);
   }
 
-  aeadSeal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+  aeadSeal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out?: Uint8Array): Uint8Array {
     checkKeyNonce('aeadSeal', key, nonce);
+    checkOutput('aeadSeal', out, plaintext.length + AEAD_TAG_BYTES);
     const len = plaintext.length;
     const base = this.base;
     const payload = this.layout(key, nonce, aad, len + AEAD_TAG_BYTES);
@@ -179,16 +181,19 @@ class WasmCore implements WasmPduCore {
     heap.set(plaintext, payload);
     try {
       this.core.aeadSeal(base + KEY_OFFSET, base + NONCE_OFFSET, base + AAD_OFFSET, aad.length, payload, len, payload);
-      return heap.slice(payload, payload + len + AEAD_TAG_BYTES);
+      const result = out ?? new Uint8Array(len + AEAD_TAG_BYTES);
+      result.set(heap.subarray(payload, payload + len + AEAD_TAG_BYTES));
+      return result;
     } finally {
       this.wipeKey();
     }
   }
 
-  aeadOpen(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | undefined {
+  aeadOpen(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array, out?: Uint8Array): Uint8Array | undefined {
     checkKeyNonce('aeadOpen', key, nonce);
     if (sealed.length < AEAD_TAG_BYTES) return undefined;
     const len = sealed.length - AEAD_TAG_BYTES;
+    checkOutput('aeadOpen', out, len);
     const base = this.base;
     const payload = this.layout(key, nonce, aad, sealed.length);
     const heap = this.heap;
@@ -205,9 +210,11 @@ class WasmCore implements WasmPduCore {
         payload,
       );
       if (ok !== 1) return undefined;
-      const plaintext = heap.slice(payload, payload + len);
-      heap.fill(0, payload, payload + len);
-      return plaintext;
+      const plaintext = heap.subarray(payload, payload + len);
+      const result = out ?? new Uint8Array(len);
+      result.set(plaintext);
+      plaintext.fill(0);
+      return result;
     } finally {
       this.wipeKey();
     }

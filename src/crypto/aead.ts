@@ -12,9 +12,12 @@ import { TAG_LENGTH } from '../wire/constants.js';
  */
 export type AeadProvider = Pick<PduCore, 'aeadSeal' | 'aeadOpen'>;
 
-/** iv XOR (0^4 || u64be(packetNumber)). `packetNumber` is a safe integer. */
-export function packetNonce(iv: Uint8Array, packetNumber: number): Uint8Array {
-  const nonce = iv.slice();
+/**
+ * iv XOR (0^4 || u64be(packetNumber)), written into `nonce` (12 bytes; a new buffer by default).
+ * `packetNumber` is a safe integer.
+ */
+export function packetNonce(iv: Uint8Array, packetNumber: number, nonce = new Uint8Array(12)): Uint8Array {
+  nonce.set(iv);
   let high = Math.floor(packetNumber / 2 ** 32);
   let low = packetNumber >>> 0;
   for (let i = 11; i >= 8; i--) {
@@ -28,6 +31,13 @@ export function packetNonce(iv: Uint8Array, packetNumber: number): Uint8Array {
   return nonce;
 }
 
+/**
+ * The nonce of the packet being sealed or opened, rewritten for each packet instead of allocated:
+ * the AEAD reads it only during the call (noble's cipher object is dropped when the call returns,
+ * the WASM core copies it into linear memory). Its value is still unique per packet number.
+ */
+const nonceScratch = new Uint8Array(12);
+
 /** Encrypts `plaintext` into `out` (exactly plaintext.length + 16 bytes): ciphertext || tag. */
 export function sealInto(
   aead: AeadProvider,
@@ -38,12 +48,13 @@ export function sealInto(
   plaintext: Uint8Array,
   out: Uint8Array,
 ): void {
-  out.set(aead.aeadSeal(key, packetNonce(iv, packetNumber), aad, plaintext));
+  aead.aeadSeal(key, packetNonce(iv, packetNumber, nonceScratch), aad, plaintext, out);
 }
 
 /**
- * Authenticates and decrypts `sealed` (ciphertext || tag). Returns the plaintext (a fresh buffer
- * of sealed.length - 16 bytes), or undefined when the tag does not verify. Never throws.
+ * Authenticates and decrypts `sealed` (ciphertext || tag). Returns the plaintext of
+ * sealed.length - 16 bytes (in `out` when given, of exactly that length, else in a fresh buffer),
+ * or undefined when the tag does not verify, `out` then untouched. Never throws on peer input.
  */
 export function open(
   aead: AeadProvider,
@@ -52,8 +63,9 @@ export function open(
   packetNumber: number,
   aad: Uint8Array,
   sealed: Uint8Array,
+  out?: Uint8Array,
 ): Uint8Array | undefined {
   if (sealed.length < TAG_LENGTH) return undefined;
   // Both providers compare the tag in constant time and return undefined when it fails.
-  return aead.aeadOpen(key, packetNonce(iv, packetNumber), aad, sealed);
+  return aead.aeadOpen(key, packetNonce(iv, packetNumber, nonceScratch), aad, sealed, out);
 }

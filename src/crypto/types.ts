@@ -82,7 +82,10 @@ export type SessionReceive =
   | { kind: 'handshake'; reply: Uint8Array[]; keyed: boolean }
   /** The peer's key confirmation opened: the session is established. */
   | { kind: 'established'; sas: string }
-  /** An authenticated fragment. `establishedNow` when this packet established the session. */
+  /**
+   * An authenticated fragment. `establishedNow` when this packet established the session.
+   * `fragment.data` is a view of a buffer the session reuses: valid until the next `receive`.
+   */
   | { kind: 'data'; packetNumber: number; header: PacketHeader; fragment: FragmentHeader; establishedNow?: true }
   /** Authenticated control frames (FINISHED is consumed by the session and not listed). */
   | { kind: 'control'; packetNumber: number; frames: ControlFrame[]; establishedNow?: true }

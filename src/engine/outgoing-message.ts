@@ -62,7 +62,12 @@ export class OutgoingMessage {
 
   fragment(sequence: number): Uint8Array {
     const start = sequence * this.fragmentSize;
-    return this.data.subarray(start, Math.min(this.data.length, start + this.fragmentSize));
+    return this.data.subarray(start, start + this.fragmentLength(sequence));
+  }
+
+  /** Bytes of fragment `sequence`: `fragmentSize`, less for the last one. */
+  fragmentLength(sequence: number): number {
+    return Math.min(this.fragmentSize, this.data.length - sequence * this.fragmentSize);
   }
 
   /** Takes the next never-sent fragment's sequence number. */

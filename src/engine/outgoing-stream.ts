@@ -188,7 +188,7 @@ export class OutgoingStream {
     const packet = this.record(packetNumber, bytes, now, true);
     packet.fragment = { messageNumber: f.message.messageNumber, sequence: f.sequence };
     f.message.onSent(f.sequence, packetNumber);
-    const payload = f.message.fragment(f.sequence).length;
+    const payload = f.message.fragmentLength(f.sequence);
     if (f.cause && f.lost) {
       f.lost.retransmitted = true;
       this.counts.payloadBytesResent += payload;
@@ -244,7 +244,8 @@ export class OutgoingStream {
     }
     if (result.newlyAcked.length > 0) {
       this.consecutivePtos = 0;
-      const sample = this.rate.onAck(result.newlyAcked.map(snapshotOf), now, this.rtProp());
+      // A sent packet carries its own rate snapshot: the sampler reads it in place.
+      const sample = this.rate.onAck(result.newlyAcked, now, this.rtProp());
       this.controller.onAck(sample, this.rate.delivered, this.tracker.bytesInFlight, now, this.rtProp());
     }
     this.onLost(this.tracker.detectLosses(now, this.rtt), now);
@@ -404,17 +405,6 @@ export class OutgoingStream {
     this.bufferedBytes -= message.data.length;
     if (message.totalFragments > 0) this.startedBytes -= message.data.length;
   }
-}
-
-function snapshotOf(p: SentPacket) {
-  return {
-    delivered: p.delivered,
-    deliveredTime: p.deliveredTime,
-    firstSentTime: p.firstSentTime,
-    appLimited: p.appLimited,
-    timeSent: p.timeSent,
-    bytes: p.bytes,
-  };
 }
 
 export function earliest(...times: (number | undefined)[]): number | undefined {

@@ -17,6 +17,7 @@ export interface ControlBatch {
 export type LinkReceive =
   | { kind: 'handshake'; reply: Uint8Array[]; keyed: boolean }
   | { kind: 'established'; sas: string }
+  /** `fragment.data` is valid until the next `receive` (the session reuses its buffer). */
   | { kind: 'data'; packetNumber: number; sharded: boolean; fragment: FragmentHeader; establishedNow: boolean }
   | { kind: 'control'; packetNumber: number; frames: ControlFrame[]; establishedNow: boolean }
   | { kind: 'failed'; reason: string }
@@ -88,7 +89,7 @@ export class SessionLink {
         totalFragments: total,
         ordered: message.ordered,
         reliable: message.reliable,
-        ...(message.orderedSequence !== undefined ? { orderedSequence: message.orderedSequence } : {}),
+        orderedSequence: message.orderedSequence,
       }) + TAG_LENGTH
     );
   }
@@ -101,7 +102,7 @@ export class SessionLink {
         totalFragments: message.totalFragments,
         ordered: message.ordered,
         reliable: message.reliable && message.deadline === undefined,
-        ...(message.orderedSequence !== undefined ? { orderedSequence: message.orderedSequence } : {}),
+        orderedSequence: message.orderedSequence,
         data: message.fragment(sequence),
       },
       { sharding: message.sharded },

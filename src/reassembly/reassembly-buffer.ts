@@ -13,18 +13,27 @@ export type FragmentOutcome = 'new' | 'duplicate' | 'inconsistent';
  * Fragments of one message, collected by sequence number in any order. Every fragment but the
  * last has the same length (the sender cuts equal pieces), so the first one seen fixes the
  * message's size bound and a peer cannot inflate memory with odd fragments.
+ *
+ * Fragments are copied in as they arrive (the caller's bytes may be a buffer it reuses): into
+ * one buffer of `totalFragments` pieces once the piece length is known, each at sequence times
+ * the piece length, so the message is already in order when the last one lands.
  */
 export class ReassemblyBuffer {
   readonly shape: MessageShape;
-  private readonly chunks: (Uint8Array | undefined)[];
+  /** 1 for each fragment held. */
+  private readonly held: Uint8Array;
   private receivedCount = 0;
   private byteCount = 0;
   /** Length of every fragment except the last, once known. */
   private pieceLength: number | undefined;
+  /** The fragments in place, once the piece length is known. */
+  private pieces: Uint8Array | undefined;
+  /** The last fragment, when it came before the piece length was known (or is the only one). */
+  private earlyLast: Uint8Array | undefined;
 
   constructor(shape: MessageShape) {
     this.shape = shape;
-    this.chunks = new Array<Uint8Array | undefined>(shape.totalFragments);
+    this.held = new Uint8Array(shape.totalFragments);
   }
 
   get missing(): number {
@@ -58,15 +67,19 @@ export class ReassemblyBuffer {
     if (this.pieceLength !== undefined) {
       if (last ? data.length > this.pieceLength : data.length !== this.pieceLength) return 'inconsistent';
     }
-    if (this.chunks[sequence] !== undefined) return 'duplicate';
+    if (this.held[sequence] === 1) return 'duplicate';
     if (!last && this.pieceLength === undefined) {
       // Fragments seen so far (only the last could be) must fit the newly learned length.
-      const lastChunk = this.chunks[this.shape.totalFragments - 1];
-      if (lastChunk && lastChunk.length > data.length) return 'inconsistent';
+      const early = this.earlyLast;
+      if (early && early.length > data.length) return 'inconsistent';
       this.pieceLength = data.length;
+      this.pieces = new Uint8Array(this.shape.totalFragments * data.length);
+      if (early) this.pieces.set(early, (this.shape.totalFragments - 1) * data.length);
+      this.earlyLast = undefined;
     }
-    // A view into a larger decrypted datagram would pin the whole buffer: keep only our bytes.
-    this.chunks[sequence] = data.byteLength * 2 < data.buffer.byteLength ? data.slice() : data;
+    if (this.pieces !== undefined) this.pieces.set(data, sequence * (this.pieceLength as number));
+    else this.earlyLast = data.slice();
+    this.held[sequence] = 1;
     this.receivedCount++;
     this.byteCount += data.length;
     return 'new';
@@ -76,15 +89,11 @@ export class ReassemblyBuffer {
     return this.receivedCount === this.shape.totalFragments;
   }
 
+  /** The whole message, once complete: a buffer of exactly its length. */
   assemble(): Uint8Array {
-    if (this.shape.totalFragments === 1) return this.chunks[0] ?? new Uint8Array(0);
-    const out = new Uint8Array(this.byteCount);
-    let offset = 0;
-    for (const chunk of this.chunks) {
-      if (!chunk) continue;
-      out.set(chunk, offset);
-      offset += chunk.length;
-    }
-    return out;
+    const pieces = this.pieces;
+    if (pieces === undefined) return this.earlyLast ?? new Uint8Array(0);
+    // A short last fragment leaves room at the end: deliver a buffer of the message's own length.
+    return pieces.length === this.byteCount ? pieces : pieces.slice(0, this.byteCount);
   }
 }

@@ -184,7 +184,9 @@ export function decodeSealedPacket(bytes: Uint8Array): DecodeResult<SealedPacket
     type,
     packetNumber,
   };
-  return ok({ header, headerLength, body: bytes.subarray(headerLength), ...(fragment ? { fragment } : {}) });
+  const packet: SealedPacket = { header, headerLength, body: bytes.subarray(headerLength) };
+  if (fragment !== undefined) packet.fragment = fragment;
+  return ok(packet);
 }
 
 /**

@@ -350,6 +350,47 @@ describe('WASM core against @noble/ciphers and node:crypto on random inputs', ()
 
 // ---------------------------------------------------------------- authentication failures, arguments
 
+describe('sealing and opening into a caller\'s buffer', () => {
+  it('writes what a fresh buffer would hold, aligned or not, and refuses a wrong length', () => {
+    const rng = new Rng(0x0a7);
+    for (const core of cores()) {
+      for (const n of [0, 1, 15, 16, 64, 1119, 1150, 5000]) {
+        const key = rng.bytes(32);
+        const nonce = rng.bytes(12);
+        const aad = rng.view(15);
+        const pt = rng.view(n);
+        const want = core.aeadSeal(key, nonce, aad, pt);
+        for (const offset of [0, 1, 15]) {
+          const where = `${core.kind}: ${n} B at offset ${offset}`;
+          const datagram = new Uint8Array(offset + n + 16);
+          const out = datagram.subarray(offset);
+          expect(core.aeadSeal(key, nonce, aad, pt, out), where).toBe(out);
+          expect(firstDifference(out, want), `${where}: seal`).toBe(-1);
+          const plain = new Uint8Array(offset + n).subarray(offset);
+          expect(core.aeadOpen(key, nonce, aad, out, plain), where).toBe(plain);
+          expect(firstDifference(plain, pt), `${where}: open`).toBe(-1);
+        }
+        expect(() => core.aeadSeal(key, nonce, aad, pt, new Uint8Array(n + 15)), core.kind).toThrow(RangeError);
+        expect(() => core.aeadOpen(key, nonce, aad, want, new Uint8Array(n + 1)), core.kind).toThrow(RangeError);
+      }
+    }
+  });
+
+  it('leaves the buffer untouched when the tag does not verify', () => {
+    const rng = new Rng(0xf00d);
+    for (const core of cores()) {
+      const key = rng.bytes(32);
+      const nonce = rng.bytes(12);
+      const aad = rng.bytes(15);
+      const sealed = core.aeadSeal(key, nonce, aad, rng.bytes(1119));
+      sealed[sealed.length - 1] = (sealed[sealed.length - 1] as number) ^ 1;
+      const out = new Uint8Array(1119).fill(0xa5);
+      expect(core.aeadOpen(key, nonce, aad, sealed, out), core.kind).toBeUndefined();
+      expect(out.every((b) => b === 0xa5), core.kind).toBe(true);
+    }
+  });
+});
+
 describe('authentication failures return undefined and never throw', () => {
   it('flipped bits in tag, ciphertext or aad, a wrong key or nonce, truncation', () => {
     const rng = new Rng(0xbad);

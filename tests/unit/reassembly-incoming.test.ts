@@ -33,6 +33,29 @@ describe('ReassemblyBuffer', () => {
     expect(b.assemble()).toEqual(data);
   });
 
+  it('copies fragments in (the caller may reuse its buffer) and delivers a buffer of the message\'s length', () => {
+    for (const order of [[0, 1, 2], [2, 1, 0], [2, 0, 1]]) {
+      const data = bytes(250, 3);
+      const frags = fragmentsOf(0, data, 100);
+      const b = new ReassemblyBuffer(frags[0]!);
+      const reused = new Uint8Array(100);
+      for (const sequence of order) {
+        const piece = frags[sequence]!.data;
+        reused.set(piece);
+        expect(b.add(sequence, reused.subarray(0, piece.length))).toBe('new');
+        reused.fill(0xee);
+      }
+      const message = b.assemble();
+      expect(message, order.join()).toEqual(data);
+      expect(message.buffer.byteLength, order.join()).toBe(250);
+    }
+    const single = new ReassemblyBuffer({ messageNumber: 1, totalFragments: 1, ordered: false, reliable: true, orderedSequence: undefined });
+    const reused = bytes(40, 4);
+    single.add(0, reused);
+    reused.fill(0);
+    expect(single.assemble()).toEqual(bytes(40, 4));
+  });
+
   it('rejects pieces whose length contradicts the message', () => {
     const b = new ReassemblyBuffer({ messageNumber: 0, totalFragments: 3, ordered: false, reliable: true, orderedSequence: undefined });
     expect(b.add(0, new Uint8Array(100))).toBe('new');
