@@ -138,7 +138,8 @@ function plan(stack: Stack, scenario: Scenario | undefined, transport: Transport
   ];
 }
 
-const AIM_PAIR: Transport[] = ['pdu-heuristic', 'dc-reliable-ordered'];
+/** PDU with its default recovery policy, and the channel the aims compare it with. */
+const AIM_PAIR: Transport[] = ['pdu-timeout', 'dc-reliable-ordered'];
 
 function defaultMatrix(): Planned[] {
   const rows: Planned[] = [];

@@ -37,8 +37,10 @@ export interface PduConfig {
   recovery: {
     /**
      * Who decides when to ask for a missing packet: the shipped learned model, the gap-and-jitter
-     * heuristic (the default: it beat the model on held-out traces, docs/PREDICTOR.md), or
-     * nobody (timeout-only recovery).
+     * heuristic, or nobody (timeout-only recovery, the default). On the link simulator the
+     * heuristic recovers fastest; on real data channels, where the SCTP association below PDU
+     * paces and (in Chromium) cuts datagrams, timeout-only recovery had the lower p99 in every
+     * measured run, 2-3x lower in Chromium (docs/PREDICTOR.md, docs/BENCHMARKS.md bench:net).
      */
     predictor: PredictorChoice;
     /** A predictor object to use instead of the built-in choice (the ML issue plugs in here). */
@@ -164,7 +166,7 @@ export const DEFAULT_CONFIG: Omit<PduConfig, 'role'> = {
   maxDatagramSize: DEFAULT_MAX_DATAGRAM_SIZE,
   security: {},
   recovery: {
-    predictor: 'heuristic',
+    predictor: 'timeout',
     initialRttMs: 250,
     packetThreshold: 3,
     timeThreshold: 9 / 8,

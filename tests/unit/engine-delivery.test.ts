@@ -88,6 +88,6 @@ describe('PduEngine delivery semantics', () => {
     expect(model.recovery.predictorRequested).toBe('model');
     expect(model.recovery.predictor).toBe('model');
     expect(model.recovery.predictorFallback).toBeUndefined();
-    expect(makePair({ seed: 10 }).a.engine.stats().recovery.predictor).toBe('heuristic');
+    expect(makePair({ seed: 10 }).a.engine.stats().recovery.predictor).toBe('timeout');
   });
 });

@@ -4,7 +4,7 @@ import { connect, makePair, runWorkload } from './engine-harness.js';
 
 describe('TraceRecorder through the engine', () => {
   it('exports per-fragment events with predictor features and congestion state as JSONL', () => {
-    const pair = makePair({ seed: 21, engine: { trace: { maxEvents: 100_000 } } });
+    const pair = makePair({ seed: 21, engine: { trace: { maxEvents: 100_000 }, recovery: { predictor: 'heuristic' } } });
     connect(pair);
     for (const l of [pair.sim.aToB, pair.sim.bToA]) l.configure({ loss: new BernoulliLoss(0.1) });
     runWorkload(pair, Array.from({ length: 50 }, (_, index) => ({ index, size: 6000, at: index * 20, opts: {} })), 20_000);

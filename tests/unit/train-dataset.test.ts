@@ -168,7 +168,7 @@ describe('dataset from replays', () => {
 
 describe('dataset from engine trace JSON Lines', () => {
   it('labels first requests by whether the packet arrived after all', () => {
-    const pair = makePair({ seed: 3, delayMs: 20, engine: { trace: { maxEvents: 100_000 } } });
+    const pair = makePair({ seed: 3, delayMs: 20, engine: { trace: { maxEvents: 100_000 }, recovery: { predictor: 'heuristic' } } });
     connect(pair);
     pair.sim.aToB.configure({ loss: { next: (rng) => ({ lost: rng.chance(0.05) }), meanLoss: () => 0.05, spec: () => 'bern:0.05' } });
     for (let i = 0; i < 40; i++) pair.sim.schedule(pair.sim.now + i * 20, (now) => pair.a.send(payload(i, 4000), undefined, now));
