@@ -63,8 +63,11 @@ export class ShardingPolicy {
     const h = Math.max(1, path.overheadBytes);
     const datagram = path.maxPayload + h;
     const congestiveLoss = Math.min(0.99, Math.max(0, path.packetLoss * path.severity));
-    if (congestiveLoss <= 0) return path.maxPayload;
-    const lambda = -Math.log(1 - congestiveLoss) / datagram;
-    return Math.floor((Math.sqrt(h * h + (4 * h) / lambda) - h) / 2);
+    // log1p keeps a tiny loss from rounding to log(1) = -0, whose division gave -Infinity and a
+    // NaN size: a message cut into NaN fragments was never sent (the sender then stalled).
+    const lambda = -Math.log1p(-congestiveLoss) / datagram;
+    if (!(lambda > 0)) return path.maxPayload;
+    const size = Math.floor((Math.sqrt(h * h + (4 * h) / lambda) - h) / 2);
+    return Number.isFinite(size) ? size : path.maxPayload;
   }
 }

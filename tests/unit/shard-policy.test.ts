@@ -27,6 +27,16 @@ describe('ShardingPolicy', () => {
     expect(d.fragmentSize * d.totalFragments).toBeGreaterThanOrEqual(16_384);
   });
 
+  it('gives a finite cut for a vanishing loss rate at full severity (it once gave NaN and stalled the sender)', () => {
+    const p = new ShardingPolicy({ enabled: true, severityThreshold: 0.5, minFragmentSize: 256 });
+    for (const packetLoss of [1.5e-17, 1e-300, Number.MIN_VALUE]) {
+      const size = p.optimalSize({ ...path, overheadBytes: 122, packetLoss, severity: 1 });
+      expect(Number.isFinite(size) && size >= 1120).toBe(true);
+      const d = p.decide(35_158, { ...path, overheadBytes: 122, packetLoss, severity: 1 });
+      expect(d).toEqual({ sharded: true, fragmentSize: Math.ceil(35_158 / 32), totalFragments: 32 });
+    }
+  });
+
   it('picks the size that minimises expected wire bytes per delivered byte', () => {
     const p = new ShardingPolicy({ enabled: true, severityThreshold: 0, minFragmentSize: 1 });
     const cond = { ...path, packetLoss: 0.2, severity: 1 };
