@@ -72,6 +72,7 @@ export class RelayedChannel implements DatagramChannel {
   /** The host's report of the real channel. */
   updateState(open: boolean, queuedBytes: number, highWaterBytes: number): void {
     const wasAbove = this.queuedBytes() > this.lowWaterBytes;
+    const wasBlocked = this.queuedBytes() >= this.highWaterBytes;
     this.highWaterBytes = highWaterBytes;
     this.reportedQueue = queuedBytes;
     this.postedSinceReport = 0;
@@ -80,7 +81,10 @@ export class RelayedChannel implements DatagramChannel {
       for (const h of this.closeHandlers) h();
       return;
     }
-    if (wasAbove && this.queuedBytes() <= this.lowWaterBytes) for (const h of this.writableHandlers) h();
+    const queued = this.queuedBytes();
+    if ((wasAbove && queued <= this.lowWaterBytes) || (wasBlocked && queued < this.highWaterBytes)) {
+      for (const h of this.writableHandlers) h();
+    }
   }
 
   updateSample(sample: CongestionSample): void {

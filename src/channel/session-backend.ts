@@ -164,7 +164,8 @@ export function workerSession(
   };
 
   // The worker limits the channel queue by its drain rate and must see it drain: while anything is
-  // queued, report the queue every few ms (the channel's own low-water event comes much later).
+  // queued, or the channel has no room at all (werift's room shrinks with its SCTP flight), report
+  // the queue every few ms (the channel's own low-water event comes much later, or not at all).
   let queueWatch: ReturnType<typeof setTimeout> | undefined;
   const watchQueue = () => {
     if (queueWatch !== undefined || !relayed) return;
@@ -172,7 +173,8 @@ export function workerSession(
       queueWatch = undefined;
       if (disposed) return;
       reportState();
-      if (relayed!.queuedBytes() > 0) watchQueue();
+      const queued = relayed!.queuedBytes();
+      if (queued > 0 || queued >= relayed!.highWaterBytes) watchQueue();
     }, 5);
   };
 
