@@ -46,12 +46,17 @@ export function adaptWeriftDataChannel(pc: RTCPeerConnection, channel: RTCDataCh
     return queued;
   };
 
+  /** The queue has not drained to the low-water mark, or werift has no room left at all. */
+  const waitingForRoom = (): boolean => {
+    const queued = queuedBytes();
+    return queued > lowWaterBytes || queued >= highWater();
+  };
+
   // Poll only while someone waits for the queue to drain.
   const watchDrain = () => {
     if (drainTimer !== undefined) return;
     drainTimer = setInterval(() => {
-      const queued = queuedBytes();
-      if ((queued > lowWaterBytes || queued >= highWater()) && channel.readyState === 'open') return;
+      if (waitingForRoom() && channel.readyState === 'open') return;
       clearInterval(drainTimer);
       drainTimer = undefined;
       for (const handler of writable) handler();
@@ -77,8 +82,7 @@ export function adaptWeriftDataChannel(pc: RTCPeerConnection, channel: RTCDataCh
     queuedBytes,
     send(datagram) {
       channel.send(Buffer.from(datagram.buffer, datagram.byteOffset, datagram.byteLength));
-      const queued = queuedBytes();
-      if (queued > lowWaterBytes || queued >= highWater()) watchDrain();
+      if (waitingForRoom()) watchDrain();
     },
     onDatagram: (handler) => inbound.attach(handler),
     onWritable(handler) {

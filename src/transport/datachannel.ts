@@ -18,7 +18,6 @@ export interface DatagramChannel {
   readonly highWaterBytes: number;
   /** Where `onWritable` fires: once the queue has drained to `bytes` or below. */
   setLowWater(bytes: number): void;
-
   send(datagram: Uint8Array): void;
   onDatagram(handler: (datagram: Uint8Array) => void): void;
   /** Fires when the queue has drained to the low-water mark after having been above it. */
