@@ -37,8 +37,13 @@ test('two RTCPeerConnections in one page exchange 1,000 messages on an unordered
       while (tx.bufferedAmount > 256 * 1024) await new Promise((r) => setTimeout(r, 1));
     }
     await Promise.race([done, new Promise((r) => setTimeout(r, 20_000))]);
-    const candidate = (await a.getStats()).values();
-    const pairs = [...candidate].filter((s) => s.type === 'candidate-pair' && s.state === 'succeeded').length;
+    // getStats() may lag the transport by a moment (Chromium caches reports): look again briefly.
+    const succeededPairs = async () => [...(await a.getStats()).values()].filter((s) => s.type === 'candidate-pair' && s.state === 'succeeded').length;
+    let pairs = await succeededPairs();
+    for (let tries = 0; pairs === 0 && tries < 20; tries++) {
+      await new Promise((r) => setTimeout(r, 100));
+      pairs = await succeededPairs();
+    }
     const report = { received: seen.size, corrupt, ordered: tx.ordered, maxRetransmits: tx.maxRetransmits, pairs };
     a.close();
     b.close();
