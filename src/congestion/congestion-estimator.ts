@@ -47,6 +47,11 @@ export class CongestionEstimator {
     private readonly lossGain = 1 / 128,
   ) {}
 
+  /** Smoothed share of sent packets lost (0 before any outcome). */
+  get lossRate(): number {
+    return this.lossEwma;
+  }
+
   /** One acknowledged (false) or lost (true) packet on the send path. */
   onPacketOutcome(lost: boolean): void {
     this.lossEvents++;

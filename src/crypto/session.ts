@@ -403,6 +403,7 @@ export class SecureSession {
       data: plaintext,
     };
     if (wire.orderedSequence !== undefined) fragment.orderedSequence = wire.orderedSequence;
+    if (wire.deadline !== undefined) fragment.deadline = wire.deadline;
     const received: SessionReceive = { kind: 'data', packetNumber, header, fragment };
     if (this.establish()) received.establishedNow = true;
     return received;

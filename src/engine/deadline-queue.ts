@@ -2,6 +2,10 @@
 export class DeadlineQueue<T> {
   private readonly heap: { time: number; item: T }[] = [];
 
+  get size(): number {
+    return this.heap.length;
+  }
+
   peekTime(): number | undefined {
     return this.heap[0]?.time;
   }

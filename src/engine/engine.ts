@@ -16,6 +16,7 @@ import type { EngineState, EngineStats, ExpiryReason, PduEvent } from './events.
 import { IncomingStream } from './incoming-stream.js';
 import type { OutgoingMessage, SendOptions } from './outgoing-message.js';
 import { earliest, OutgoingStream, type FragmentToSend } from './outgoing-stream.js';
+import { PeerClock } from './session-clock.js';
 import { fromWireRanges, SessionLink, type ControlBatch } from './session-link.js';
 import { TraceRecorder, type TraceRecord } from './trace-recorder.js';
 
@@ -37,6 +38,7 @@ export class PduEngine {
   private readonly link: SessionLink;
   private readonly rtt: RttEstimator;
   private readonly estimator: CongestionEstimator;
+  private readonly peerClock = new PeerClock();
   private readonly sharding: ShardingPolicy;
   private readonly predictor: LossPredictor;
   private readonly predictorFallback: string | undefined;
@@ -99,6 +101,10 @@ export class PduEngine {
       message: (m, now) => this.onMessage(m, now),
       cancelled: (n, now) => {
         this.emit({ type: 'expired', id: this.link.uuid('receive', n), direction: 'incoming', reason: 'cancelled-by-peer' });
+        this.traceReceived('expired', undefined, now, { messageNumber: n, sequence: -1 });
+      },
+      missedDeadline: (n, now) => {
+        this.emit({ type: 'expired', id: this.link.uuid('receive', n), direction: 'incoming', reason: 'deadline' });
         this.traceReceived('expired', undefined, now, { messageNumber: n, sequence: -1 });
       },
       fragmentEvent: (event, pn, now, f) => this.traceReceived(event, pn, now, f),
@@ -281,8 +287,10 @@ export class PduEngine {
         sent: o.counts.messagesSent,
         delivered: o.counts.messagesDelivered,
         expired: o.counts.messagesExpired,
+        shed: o.counts.messagesShed,
         received: i.counts.messagesReceived,
         cancelledByPeer: i.counts.cancelledByPeer,
+        missedDeadline: i.counts.missedDeadline,
         orderedSkipped: i.reassembly.orderedSkipped,
       },
       memory: {
@@ -319,7 +327,7 @@ export class PduEngine {
         this.lastReceiveAt = now;
         this.activitySinceReport = true;
         if (r.establishedNow) this.onEstablished(this.link.sas ?? '');
-        this.incoming.onData(r.packetNumber, r.fragment, now, this.pathContext());
+        this.incoming.onData(r.packetNumber, r.fragment, now, this.pathContext(), this.localDeadline(r.fragment.deadline, now));
         return;
       case 'control':
         this.lastReceiveAt = now;
@@ -350,6 +358,7 @@ export class PduEngine {
           this.outgoing.onNack(fromWireRanges(f.ranges), now);
           break;
         case 'probe':
+          this.peerClock.observe(f.sendTime, now);
           this.pendingEcho = { id: f.id, echoedSendTime: f.sendTime, receivedAt: now };
           break;
         case 'echo':
@@ -373,7 +382,7 @@ export class PduEngine {
   private onEcho(id: number, echoedSendTime: number, holdTime: number, now: number): void {
     const sentAt = this.outstandingProbes.get(id);
     // Only our own probes count, with the time we wrote: a confused peer cannot skew the RTT.
-    if (sentAt === undefined || sentAt !== echoedSendTime) return;
+    if (sentAt === undefined || this.link.clock.local(sentAt) !== echoedSendTime) return;
     this.outstandingProbes.delete(id);
     this.rtt.update(now - sentAt, Math.max(0, Math.min(holdTime, now - sentAt)));
   }
@@ -424,6 +433,7 @@ export class PduEngine {
       return;
     }
     this.outgoing.onTimeout(now);
+    this.incoming.onTimeout(now, this.pathContext());
     if (this.activitySinceReport && now >= this.nextReportAt) {
       this.lastReport = this.buildReport(now);
       this.emit({ type: 'congestion', report: this.lastReport });
@@ -473,7 +483,7 @@ export class PduEngine {
     const interval = this.config.timers.probeIntervalMs;
     this.nextProbeAt = now + (ackSamples > this.lastAckRttSamples + 1 ? 2 * interval : interval);
     this.lastAckRttSamples = ackSamples;
-    return { id, sendTime: now };
+    return { id, sendTime: this.link.clock.local(now) };
   }
 
   private nextData(): Uint8Array | undefined {
@@ -530,7 +540,17 @@ export class PduEngine {
   // ---- shared state --------------------------------------------------------------------------
 
   private advance(now: number): void {
+    this.link.clock.start(now);
     if (Number.isFinite(now) && now > this.now) this.now = now;
+  }
+
+  /**
+   * A peer's DATA deadline on our clock, taking half the min RTT as the fastest one-way delay
+   * (none before an RTT sample: late rather than early). Undefined without a deadline or a probe.
+   */
+  private localDeadline(wire: number | undefined, now: number): number | undefined {
+    if (wire === undefined) return undefined;
+    return this.peerClock.localDeadline(wire, now, this.rtt.hasSample() ? this.rtt.minRtt / 2 : 0);
   }
 
   private pathContext(): PathContext {

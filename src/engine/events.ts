@@ -12,9 +12,11 @@ export type PduEvent =
   /** The peer has every fragment of a message we sent. */
   | { type: 'delivered'; id: string }
   /**
-   * A message was given up: `outgoing` by us (its deadline passed or the channel closed; the peer
-   * will never deliver it after our CANCEL arrives), `incoming` when the peer cancelled a message
-   * we held part of.
+   * A message was given up. `outgoing`: by us; its deadline passed (and, if every fragment had
+   * left, no acknowledgement of the whole came within one probe timeout after it), it was shed
+   * before starting because it could not arrive in time, or the channel closed. The peer never
+   * delivers such a message. `incoming`: a message we held part of, because the peer cancelled it
+   * (`cancelled-by-peer`) or it could not complete before its deadline (`deadline`).
    */
   | { type: 'expired'; id: string; direction: 'outgoing' | 'incoming'; reason: ExpiryReason }
   | { type: 'congestion'; report: CongestionReport }
@@ -89,8 +91,12 @@ export interface EngineStats {
     sent: number;
     delivered: number;
     expired: number;
+    /** Of `expired`: shed before their first fragment left, because the link could not carry them in time. */
+    shed: number;
     received: number;
     cancelledByPeer: number;
+    /** Receiver: messages dropped because they could not complete before the sender's deadline. */
+    missedDeadline: number;
     /** Receiver: ordered sequences skipped because their messages were cancelled. */
     orderedSkipped: number;
   };

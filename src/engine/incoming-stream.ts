@@ -6,11 +6,14 @@ import { NackScheduler, type NackDecision, type PathContext } from '../recovery/
 import { RangeSet, type Range } from '../recovery/range-set.js';
 import type { LossPredictor } from '../predict/loss-predictor.js';
 import type { PduConfig } from './config.js';
+import { DeadlineQueue } from './deadline-queue.js';
 
 export interface IncomingSink {
   message(message: CompletedMessage, now: number): void;
   /** The peer cancelled a message we held part of. */
   cancelled(messageNumber: number, now: number): void;
+  /** A message could not complete before its deadline: dropped. */
+  missedDeadline(messageNumber: number, now: number): void;
   /** Per-fragment trace hook. */
   fragmentEvent(event: string, packetNumber: number, now: number, fragment?: { messageNumber: number; sequence: number }): void;
   nackDecision(decision: NackDecision, now: number): void;
@@ -26,6 +29,16 @@ export class IncomingStream {
   private readonly arrivals = new ArrivalStats();
   /** Per message in progress, the lowest and highest packet numbers that brought its fragments. */
   private readonly packetSpans = new Map<number, { first: number; last: number }>();
+  /** Per message in progress that has a deadline, that deadline on our clock. */
+  private readonly deadlines = new Map<number, number>();
+  /** Timers for `deadlines`; entries of messages settled since stay until due or compacted. */
+  private deadlineTimers = new DeadlineQueue<number>();
+  /**
+   * Messages dropped for missing their deadline, oldest first. Their fragments are never
+   * acknowledged: the sender, which waits one probe timeout past the deadline for acknowledgements,
+   * then reports them expired, as we did.
+   */
+  private readonly missed = new Set<number>();
   readonly reassembly: IncomingMessages;
   readonly counts = {
     duplicateFragments: 0,
@@ -34,6 +47,8 @@ export class IncomingStream {
     nacksSent: 0,
     messagesReceived: 0,
     cancelledByPeer: 0,
+    missedDeadline: 0,
+    lateFragments: 0,
   };
 
   constructor(
@@ -71,8 +86,15 @@ export class IncomingStream {
     return this.holes.openHoles;
   }
 
-  onData(packetNumber: number, f: FragmentHeader, now: number, ctx: PathContext): void {
+  /** A DATA fragment; `deadline` is its message's deadline placed on our clock, if it has one. */
+  onData(packetNumber: number, f: FragmentHeader, now: number, ctx: PathContext, deadline: number | undefined): void {
     const ref = { messageNumber: f.messageNumber, sequence: f.sequenceNumber };
+    if (this.late(f.messageNumber, deadline, now)) {
+      this.counts.lateFragments++;
+      this.holes.onPacket(packetNumber, now, ctx);
+      this.sink.fragmentEvent('late', packetNumber, now, ref);
+      return;
+    }
     const result = this.reassembly.accept({
       messageNumber: f.messageNumber,
       totalFragments: f.totalFragments,
@@ -101,6 +123,8 @@ export class IncomingStream {
       case 'accepted':
         this.sink.fragmentEvent('received', packetNumber, now, ref);
         this.notePacketSpan(f.messageNumber, packetNumber, result.completed === true);
+        if (result.completed) this.deadlines.delete(f.messageNumber);
+        else if (deadline !== undefined) this.holdToDeadline(f.messageNumber, deadline);
         break;
     }
     this.acks.onPacket(packetNumber, true, now);
@@ -117,7 +141,10 @@ export class IncomingStream {
   }
 
   onCancel(messageNumbers: readonly number[], now: number, ctx: PathContext): void {
-    for (const n of messageNumbers) this.packetSpans.delete(n);
+    for (const n of messageNumbers) {
+      this.packetSpans.delete(n);
+      this.deadlines.delete(n);
+    }
     const { dropped, deliver } = this.reassembly.cancel(messageNumbers);
     for (const n of dropped) {
       this.counts.cancelledByPeer++;
@@ -157,11 +184,57 @@ export class IncomingStream {
     return set.descending(this.config.ack.maxNackRanges);
   }
 
+  /** Drops messages whose deadline has passed incomplete. */
+  onTimeout(now: number, ctx: PathContext): void {
+    for (let n = this.deadlineTimers.popDue(now); n !== undefined; n = this.deadlineTimers.popDue(now)) {
+      // Unless completed or dropped since.
+      if (this.deadlines.has(n)) this.dropMissed(n, now);
+    }
+    this.updateTail(now, ctx);
+  }
+
   nextTimeout(srttMs: number): number | undefined {
-    const times = [this.acks.ackDeadline(), this.holes.nextTime(), this.holes.nextExpiry(srttMs)];
+    const times = [this.acks.ackDeadline(), this.holes.nextTime(), this.holes.nextExpiry(srttMs), this.deadlineTimers.peekTime()];
     let t: number | undefined;
     for (const x of times) if (x !== undefined && (t === undefined || x < t)) t = x;
     return t;
+  }
+
+  /** Whether a fragment of message `n` comes too late: its message missed its deadline, now or before. */
+  private late(n: number, deadline: number | undefined, now: number): boolean {
+    if (this.missed.has(n)) return true;
+    if (deadline === undefined || now <= deadline || this.reassembly.isFinished(n)) return false;
+    this.dropMissed(n, now);
+    return true;
+  }
+
+  /** Arms the timer that drops message `n` if it is still incomplete at `deadline`. */
+  private holdToDeadline(n: number, deadline: number): void {
+    if (this.deadlines.has(n)) return;
+    const cap = this.config.limits.maxMessagesInProgress * 4;
+    // Bounded like reassembly; past the bound a message is simply not timed out here (its late
+    // fragments are still refused on arrival).
+    if (this.deadlines.size >= cap) return;
+    this.deadlines.set(n, deadline);
+    this.deadlineTimers.push(deadline, n);
+    // Messages that completed leave their timers behind: rebuild before those pile up.
+    if (this.deadlineTimers.size > 2 * cap) {
+      this.deadlineTimers = new DeadlineQueue<number>();
+      for (const [m, t] of this.deadlines) this.deadlineTimers.push(t, m);
+    }
+  }
+
+  private dropMissed(n: number, now: number): void {
+    this.deadlines.delete(n);
+    this.packetSpans.delete(n);
+    this.missed.add(n);
+    if (this.missed.size > this.config.limits.maxMessagesInProgress * 4) this.missed.delete(this.missed.values().next().value!);
+    this.counts.missedDeadline++;
+    this.sink.missedDeadline(n, now);
+    for (const m of this.reassembly.cancel([n]).deliver) {
+      this.counts.messagesReceived++;
+      this.sink.message(m, now);
+    }
   }
 
   /** Widens the message's packet span; once it completes, its holes close. */

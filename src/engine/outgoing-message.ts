@@ -8,13 +8,24 @@ export interface SendOptions {
   reliable?: boolean;
   /** Deliver in send order relative to other ordered messages (default true). */
   ordered?: boolean;
-  /** Give up this many ms after `send`: the message expires and is reported, never delivered late. */
+  /**
+   * Give up this many ms after `send`. The peer delivers the message only if it has all of it by
+   * then (as its clock places the deadline: late by at most the queueing delay its fastest
+   * fragment met); otherwise it expires on both sides. The sender's `expired` comes at the
+   * deadline, or up to one probe timeout after it while acknowledgements may still be on their
+   * way. An ordered message complete in time can still wait behind an earlier ordered one.
+   */
   deadlineMs?: number;
   /** Higher goes first among messages waiting to be sent (default 0). */
   priority?: number;
 }
 
-export type OutgoingState = 'queued' | 'sending' | 'sent' | 'delivered' | 'expired';
+/**
+ * `lapsed`: its deadline passed after every fragment had left once. Nothing more is sent, but the
+ * peer may have completed it in time: it settles as delivered if the acknowledgements arrive
+ * within a grace period, else as expired.
+ */
+export type OutgoingState = 'queued' | 'sending' | 'sent' | 'lapsed' | 'delivered' | 'expired';
 
 /**
  * One application message on the sending side, from `send` until the peer has all of it or it
@@ -49,6 +60,11 @@ export class OutgoingMessage {
 
   get settled(): boolean {
     return this.state === 'delivered' || this.state === 'expired';
+  }
+
+  /** Fragments of it are still worth sending. */
+  get live(): boolean {
+    return !this.settled && this.state !== 'lapsed';
   }
 
   start(decision: ShardingDecision): void {

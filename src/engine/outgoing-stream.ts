@@ -63,6 +63,8 @@ export class OutgoingStream {
     messagesSent: 0,
     messagesDelivered: 0,
     messagesExpired: 0,
+    /** Expired before their first fragment left: the link could not have carried them in time. */
+    messagesShed: 0,
     payloadBytesSent: 0,
     payloadBytesResent: 0,
   };
@@ -155,7 +157,7 @@ export class OutgoingStream {
    */
   nextFragment(now: number, decide: (m: OutgoingMessage) => ShardingDecision): FragmentToSend | SendBlock {
     const hasRetransmit = this.retransmits.hasLive();
-    const fresh = hasRetransmit ? undefined : this.nextFreshMessage();
+    const fresh = hasRetransmit ? undefined : this.nextFreshMessage(now);
     if (!hasRetransmit && !fresh) {
       this.rate.markAppLimited(this.tracker.bytesInFlight);
       return 'idle';
@@ -177,7 +179,7 @@ export class OutgoingStream {
 
   /** When a fragment waiting only on the pacer may go (undefined if none waits on it). */
   pacingReleaseTime(now: number): number | undefined {
-    if (!this.retransmits.hasLive() && !this.nextFreshMessage()) return undefined;
+    if (!this.retransmits.hasLive() && !this.nextFreshMessage(now)) return undefined;
     const size = this.config.maxDatagramSize;
     if (this.tracker.bytesInFlight + size > this.cwnd()) return undefined;
     const t = this.pacer.sendTime(size, this.pacingRate(), now);
@@ -350,13 +352,41 @@ export class OutgoingStream {
     return packet;
   }
 
-  private nextFreshMessage(): OutgoingMessage | undefined {
-    const message = this.queue.peek();
+  private nextFreshMessage(now: number): OutgoingMessage | undefined {
+    let message = this.queue.peek();
+    // Above capacity a deadline message that cannot arrive in time is shed whole before it
+    // starts: its bytes would only push the messages behind it past their deadlines too.
+    while (message && message.state === 'queued' && !this.deadlineReachable(message, now)) {
+      this.counts.messagesShed++;
+      this.expire(message, now);
+      message = this.queue.peek();
+    }
     // Beyond the retransmission budget, a new message waits until older ones are acknowledged.
     if (message && message.state === 'queued' && this.startedBytes > 0 && this.startedBytes + message.data.length > this.config.limits.maxRetransmitBytes) {
       return undefined;
     }
     return message;
+  }
+
+  /**
+   * Whether `message`, if its first fragment left now, would probably reach the peer before its
+   * deadline: the bytes in flight beyond one BDP drain first (they wait in the queue below us),
+   * then the message itself at the bottleneck rate less the loss, then half a round trip, and one
+   * more round trip for recovery as often as loss will hit one of its datagrams. An optimistic
+   * guess on purpose (bandwidth is a max filter): shedding a message that could have made it is
+   * worse than trying one that narrowly does not. Without a bandwidth estimate it always tries.
+   */
+  private deadlineReachable(message: OutgoingMessage, now: number): boolean {
+    if (message.deadline === undefined) return true;
+    const bandwidth = this.controller.bandwidth;
+    if (!(bandwidth > 0)) return true;
+    const minRtt = this.rtProp();
+    const loss = Math.min(0.5, this.estimator.lossRate);
+    const queued = Math.max(0, this.tracker.bytesInFlight - bandwidth * minRtt);
+    const transferMs = (queued + message.data.length / (1 - loss)) / bandwidth;
+    const datagrams = Math.ceil(message.data.length / this.config.maxDatagramSize);
+    const recoveryMs = Math.min(1, datagrams * loss) * this.rtt.srtt;
+    return now + transferMs + minRtt / 2 + recoveryMs <= message.deadline;
   }
 
   private onFragmentAcked(messageNumber: number, sequence: number, now: number): void {
@@ -375,7 +405,7 @@ export class OutgoingStream {
       if (p.cancels) this.pendingCancels.push(...p.cancels);
       if (!p.fragment) continue;
       const message = this.messages.get(p.fragment.messageNumber);
-      if (!message || message.isAcked(p.fragment.sequence)) continue;
+      if (!message || message.isAcked(p.fragment.sequence) || message.state === 'lapsed') continue;
       // Best effort: an unreliable message is not resent; it expires, and is reported, at its first loss.
       if (!message.reliable) {
         this.expire(message, now);
@@ -387,15 +417,31 @@ export class OutgoingStream {
 
   private expireDue(now: number): void {
     for (let m = this.deadlines.popDue(now); m; m = this.deadlines.popDue(now)) {
-      if (!m.settled) this.expire(m, now);
+      if (m.settled) continue;
+      if (m.state === 'sent') this.lapse(m, now);
+      else this.expire(m, now);
     }
   }
 
+  /**
+   * The deadline passed with every fragment sent: stop sending, tell the receiver, and wait one
+   * probe timeout for acknowledgements. The receiver delivers a message only if it completes
+   * before the deadline (as its own clock places it) and does not acknowledge what completes
+   * later, so a message whose last acknowledgement is still on its way settles as delivered,
+   * and both sides agree.
+   */
+  private lapse(message: OutgoingMessage, now: number): void {
+    message.state = 'lapsed';
+    this.pendingCancels.push(message.messageNumber);
+    this.deadlines.push(now + this.ptoDuration(0), message);
+  }
+
   private expire(message: OutgoingMessage, now: number): void {
+    const lapsed = message.state === 'lapsed';
     message.state = 'expired';
     this.release(message);
     // Cancel even a message never started: the receiver needs its number to skip its ordered slot.
-    this.pendingCancels.push(message.messageNumber);
+    if (!lapsed) this.pendingCancels.push(message.messageNumber);
     this.counts.messagesExpired++;
     this.sink.expired(message, now);
   }

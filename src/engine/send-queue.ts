@@ -26,7 +26,7 @@ export class SendQueue {
       const queue = this.byPriority.get(priority)!;
       while (queue.length > 0) {
         const head = queue[0]!;
-        if (!head.settled && (head.state === 'queued' || head.hasUnsent())) return head;
+        if (head.live && (head.state === 'queued' || head.hasUnsent())) return head;
         queue.shift();
       }
     }
@@ -62,7 +62,7 @@ export class RetransmitQueue {
       const entry = this.entries[this.head++]!;
       this.pending.delete(`${entry.message.messageNumber}:${entry.sequence}`);
       this.compact();
-      if (!entry.message.settled && !entry.message.isAcked(entry.sequence)) return entry;
+      if (entry.message.live && !entry.message.isAcked(entry.sequence)) return entry;
     }
     return undefined;
   }
@@ -71,7 +71,7 @@ export class RetransmitQueue {
   hasLive(): boolean {
     while (this.head < this.entries.length) {
       const entry = this.entries[this.head]!;
-      if (!entry.message.settled && !entry.message.isAcked(entry.sequence)) return true;
+      if (entry.message.live && !entry.message.isAcked(entry.sequence)) return true;
       this.head++;
       this.pending.delete(`${entry.message.messageNumber}:${entry.sequence}`);
     }

@@ -3,6 +3,7 @@ import { dataHeaderLength, TAG_LENGTH, type ControlFrame, type FragmentHeader } 
 import type { Range } from '../recovery/range-set.js';
 import type { PduConfig } from './config.js';
 import type { OutgoingMessage } from './outgoing-message.js';
+import { SessionClock } from './session-clock.js';
 
 /** Control frames in the engine's own terms (ranges as {start, end}). */
 export interface ControlBatch {
@@ -29,6 +30,7 @@ export type LinkReceive =
  */
 export class SessionLink {
   readonly session: SecureSession;
+  readonly clock = new SessionClock();
 
   constructor(private readonly config: PduConfig) {
     const s = config.security;
@@ -90,6 +92,7 @@ export class SessionLink {
         ordered: message.ordered,
         reliable: message.reliable,
         orderedSequence: message.orderedSequence,
+        deadline: message.deadline === undefined ? undefined : 0,
       }) + TAG_LENGTH
     );
   }
@@ -103,6 +106,7 @@ export class SessionLink {
         ordered: message.ordered,
         reliable: message.reliable && message.deadline === undefined,
         orderedSequence: message.orderedSequence,
+        deadline: message.deadline === undefined ? undefined : this.clock.toWire(message.deadline),
         data: message.fragment(sequence),
       },
       { sharding: message.sharded },
@@ -112,9 +116,8 @@ export class SessionLink {
 
   sealControl(batch: ControlBatch, now: number): { bytes: Uint8Array; packetNumber: number } {
     const frames: ControlFrame[] = [];
-    const toWire = (ranges: Range[]) => ranges.map((r) => ({ smallest: r.start, largest: r.end }));
-    if (batch.ack) frames.push({ type: 'ack', ackDelay: batch.ack.ackDelayMs, ranges: toWire(batch.ack.ranges) });
-    if (batch.nack && batch.nack.length > 0) frames.push({ type: 'nack', ranges: toWire(batch.nack) });
+    if (batch.ack) frames.push({ type: 'ack', ackDelay: batch.ack.ackDelayMs, ranges: toWireRanges(batch.ack.ranges) });
+    if (batch.nack && batch.nack.length > 0) frames.push({ type: 'nack', ranges: toWireRanges(batch.nack) });
     if (batch.echo) frames.push({ type: 'echo', ...batch.echo });
     if (batch.probe) frames.push({ type: 'probe', ...batch.probe });
     if (batch.cancels && batch.cancels.length > 0) frames.push({ type: 'cancel', messageNumbers: batch.cancels });
@@ -151,3 +154,12 @@ export class SessionLink {
 export function fromWireRanges(ranges: readonly { smallest: number; largest: number }[]): Range[] {
   return ranges.map((r) => ({ start: r.smallest, end: r.largest }));
 }
+
+/**
+ * The engine's ranges in wire form. A module function rather than a closure made per control
+ * packet: under tsx (bench:core), esbuild's keepNames renames every such closure at creation.
+ */
+function toWireRanges(ranges: readonly Range[]): { smallest: number; largest: number }[] {
+  return ranges.map((r) => ({ smallest: r.start, largest: r.end }));
+}
+

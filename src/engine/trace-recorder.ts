@@ -1,6 +1,7 @@
 /**
  * One trace record. `event` is one of: sent, retransmitted, acked, lost, spurious (sender side);
- * received, duplicate, refused, invalid, nacked, delivered, expired (receiver side). Features are
+ * received, duplicate, refused, invalid, late (its message missed its deadline), nacked, delivered,
+ * expired (receiver side). Features are
  * what the loss predictor saw (for `nacked`); `cc` the congestion state at that moment.
  */
 export interface TraceRecord {

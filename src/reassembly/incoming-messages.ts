@@ -57,8 +57,6 @@ export class IncomingMessages {
   private readonly ordered: OrderedDelivery<CompletedMessage>;
   private reserved = 0;
   private heldBytes = 0;
-  /** Complete ordered messages waiting their turn, by message number. */
-  private readonly heldByMessage = new Map<number, { sequence: number; bytes: number }>();
 
   constructor(private readonly limits: IncomingLimits) {
     this.finished = new RangeSet();
@@ -135,17 +133,9 @@ export class IncomingMessages {
   cancel(messageNumbers: readonly number[]): { dropped: number[]; deliver: CompletedMessage[] } {
     const dropped: number[] = [];
     for (const n of messageNumbers) {
-      if (!Number.isInteger(n) || n < 0) continue;
-      const held = this.heldByMessage.get(n);
-      if (held) {
-        // Complete but waiting its turn: the sender has reported it expired, so it stays undelivered.
-        this.heldByMessage.delete(n);
-        this.heldBytes -= held.bytes;
-        this.ordered.noteCancelled(held.sequence, n);
-        dropped.push(n);
-        continue;
-      }
-      if (this.isFinished(n)) continue;
+      // Finished includes complete but waiting its turn: every fragment was acknowledged, so
+      // the sender reports it delivered, and it is delivered when its turn comes.
+      if (!Number.isInteger(n) || n < 0 || this.isFinished(n)) continue;
       const buffer = this.inProgress.get(n);
       if (buffer) {
         this.inProgress.delete(n);
@@ -166,7 +156,6 @@ export class IncomingMessages {
     const message: CompletedMessage = { messageNumber, data: buffer.assemble(), ordered: orderedSequence !== undefined };
     if (orderedSequence === undefined) return [message, ...this.releaseOrdered()];
     this.ordered.hold(orderedSequence, messageNumber, message);
-    this.heldByMessage.set(messageNumber, { sequence: orderedSequence, bytes: message.data.length });
     this.heldBytes += message.data.length;
     return this.releaseOrdered();
   }
@@ -175,7 +164,6 @@ export class IncomingMessages {
     if (this.ordered.waiting === 0) return [];
     const released = this.ordered.release();
     for (const m of released) {
-      this.heldByMessage.delete(m.messageNumber);
       this.heldBytes -= m.data.length;
     }
     return released;

@@ -12,7 +12,7 @@ import type { GapFeatures } from '../predict/loss-predictor.js';
 import type { TraceRecord } from '../engine/trace-recorder.js';
 import type { LabelledDecision } from './labels.js';
 
-const ARRIVAL_EVENTS = new Set(['received', 'duplicate', 'refused', 'invalid']);
+const ARRIVAL_EVENTS = new Set(['received', 'duplicate', 'refused', 'invalid', 'late']);
 const NUMERIC_FEATURES: (keyof GapFeatures)[] = [
   'gapAgeMs',
   'successors',

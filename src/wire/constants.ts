@@ -45,7 +45,8 @@ export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 /** Message flags byte of a DATA fragment header. */
 export const MESSAGE_FLAG_ORDERED = 0x01;
 export const MESSAGE_FLAG_RELIABLE = 0x02;
-export const MESSAGE_FLAGS_RESERVED = 0xfc;
+export const MESSAGE_FLAG_DEADLINE = 0x04;
+export const MESSAGE_FLAGS_RESERVED = 0xf8;
 
 /** HELLO flags byte. */
 export const HELLO_FLAG_PSK = 0x01;

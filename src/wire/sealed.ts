@@ -2,13 +2,14 @@
  * Cleartext headers of sealed datagrams (DATA and CONTROL). The header is the AEAD's additional
  * data: a relay can read it (version, S flag, fragment position) but cannot change it.
  *
- *   DATA:    vf | type | pn32 | msgflags | msgno | seq | total | [ordseq] | ciphertext | tag16
+ *   DATA:    vf | type | pn32 | msgflags | msgno | seq | total | [ordseq] | [deadline32] | ciphertext | tag16
  *   CONTROL: vf | type | pn32 | ciphertext (control frames) | tag16
  */
 import {
   MAX_MESSAGE_NUMBER,
   MAX_ORDERED_SEQUENCE,
   MAX_TOTAL_FRAGMENTS,
+  MESSAGE_FLAG_DEADLINE,
   MESSAGE_FLAG_ORDERED,
   MESSAGE_FLAG_RELIABLE,
   MESSAGE_FLAGS_RESERVED,
@@ -68,6 +69,10 @@ export function checkFragmentFields(f: FragmentFields): string | undefined {
   if (seq !== undefined && (!isInt(seq) || seq < 0 || seq > MAX_ORDERED_SEQUENCE)) {
     return 'orderedSequence outside 0..2^30-1';
   }
+  const deadline = f.deadline;
+  if (deadline !== undefined && (!isInt(deadline) || deadline < 0 || deadline > 0xffffffff)) {
+    return 'deadline outside 0..2^32-1';
+  }
   return undefined;
 }
 
@@ -79,13 +84,14 @@ export function dataHeaderLength(f: FragmentFields): number {
     varintLength(f.messageNumber) +
     varintLength(f.sequenceNumber) +
     varintLength(f.totalFragments) +
-    (f.orderedSequence === undefined ? 0 : varintLength(f.orderedSequence))
+    (f.orderedSequence === undefined ? 0 : varintLength(f.orderedSequence)) +
+    (f.deadline === undefined ? 0 : 4)
   );
 }
 
 /** Largest DATA header: every fragment field at its 4-byte varint bound. */
-export function maxDataHeaderLength(ordered: boolean): number {
-  return SEALED_PREFIX_LENGTH + 1 + 4 + 4 + 4 + (ordered ? 4 : 0);
+export function maxDataHeaderLength(ordered: boolean, deadline = false): number {
+  return SEALED_PREFIX_LENGTH + 1 + 4 + 4 + 4 + (ordered ? 4 : 0) + (deadline ? 4 : 0);
 }
 
 function validHeaderFields(h: SealedHeaderFields): boolean {
@@ -106,11 +112,13 @@ export function writeSealedHeader(
   w.u8(h.type);
   w.u32(truncatePacketNumber(h.packetNumber));
   if (f !== undefined) {
-    w.u8((f.ordered ? MESSAGE_FLAG_ORDERED : 0) | (f.reliable ? MESSAGE_FLAG_RELIABLE : 0));
+    const deadline = f.deadline !== undefined ? MESSAGE_FLAG_DEADLINE : 0;
+    w.u8((f.ordered ? MESSAGE_FLAG_ORDERED : 0) | (f.reliable ? MESSAGE_FLAG_RELIABLE : 0) | deadline);
     w.varint(f.messageNumber);
     w.varint(f.sequenceNumber);
     w.varint(f.totalFragments);
     if (f.orderedSequence !== undefined) w.varint(f.orderedSequence);
+    if (f.deadline !== undefined) w.u32(f.deadline);
   }
   return w.offset;
 }
@@ -160,6 +168,7 @@ export function decodeSealedPacket(bytes: Uint8Array): DecodeResult<SealedPacket
     const sequenceNumber = r.varint('sequenceNumber', MAX_TOTAL_FRAGMENTS - 1);
     const totalFragments = r.varint('totalFragments', MAX_TOTAL_FRAGMENTS);
     const orderedSequence = ordered ? r.varint('orderedSequence', MAX_ORDERED_SEQUENCE) : undefined;
+    const deadline = (flags & MESSAGE_FLAG_DEADLINE) !== 0 ? r.u32('deadline') : undefined;
     if (r.error === undefined && (totalFragments < 1 || sequenceNumber >= totalFragments)) {
       r.fail('field_range', 'sequenceNumber outside 0..totalFragments-1');
     }
@@ -172,6 +181,7 @@ export function decodeSealedPacket(bytes: Uint8Array): DecodeResult<SealedPacket
       data: bytes.subarray(0, 0),
     };
     if (orderedSequence !== undefined) fragment.orderedSequence = orderedSequence;
+    if (deadline !== undefined) fragment.deadline = deadline;
   }
   if (r.error === undefined && r.remaining < TAG_LENGTH) r.fail('truncated', 'no room for the tag');
   if (r.error !== undefined) return { ok: false, error: r.error };
@@ -193,6 +203,6 @@ export function decodeSealedPacket(bytes: Uint8Array): DecodeResult<SealedPacket
  * Fragment bytes that always fit in one DATA datagram of `maxDatagramSize` bytes, whatever the
  * fragment-header values (each at its 4-byte varint bound). Never negative.
  */
-export function maxFragmentPayload(maxDatagramSize: number, ordered: boolean): number {
-  return Math.max(0, Math.floor(maxDatagramSize) - maxDataHeaderLength(ordered) - TAG_LENGTH);
+export function maxFragmentPayload(maxDatagramSize: number, ordered: boolean, deadline = false): number {
+  return Math.max(0, Math.floor(maxDatagramSize) - maxDataHeaderLength(ordered, deadline) - TAG_LENGTH);
 }

@@ -41,6 +41,12 @@ export interface FragmentHeader {
   reliable: boolean;
   /** Position among this direction's ordered messages; present exactly when `ordered`. */
   orderedSequence?: number;
+  /**
+   * The message's deadline on the sender's session clock (whole ms since its session began,
+   * modulo 2^32); present exactly when the message has one. The receiver places it on its own
+   * clock with the sender's PROBE times.
+   */
+  deadline?: number;
   /** Fragment bytes (plaintext in the session API, ciphertext in `decodeDataHeader`). */
   data: Uint8Array;
 }

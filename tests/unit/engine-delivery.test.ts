@@ -9,7 +9,7 @@ describe('PduEngine delivery semantics', () => {
     connect(pair);
     // Everything a->b is lost for a while: nothing can arrive before the deadline.
     pair.sim.aToB.configure({ loss: new BernoulliLoss(1) });
-    const r = runWorkload(pair, [{ index: 0, size: 5000, at: 0, opts: { deadlineMs: 100 } }], 200);
+    const r = runWorkload(pair, [{ index: 0, size: 5000, at: 0, opts: { deadlineMs: 100 } }], 1000);
     expect(r.expired.size).toBe(1);
     pair.sim.aToB.configure({ loss: new BernoulliLoss(0) });
     pair.sim.runUntil(pair.sim.now + 2000);
@@ -23,7 +23,7 @@ describe('PduEngine delivery semantics', () => {
     const pair = makePair({ seed: 5, delayMs: 25 });
     connect(pair);
     pair.sim.aToB.configure({ loss: new BernoulliLoss(1) });
-    const first = runWorkload(pair, [{ index: 0, size: 3000, at: 0, opts: { ordered: true, deadlineMs: 60 } }], 100);
+    const first = runWorkload(pair, [{ index: 0, size: 3000, at: 0, opts: { ordered: true, deadlineMs: 60 } }], 1000);
     expect(first.expired.size).toBe(1);
     pair.sim.aToB.configure({ loss: new BernoulliLoss(0) });
     const rest = runWorkload(pair, [1, 2, 3].map((index) => ({ index, size: 2000, at: index, opts: { ordered: true } })), 5000);

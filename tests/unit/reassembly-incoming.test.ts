@@ -108,6 +108,17 @@ describe('IncomingMessages', () => {
     expect(m.bufferedBytes).toBe(0);
   });
 
+  it('still delivers, in its turn, a complete ordered message the sender cancels while it waits', () => {
+    const m = new IncomingMessages(limits);
+    // Message 1 (ordered seq 1) is complete but waits for message 0; the sender then cancels it.
+    // Every fragment was acknowledged, so the sender reports it delivered: so must we.
+    const waiting = fragmentsOf(1, bytes(10, 2), 100, 1);
+    expect(m.accept(waiting[0]!).completed).toBe(true);
+    expect(m.cancel([1])).toEqual({ dropped: [], deliver: [] });
+    expect(m.accept(fragmentsOf(0, bytes(10, 1), 100, 0)[0]!).deliver.map((x) => x.messageNumber)).toEqual([0, 1]);
+    expect(m.bufferedBytes).toBe(0);
+  });
+
   it('refuses new messages beyond its caps but always admits the next ordered one', () => {
     const m = new IncomingMessages({ ...limits, maxMessagesInProgress: 2 });
     m.accept(fragmentsOf(10, bytes(150, 1), 100, 1)[0]!);

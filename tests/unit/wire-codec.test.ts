@@ -2,6 +2,7 @@
 // ways, plus one case per decoding error code.
 import { describe, expect, it } from 'vitest';
 import {
+  dataHeaderLength,
   decodeControlFrame,
   decodeControlFrames,
   decodeHello,
@@ -192,9 +193,29 @@ describe('sealed datagrams (cleartext header + sealed body)', () => {
     expect(decoded.fragment).toBeUndefined();
   });
 
+  it('DATA with a deadline: four bytes of session clock after the ordered sequence', () => {
+    // Message 7, fragment 1 of 3, unordered, deadline 1000 ms into the sender's session, fragment bytes 'ee'.
+    const f: FragmentFields = { messageNumber: 7, sequenceNumber: 1, totalFragments: 3, ordered: false, reliable: false, deadline: 1000 };
+    const header = { type: PacketType.DATA, shardingEnabled: false, keyPhase: 0 as const, packetNumber: 9 };
+    const bytes = value(encodeSealedPacket(header, f, hex('ee' + repeat('cc', 16))));
+    expect(toHex(bytes)).toBe('100300000009' + '04' + '070103' + '000003e8' + 'ee' + repeat('cc', 16));
+    expect(dataHeaderLength(f)).toBe(14);
+    expect(value(decodeSealedPacket(bytes)).fragment).toEqual({ ...f, data: hex('ee') });
+    // Ordered too: ordered sequence first, then the deadline.
+    const g: FragmentFields = { ...f, ordered: true, orderedSequence: 2, deadline: 0xffffffff };
+    const ordered = value(encodeSealedPacket(header, g, hex(repeat('cc', 16))));
+    expect(toHex(ordered)).toBe('100300000009' + '05' + '070103' + '02' + 'ffffffff' + repeat('cc', 16));
+    expect(value(decodeSealedPacket(ordered)).fragment).toEqual({ ...g, data: new Uint8Array(0) });
+    expect(maxFragmentPayload(1150, true, true)).toBe(maxFragmentPayload(1150, true) - 4);
+    expect(errorCode(encodeSealedPacket(header, { ...f, deadline: -1 }, hex(repeat('cc', 16))))).toBe('field_range');
+    expect(errorCode(encodeSealedPacket(header, { ...f, deadline: 2 ** 32 }, hex(repeat('cc', 16))))).toBe('field_range');
+  });
+
   it('rejects malformed sealed datagrams', () => {
     expect(errorCode(decodeSealedPacket(hex(dataHex).subarray(0, 28)))).toBe('truncated');
-    expect(errorCode(decodeSealedPacket(hex('1003 00000000 04 00 00 01' + repeat('cc', 16))))).toBe('reserved_bits');
+    expect(errorCode(decodeSealedPacket(hex('1003 00000000 08 00 00 01' + repeat('cc', 16))))).toBe('reserved_bits');
+    // D set but the deadline leaves no room for the tag.
+    expect(errorCode(decodeSealedPacket(hex('1003 00000000 04 00 00 01 000003e8' + repeat('cc', 15))))).toBe('truncated');
     expect(errorCode(decodeSealedPacket(hex('1003 00000000 00 00 01 01' + repeat('cc', 16))))).toBe('field_range');
     expect(errorCode(decodeSealedPacket(hex('1003 00000000 00 00 00 00' + repeat('cc', 16))))).toBe('field_range');
     expect(errorCode(decodeSealedPacket(hex('1003 00000000 00 c0000000ffffffff 00 01' + repeat('cc', 16))))).toBe('field_range');

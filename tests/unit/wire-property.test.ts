@@ -80,14 +80,16 @@ const fragmentFields: fc.Arbitrary<FragmentFields> = fc
     ordered: fc.boolean(),
     reliable: fc.boolean(),
     orderedSequence: u30,
+    deadline: fc.option(fc.integer({ min: 0, max: 2 ** 32 - 1 }), { nil: undefined }),
   })
-  .map(({ position, orderedSequence, ...f }) => ({
+  .map(({ position, orderedSequence, deadline, ...f }) => ({
     messageNumber: f.messageNumber,
     sequenceNumber: Math.floor(position * f.totalFragments),
     totalFragments: f.totalFragments,
     ordered: f.ordered,
     reliable: f.reliable,
     ...(f.ordered ? { orderedSequence } : {}),
+    ...(deadline !== undefined ? { deadline } : {}),
   }));
 
 describe('codec round trips', () => {
