@@ -93,6 +93,11 @@ export class OutgoingMessage {
     return sequence;
   }
 
+  /** Bytes of the fragments never sent. */
+  unsentBytes(): number {
+    return this.state === 'sending' ? this.data.length - Math.min(this.data.length, this.nextUnsent * this.fragmentSize) : 0;
+  }
+
   hasUnsent(): boolean {
     return this.state === 'sending' && this.nextUnsent < this.totalFragments;
   }

@@ -54,6 +54,8 @@ export class OutgoingStream {
   private bufferedBytes = 0;
   private startedBytes = 0;
   private consecutivePtos = 0;
+  /** Smoothed delivery rate while the path was the limit (bytes/ms; 0 until then). */
+  private drainRate = 0;
   readonly retx: RetransmissionStats = { predictive: 0, timeout: 0, threshold: 0, pto: 0, spurious: 0 };
   readonly counts = {
     nacksReceived: 0,
@@ -248,6 +250,7 @@ export class OutgoingStream {
       this.consecutivePtos = 0;
       // A sent packet carries its own rate snapshot: the sampler reads it in place.
       const sample = this.rate.onAck(result.newlyAcked, now, this.rtProp());
+      if (sample && !sample.appLimited) this.drainRate += (sample.rate - this.drainRate) * (this.drainRate > 0 ? 0.25 : 1);
       this.controller.onAck(sample, this.rate.delivered, this.tracker.bytesInFlight, now, this.rtProp());
     }
     this.onLost(this.tracker.detectLosses(now, this.rtt), now);
@@ -354,10 +357,11 @@ export class OutgoingStream {
 
   private nextFreshMessage(now: number): OutgoingMessage | undefined {
     let message = this.queue.peek();
-    // Above capacity a deadline message that cannot arrive in time is shed whole before it
-    // starts: its bytes would only push the messages behind it past their deadlines too.
-    while (message && message.state === 'queued' && !this.deadlineReachable(message, now)) {
-      this.counts.messagesShed++;
+    // Above capacity a deadline message that cannot arrive in time is given up before more of
+    // it is sent: whole, before it starts (shed), or once it falls behind. Its bytes would
+    // only push the messages behind it past their deadlines too.
+    while (message && !this.deadlineReachable(message, now)) {
+      if (message.state === 'queued') this.counts.messagesShed++;
       this.expire(message, now);
       message = this.queue.peek();
     }
@@ -369,22 +373,24 @@ export class OutgoingStream {
   }
 
   /**
-   * Whether `message`, if its first fragment left now, would probably reach the peer before its
+   * Whether the rest of `message`, sent from now on, would probably reach the peer before its
    * deadline: the bytes in flight beyond one BDP drain first (they wait in the queue below us),
-   * then the message itself at the bottleneck rate less the loss, then half a round trip, and one
-   * more round trip for recovery as often as loss will hit one of its datagrams. An optimistic
-   * guess on purpose (bandwidth is a max filter): shedding a message that could have made it is
-   * worse than trying one that narrowly does not. Without a bandwidth estimate it always tries.
+   * then its unsent bytes at the path's rate less the loss, then half a round trip, and one more
+   * round trip for recovery as often as loss will hit one of its datagrams. The rate is the
+   * bottleneck estimate, or the smoothed delivery rate when the path was the limit and that is
+   * lower (the estimate is a max filter, and the channel below may drain slower than it says).
+   * Without any rate it always tries.
    */
   private deadlineReachable(message: OutgoingMessage, now: number): boolean {
     if (message.deadline === undefined) return true;
-    const bandwidth = this.controller.bandwidth;
+    const bandwidth = this.drainRate > 0 ? Math.min(this.controller.bandwidth, this.drainRate) : this.controller.bandwidth;
     if (!(bandwidth > 0)) return true;
+    const unsent = message.state === 'queued' ? message.data.length : message.unsentBytes();
     const minRtt = this.rtProp();
     const loss = Math.min(0.5, this.estimator.lossRate);
     const queued = Math.max(0, this.tracker.bytesInFlight - bandwidth * minRtt);
-    const transferMs = (queued + message.data.length / (1 - loss)) / bandwidth;
-    const datagrams = Math.ceil(message.data.length / this.config.maxDatagramSize);
+    const transferMs = (queued + unsent / (1 - loss)) / bandwidth;
+    const datagrams = Math.ceil(unsent / this.config.maxDatagramSize);
     const recoveryMs = Math.min(1, datagrams * loss) * this.rtt.srtt;
     return now + transferMs + minRtt / 2 + recoveryMs <= message.deadline;
   }
