@@ -319,7 +319,7 @@ function describe(r: JsonRow): string {
   ]
     .filter(Boolean)
     .join(', ');
-  return `${r.scenario} ${r.transport.padEnd(21)} ${String(r.msg_bytes).padStart(6)} B @${r.rate_hz}/s: delivered ${r.delivered_count}/${r.messages}, p50 ${r.p50_ms} p95 ${r.p95_ms} p99 ${r.p99_ms} ms, ${r.goodput_mb_s} MB/s, wire/payload ${r.wire_per_payload} (${extra})`;
+  return `${r.scenario} ${r.transport.padEnd(21)} ${String(r.msg_bytes).padStart(6)} B @${r.rate_hz}/s: delivered ${r.delivered_count}/${r.messages}, p50 ${r.p50_ms} p95 ${r.p95_ms} p99 ${r.p99_ms} ms (95% CI ${r.p99_ci_ms ? `${r.p99_ci_ms[0]}-${r.p99_ci_ms[1] ?? 'unbounded'}` : '-'}), ${r.goodput_mb_s} MB/s, wire/payload ${r.wire_per_payload} (${extra})`;
 }
 
 function table(rows: JsonRow[]): string {

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { NETEM_ADDRESS, NetemTopology, type LinkSpec, type RouterCounters } from '../../src/netem/index.js';
 import { percentile } from '../../src/transport/traces.js';
+import { quantileInterval } from '../stats.js';
 import {
   isPdu,
   type AgentCommand,
@@ -368,6 +369,8 @@ export interface Figures {
   p50_ms: number;
   p95_ms: number;
   p99_ms: number;
+  /** 95% confidence interval of the p99 (order statistics); the upper end is null below ~370 samples. */
+  p99_ci_ms: [number, number | null] | null;
   max_ms: number;
   goodput_mb_s: number;
   wire_per_payload: number;
@@ -393,6 +396,11 @@ export interface Figures {
 }
 
 const round = (x: number, digits = 2) => (Number.isFinite(x) ? Math.round(x * 10 ** digits) / 10 ** digits : x);
+
+function p99Interval(sorted: number[]): [number, number | null] | null {
+  const ci = quantileInterval(sorted, 0.99);
+  return ci && [round(ci[0], 1), ci[1] === null ? null : round(ci[1], 1)];
+}
 
 export function figures(r: RowResult): Figures {
   const lat = (r.received.latencies ?? []).map(([, ms]) => ms).sort((x, y) => x - y);
@@ -425,6 +433,7 @@ export function figures(r: RowResult): Figures {
     p50_ms: round(percentile(lat, 0.5), 1),
     p95_ms: round(percentile(lat, 0.95), 1),
     p99_ms: round(percentile(lat, 0.99), 1),
+    p99_ci_ms: p99Interval(lat),
     max_ms: round(lat[lat.length - 1] ?? Number.NaN, 1),
     goodput_mb_s: round(span > 0 ? r.received.bytes / 1e6 / span : 0, 4),
     wire_per_payload: round(r.received.bytes > 0 ? wire / r.received.bytes : Number.NaN, 3),
