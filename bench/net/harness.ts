@@ -385,6 +385,8 @@ export interface Figures {
   expired: number;
   /** Reported expired to the sender, yet delivered to the receiving application (after the deadline). */
   expired_delivered: number;
+  /** PDU: complete at the receiver at the row's end but held for an earlier ordered message. */
+  held_for_order: number;
   /** Sent, neither delivered nor reported as expired or failed: lost without a word. */
   unaccounted: number;
   retx_predictive: number | null;
@@ -425,7 +427,8 @@ export function figures(r: RowResult): Figures {
   const expiredDelivered = r.sender.expiredSeqs.filter((seq) => arrived.has(seq)).length;
   // Messages that never arrived, less those the sender was told about (or still waits for).
   const missing = r.send.sent - r.received.count;
-  const unaccounted = pdu ? Math.max(0, missing - (failed - expiredDelivered) - r.sender.pending) : missing;
+  const held = r.received.heldForOrder;
+  const unaccounted = pdu ? Math.max(0, missing - (failed - expiredDelivered) - r.sender.pending - held) : missing;
   return {
     sent: r.send.sent,
     delivered_count: r.received.count,
@@ -444,6 +447,7 @@ export function figures(r: RowResult): Figures {
     max_queue_bytes: r.sender.maxChannelQueueBytes,
     expired,
     expired_delivered: expiredDelivered,
+    held_for_order: held,
     unaccounted,
     retx_predictive: retx ? retx.predictive : null,
     retx_timeout: retx ? retx.timeout : null,

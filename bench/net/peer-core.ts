@@ -95,7 +95,7 @@ export class BenchPeer {
       case 'senderReport':
         return this.senderReport(command.waitMs);
       case 'received':
-        return this.receivedReport(command.latencies === true);
+        return await this.receivedReport(command.latencies === true);
       case 'trace':
         return { jsonl: this.session?.pdu ? await this.session.pdu.exportTrace() : '' };
       case 'close':
@@ -314,10 +314,12 @@ export class BenchPeer {
     };
   }
 
-  private receivedReport(withLatencies: boolean): ReceivedReport {
+  private async receivedReport(withLatencies: boolean): Promise<ReceivedReport> {
     const s = this.active();
     const r = s.received;
+    const held = s.pdu ? ((await s.pdu.stats().catch(() => undefined))?.memory.orderedWaiting ?? 0) : 0;
     return {
+      heldForOrder: held,
       count: r.count,
       bytes: r.bytes,
       duplicates: r.duplicates,

@@ -107,6 +107,8 @@ export interface ReceivedReport {
   latencies?: Array<[number, number]>;
   /** Arrivals out of send order (a later seq arrived before an earlier one). */
   outOfOrder: number;
+  /** PDU: complete messages the receiver holds for an earlier ordered one (not lost, not yet delivered). */
+  heldForOrder: number;
 }
 
 export type AgentRequest = AgentCommand & { id: number };

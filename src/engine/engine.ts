@@ -299,6 +299,7 @@ export class PduEngine {
         retransmitBytes: o.retransmitBytes,
         reassemblyBytes: i.reassembly.bufferedBytes,
         messagesInProgress: i.reassembly.messagesInProgress,
+        orderedWaiting: i.reassembly.orderedWaiting,
         trackedHoles: i.trackedHoles,
       },
       dropped: {

@@ -106,6 +106,8 @@ export interface EngineStats {
     retransmitBytes: number;
     reassemblyBytes: number;
     messagesInProgress: number;
+    /** Complete ordered messages waiting for an earlier one. */
+    orderedWaiting: number;
     trackedHoles: number;
   };
   dropped: {
