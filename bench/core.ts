@@ -5,14 +5,21 @@
 //   - raw @noble/ciphers ChaCha20-Poly1305 seal + open over the same bytes in 1150-byte pieces;
 //   - each core function on WASM against its reference.
 // Figures are medians over rounds, MB/s = 10^6 payload bytes per second of this process's CPU
-// time. The last line is JSON.
+// time. The reference engine and noble are measured in alternating chunks within each round, so
+// both see the same load on a shared machine, and their ratio is taken per round
+// (`engine_ts_over_noble`, the median of the rounds' ratios). Two unrecorded rounds warm the JIT
+// first: the engine's code takes two to three rounds to reach its steady speed, noble's one. The
+// last line is JSON.
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { loadWasmCore, referenceCore, type PduCore } from '../src/core/index.js';
 import { PduEngine } from '../src/engine/index.js';
 import { median } from './stats.js';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
+const WARMUP_ROUNDS = Number(process.env.BENCH_WARMUP ?? 2);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 200);
+/** Alternating engine/noble chunks per round (MESSAGES is split between them). */
+const CHUNKS = 8;
 const MESSAGE_BYTES = 65536;
 const DATAGRAM_PAYLOAD = 1150;
 
@@ -25,8 +32,11 @@ function rate(bytes: number, fn: () => void): number {
   return bytes / 1e6 / ((cpuMs() - start) / 1000);
 }
 
-/** Two engines back to back on a virtual clock; returns payload MB/s of whole messages delivered. */
-function engineRound(core: PduCore): number {
+/**
+ * Two engines back to back on a virtual clock, handshake done. The returned function sends
+ * `messages` more messages and returns the CPU ms until the peer has delivered them all.
+ */
+function enginePair(core: PduCore): (messages: number) => number {
   // Datagrams of the noble baseline's piece size, whatever the engine's default.
   const a = new PduEngine({ role: 'initiator', core, maxDatagramSize: DATAGRAM_PAYLOAD });
   const b = new PduEngine({ role: 'responder', core, maxDatagramSize: DATAGRAM_PAYLOAD });
@@ -48,29 +58,69 @@ function engineRound(core: PduCore): number {
   b.connect(now);
   while (a.state !== 'established' || b.state !== 'established') step();
   const message = new Uint8Array(MESSAGE_BYTES);
-  return rate(MESSAGES * MESSAGE_BYTES, () => {
-    for (let i = 0; i < MESSAGES; i++) {
+  return (messages) => {
+    const target = delivered + messages;
+    const start = cpuMs();
+    for (let i = 0; i < messages; i++) {
       a.send(message, undefined, now);
       for (let k = 0; k < 4; k++) step();
     }
-    for (let k = 0; delivered < MESSAGES && k < 100_000; k++) step();
-    if (delivered < MESSAGES) throw new Error(`engine round delivered ${delivered}/${MESSAGES}`);
-  });
+    for (let k = 0; delivered < target && k < 100_000; k++) step();
+    if (delivered < target) throw new Error(`engine delivered ${delivered}/${target}`);
+    return cpuMs() - start;
+  };
 }
 
-function nobleRound(): number {
+/** Payload MB/s of the engine on `core` over MESSAGES messages. */
+function engineRound(core: PduCore): number {
+  return (MESSAGES * MESSAGE_BYTES) / 1e6 / (enginePair(core)(MESSAGES) / 1000);
+}
+
+/**
+ * CPU ms of raw noble ChaCha20-Poly1305 seal + open over the payload of `messages` messages, in
+ * 1150-byte pieces, each seal and each open with a fresh cipher object as the reference core does.
+ */
+function nobleChunk(messages: number): number {
   const key = new Uint8Array(32).fill(7);
   const nonce = new Uint8Array(12);
   const aad = new Uint8Array(16);
   const piece = new Uint8Array(DATAGRAM_PAYLOAD);
-  const pieces = Math.ceil((MESSAGES * MESSAGE_BYTES) / DATAGRAM_PAYLOAD);
-  return rate(pieces * DATAGRAM_PAYLOAD, () => {
-    for (let i = 0; i < pieces; i++) {
-      nonce[11] = i & 0xff;
-      const sealed = chacha20poly1305(key, nonce, aad).encrypt(piece);
-      chacha20poly1305(key, nonce, aad).decrypt(sealed);
+  const pieces = Math.ceil((messages * MESSAGE_BYTES) / DATAGRAM_PAYLOAD);
+  const start = cpuMs();
+  for (let i = 0; i < pieces; i++) {
+    nonce[11] = i & 0xff;
+    const sealed = chacha20poly1305(key, nonce, aad).encrypt(piece);
+    chacha20poly1305(key, nonce, aad).decrypt(sealed);
+  }
+  return cpuMs() - start;
+}
+
+/**
+ * The reference engine and noble over the same payload, in alternating chunks (ABBA order, so a
+ * load trend within the round weighs on both alike; which goes first alternates between rounds,
+ * as the first chunk also pays for collecting what the round before left). Returns both rates in
+ * MB/s.
+ */
+function referenceAndNobleRound(round: number): { engineTs: number; noble: number } {
+  const engine = enginePair(referenceCore);
+  const perChunk = Math.ceil(MESSAGES / CHUNKS);
+  let engineMs = 0;
+  let nobleMs = 0;
+  let messages = 0;
+  let nobleBytes = 0;
+  for (let c = 0; c < CHUNKS; c++) {
+    const n = Math.min(perChunk, MESSAGES - messages);
+    if ((c + round) % 2 === 0) {
+      engineMs += engine(n);
+      nobleMs += nobleChunk(n);
+    } else {
+      nobleMs += nobleChunk(n);
+      engineMs += engine(n);
     }
-  });
+    messages += n;
+    nobleBytes += Math.ceil((n * MESSAGE_BYTES) / DATAGRAM_PAYLOAD) * DATAGRAM_PAYLOAD;
+  }
+  return { engineTs: (messages * MESSAGE_BYTES) / 1e6 / (engineMs / 1000), noble: nobleBytes / 1e6 / (nobleMs / 1000) };
 }
 
 function functionRates(core: PduCore): Record<string, number> {
@@ -95,16 +145,25 @@ function functionRates(core: PduCore): Record<string, number> {
 }
 
 const wasm = await loadWasmCore();
-const runs = { engineWasm: [] as number[], engineTs: [] as number[], noble: [] as number[] };
+for (let r = 0; r < WARMUP_ROUNDS; r++) {
+  engineRound(wasm);
+  referenceAndNobleRound(r);
+}
+const runs = { engineWasm: [] as number[], engineTs: [] as number[], noble: [] as number[], tsOverNoble: [] as number[] };
 const fnWasm: Record<string, number[]> = {};
 const fnRef: Record<string, number[]> = {};
 for (let r = 0; r < ROUNDS; r++) {
   runs.engineWasm.push(engineRound(wasm));
-  runs.engineTs.push(engineRound(referenceCore));
-  runs.noble.push(nobleRound());
+  const { engineTs, noble } = referenceAndNobleRound(r);
+  runs.engineTs.push(engineTs);
+  runs.noble.push(noble);
+  runs.tsOverNoble.push(engineTs / noble);
   for (const [name, v] of Object.entries(functionRates(wasm))) (fnWasm[name] ??= []).push(v);
   for (const [name, v] of Object.entries(functionRates(referenceCore))) (fnRef[name] ??= []).push(v);
-  console.log(`round ${r + 1}: engine wasm ${runs.engineWasm.at(-1)!.toFixed(1)} MB/s, engine ts ${runs.engineTs.at(-1)!.toFixed(1)} MB/s, noble seal+open ${runs.noble.at(-1)!.toFixed(1)} MB/s`);
+  console.log(
+    `round ${r + 1}: engine wasm ${runs.engineWasm.at(-1)!.toFixed(1)} MB/s, engine ts ${engineTs.toFixed(1)} MB/s, ` +
+      `noble seal+open ${noble.toFixed(1)} MB/s, ts/noble ${(engineTs / noble).toFixed(2)}`,
+  );
 }
 const functions = Object.fromEntries(
   Object.keys(fnWasm).map((name) => {
@@ -118,13 +177,18 @@ const out = {
   engine_wasm_mb_s: median(runs.engineWasm),
   engine_ts_mb_s: median(runs.engineTs),
   noble_aead_mb_s: median(runs.noble),
+  /** Median of the per-round ratios of the two above, each round's pair measured side by side. */
+  engine_ts_over_noble: median(runs.tsOverNoble),
+  engine_ts_over_noble_range: [Math.min(...runs.tsOverNoble), Math.max(...runs.tsOverNoble)],
   message_bytes: MESSAGE_BYTES,
   datagram_bytes: DATAGRAM_PAYLOAD,
   rounds: ROUNDS,
+  warmup_rounds: WARMUP_ROUNDS,
   functions,
 };
 console.log(
   `engine on WASM / on reference: ${(out.engine_wasm_mb_s / out.engine_ts_mb_s).toFixed(2)}x; ` +
-    `reference engine / raw noble seal+open: ${(out.engine_ts_mb_s / out.noble_aead_mb_s).toFixed(2)}x`,
+    `reference engine / raw noble seal+open: ${out.engine_ts_over_noble.toFixed(2)}x (median of rounds, ` +
+    `${out.engine_ts_over_noble_range.map((x) => x.toFixed(2)).join('-')})`,
 );
 console.log(JSON.stringify(out));

@@ -9,6 +9,11 @@ import { AEAD_KEY_BYTES, AEAD_TAG_BYTES, checkCounter, checkKeyNonce, checkOutpu
  * Larger seals than this write into `out` directly.
  */
 const alignedSealScratch = new Uint8Array(4096);
+/**
+ * `alignedSealScratch` cut to the last sealed length: full datagrams all have one length, so one
+ * view serves them instead of a new typed array per seal.
+ */
+let sealScratchView = alignedSealScratch.subarray(0, 0);
 
 /**
  * The TypeScript reference of every core function: the specification the WASM core is tested
@@ -29,7 +34,8 @@ export const referenceCore: PduCore = {
     if (out === undefined || out.byteOffset % 4 === 0 || out.length > alignedSealScratch.length) {
       return cipher.encrypt(plaintext, out);
     }
-    out.set(cipher.encrypt(plaintext, alignedSealScratch.subarray(0, out.length)));
+    if (sealScratchView.length !== out.length) sealScratchView = alignedSealScratch.subarray(0, out.length);
+    out.set(cipher.encrypt(plaintext, sealScratchView));
     return out;
   },
 

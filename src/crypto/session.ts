@@ -25,8 +25,10 @@ import {
   TAG_LENGTH,
   writeSealedHeader,
   type ControlFrame,
+  type DecodeResult,
   type FragmentHeader,
   type PacketHeader,
+  type PacketPrefix,
   type SealedPacket,
   type WireError,
 } from '../wire/index.js';
@@ -92,6 +94,11 @@ export class SecureSession {
    * reassembly at once). Datagrams larger than our own limit are opened into a fresh buffer.
    */
   private readonly fragmentPlaintext: Uint8Array;
+  /**
+   * `fragmentPlaintext` cut to the last plaintext length: full fragments all have one length, so
+   * one view serves them all instead of a new typed array per datagram.
+   */
+  private plaintextView: Uint8Array;
 
   /** Throws RangeError on an invalid configuration (never later, never on peer input). */
   constructor(config: SessionConfig) {
@@ -115,6 +122,7 @@ export class SecureSession {
       maxDatagramSize: positive(config.maxDatagramSize, DEFAULT_MAX_DATAGRAM_SIZE, 'maxDatagramSize'),
     };
     this.fragmentPlaintext = new Uint8Array(this.config.maxDatagramSize);
+    this.plaintextView = this.fragmentPlaintext.subarray(0, 0);
     this.handshake = new Handshake({
       role: config.role,
       psk: config.psk?.slice(),
@@ -244,7 +252,7 @@ export class SecureSession {
       case PacketType.VERSION:
         return this.onVersion(datagram);
       default:
-        return this.onSealed(datagram, now);
+        return this.onSealed(datagram, prefix, now);
     }
   }
 
@@ -354,10 +362,10 @@ export class SecureSession {
 
   // ---- sealed packets -------------------------------------------------------------------
 
-  private onSealed(datagram: Uint8Array, now: number): SessionReceive {
+  private onSealed(datagram: Uint8Array, prefix: DecodeResult<PacketPrefix>, now: number): SessionReceive {
     const keys = this.keys;
     if (keys === undefined) return this.drop('not_keyed');
-    const parsed = decodeSealedPacket(datagram);
+    const parsed = decodeSealedPacket(datagram, prefix);
     if (!parsed.ok) return this.drop('malformed', parsed.error);
     const packet = parsed.value;
     const packetNumber = reconstructPacketNumber(keys.window.largest, packet.header.packetNumber);
@@ -369,7 +377,7 @@ export class SecureSession {
     const plaintextLength = packet.body.length - TAG_LENGTH;
     const out =
       packet.header.type === PacketType.DATA && plaintextLength <= this.fragmentPlaintext.length
-        ? this.fragmentPlaintext.subarray(0, plaintextLength)
+        ? this.plaintextOf(plaintextLength)
         : undefined;
     const plaintext = open(this.aead, epoch.key, epoch.iv, packetNumber, aad, packet.body, out);
     if (plaintext === undefined) {
@@ -384,6 +392,11 @@ export class SecureSession {
     return packet.header.type === PacketType.DATA
       ? this.onData(keys, packet, packetNumber, plaintext)
       : this.onControl(keys, packetNumber, plaintext);
+  }
+
+  private plaintextOf(length: number): Uint8Array {
+    if (this.plaintextView.length !== length) this.plaintextView = this.fragmentPlaintext.subarray(0, length);
+    return this.plaintextView;
   }
 
   private onData(keys: Keys, packet: SealedPacket, packetNumber: number, plaintext: Uint8Array): SessionReceive {

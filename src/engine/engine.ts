@@ -190,7 +190,13 @@ export class PduEngine {
   pollEvent(): PduEvent | undefined {
     if (this.eventHead >= this.events.length) return undefined;
     const event = this.events[this.eventHead++];
-    if (this.eventHead > 1024 && this.eventHead * 2 > this.events.length) {
+    // Drained: let go of every event taken at once. A message event holds the whole message, and
+    // compacting only past 1024 taken events kept that many messages reachable after the host had
+    // them (memory, and garbage-collector work).
+    if (this.eventHead === this.events.length) {
+      this.events.length = 0;
+      this.eventHead = 0;
+    } else if (this.eventHead > 1024 && this.eventHead * 2 > this.events.length) {
       this.events.splice(0, this.eventHead);
       this.eventHead = 0;
     }

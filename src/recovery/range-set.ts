@@ -55,6 +55,20 @@ export class RangeSet {
   /** Adds [start, end]; returns how many new integers were added. */
   insertRange(start: number, end: number): number {
     if (end < start) return 0;
+    // Packet numbers mostly arrive in order: they extend or follow the last range, and nothing
+    // before it can overlap (ranges are disjoint and non-adjacent). This path skips the search and
+    // the splice, which runs for every received datagram.
+    const last = this.ranges[this.ranges.length - 1];
+    if (last !== undefined && start >= last.start) {
+      if (start > last.end + 1) {
+        this.ranges.push({ start, end });
+        if (this.ranges.length > this.maxRanges) this.ranges.shift();
+        return end - start + 1;
+      }
+      const grown = Math.max(0, end - last.end);
+      if (grown > 0) last.end = end;
+      return grown;
+    }
     let added = end - start + 1;
     // First range that could touch or overlap [start-1, end+1].
     let i = this.indexAtOrBefore(start - 1);

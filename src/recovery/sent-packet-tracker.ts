@@ -47,14 +47,96 @@ export interface LossConstants {
 }
 
 /**
+ * Packets in flight, by packet number: an array from the oldest one still in flight to the
+ * newest, with holes where packets were acknowledged, lost or never in flight (ACK-only
+ * packets). Packet numbers only grow, so adding, finding and removing are O(1) and order is
+ * number order. Not a Map: under the steady add-and-remove of a transfer a Map keeps reallocating
+ * its hash table, and discarded tables that reach the old generation hold acknowledged packets
+ * alive through young-generation GCs, which copy and promote them (in bench:core, most of the
+ * engine's own GC time).
+ */
+class InFlightWindow {
+  /** slots[i] is packet number base + i; slots before `head` are all empty. */
+  private slots: (SentPacket | undefined)[] = [];
+  private head = 0;
+  private base = 0;
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  get(packetNumber: number): SentPacket | undefined {
+    const i = packetNumber - this.base;
+    return i >= this.head && i < this.slots.length ? this.slots[i] : undefined;
+  }
+
+  /** The oldest packet in flight. */
+  first(): SentPacket | undefined {
+    return this.count > 0 ? this.slots[this.head] : undefined;
+  }
+
+  add(packet: SentPacket): void {
+    const n = packet.packetNumber;
+    if (this.count === 0) {
+      this.slots.length = 0;
+      this.head = 0;
+      this.base = n;
+    } else if (n < this.base + this.head) {
+      // Older than everything in flight (senders number in order; kept correct regardless).
+      this.compact();
+      this.slots.unshift(...new Array<undefined>(this.base - n));
+      this.base = n;
+    }
+    const i = n - this.base;
+    while (this.slots.length < i) this.slots.push(undefined);
+    if (this.slots[i] === undefined) this.count++;
+    this.slots[i] = packet;
+  }
+
+  /** Removes a packet; false when it was not in flight. */
+  delete(packetNumber: number): boolean {
+    const i = packetNumber - this.base;
+    if (i < this.head || i >= this.slots.length || this.slots[i] === undefined) return false;
+    this.slots[i] = undefined;
+    if (--this.count === 0) {
+      this.slots.length = 0;
+      this.head = 0;
+    } else if (i === this.head) {
+      while (this.slots[this.head] === undefined) this.head++;
+      if (this.head >= 64 && this.head * 2 >= this.slots.length) this.compact();
+    }
+    return true;
+  }
+
+  /** Packets numbered `start` to `end` (inclusive) in number order, visiting only the window's slots. */
+  between(start: number, end: number): SentPacket[] {
+    const out: SentPacket[] = [];
+    const from = Math.max(this.head, start - this.base);
+    const to = Math.min(this.slots.length - 1, end - this.base);
+    for (let i = from; i <= to; i++) {
+      const p = this.slots[i];
+      if (p !== undefined) out.push(p);
+    }
+    return out;
+  }
+
+  private compact(): void {
+    this.slots.splice(0, this.head);
+    this.base += this.head;
+    this.head = 0;
+  }
+}
+
+/**
  * Sender-side record of packets in flight, after RFC 9002 sections 6 and A: ACK processing,
  * loss detection by packet and time thresholds, and the bookkeeping for NACK- and PTO-driven
  * retransmission. Lost packets are remembered for a while so that a late ACK reveals a spurious
  * retransmission.
  */
 export class SentPacketTracker {
-  /** Insertion order is packet-number order, since packet numbers only grow. */
-  private readonly inFlight = new Map<number, SentPacket>();
+  private readonly inFlight = new InFlightWindow();
+  /** Insertion order is declaration order. */
   private readonly recentlyLost = new Map<number, SentPacket>();
   private bytesInFlightCount = 0;
   private largestSentNumber = -1;
@@ -81,7 +163,7 @@ export class SentPacketTracker {
   onSent(packet: SentPacket): void {
     this.largestSentNumber = Math.max(this.largestSentNumber, packet.packetNumber);
     if (!packet.ackEliciting) return;
-    this.inFlight.set(packet.packetNumber, packet);
+    this.inFlight.add(packet);
     this.bytesInFlightCount += packet.bytes;
     this.lastAckElicitingTime = packet.timeSent;
   }
@@ -98,13 +180,13 @@ export class SentPacketTracker {
     const result: AckResult = { newlyAcked: [], spurious: [] };
     let largestNewly: SentPacket | undefined;
     for (const r of ranges) {
-      this.collect(this.inFlight, r, true, (p) => {
+      for (const p of this.inFlight.between(r.start, r.end)) {
         this.inFlight.delete(p.packetNumber);
         this.bytesInFlightCount -= p.bytes;
         result.newlyAcked.push(p);
         if (!largestNewly || p.packetNumber > largestNewly.packetNumber) largestNewly = p;
-      });
-      this.collect(this.recentlyLost, r, false, (p) => {
+      }
+      this.collect(this.recentlyLost, r, (p) => {
         this.recentlyLost.delete(p.packetNumber);
         result.spurious.push(p);
       });
@@ -119,8 +201,7 @@ export class SentPacketTracker {
   detectLosses(now: number, rtt: RttEstimator): SentPacket[] {
     const lost: SentPacket[] = [];
     const lossDelay = this.lossDelay(rtt);
-    for (const p of this.inFlight.values()) {
-      if (p.packetNumber > this.largestAckedNumber) break;
+    for (const p of this.inFlight.between(0, this.largestAckedNumber)) {
       const byCount = this.largestAckedNumber - p.packetNumber >= this.constants.packetThreshold;
       if (byCount || p.timeSent + lossDelay <= now) lost.push(p);
     }
@@ -130,11 +211,9 @@ export class SentPacketTracker {
 
   /** Earliest time a packet below the largest acknowledged becomes lost by the time threshold. */
   lossTime(rtt: RttEstimator): number | undefined {
-    for (const p of this.inFlight.values()) {
-      if (p.packetNumber > this.largestAckedNumber) return undefined;
-      return p.timeSent + this.lossDelay(rtt);
-    }
-    return undefined;
+    const p = this.inFlight.first();
+    if (p === undefined || p.packetNumber > this.largestAckedNumber) return undefined;
+    return p.timeSent + this.lossDelay(rtt);
   }
 
   /**
@@ -156,11 +235,8 @@ export class SentPacketTracker {
   ): { honoured: SentPacket[]; repeated: SentPacket[]; ignored: number } {
     const honoured: SentPacket[] = [];
     const repeated: SentPacket[] = [];
-    const candidates: SentPacket[] = [];
-    const range = { start, end };
-    this.collect(this.inFlight, range, true, (p) => candidates.push(p));
-    this.collect(this.recentlyLost, range, false, (p) => repeated.push(p));
-    for (const p of candidates) {
+    this.collect(this.recentlyLost, { start, end }, (p) => repeated.push(p));
+    for (const p of this.inFlight.between(start, end)) {
       const minAge = p.packetNumber < this.largestAckedNumber ? minAgeMs : minTailAgeMs(p);
       if (now - p.timeSent < minAge) continue;
       this.declareLost(p, 'nack', now);
@@ -195,15 +271,13 @@ export class SentPacketTracker {
    */
   onPto(now: number, ptoDurationMs: number, limit: number): SentPacket[] {
     const lost: SentPacket[] = [];
-    for (const p of this.inFlight.values()) {
+    for (const p of this.inFlight.between(0, this.largestSentNumber)) {
       if (lost.length >= limit || p.timeSent + ptoDurationMs > now) break;
       lost.push(p);
     }
     // Always probe with something, even if every packet is younger than one PTO.
-    if (lost.length === 0) {
-      const first = this.inFlight.values().next();
-      if (!first.done) lost.push(first.value);
-    }
+    const first = this.inFlight.first();
+    if (lost.length === 0 && first !== undefined) lost.push(first);
     for (const p of lost) this.declareLost(p, 'pto', now);
     // The probe itself re-arms the timer from its own send time; until then, start from now.
     this.lastAckElicitingTime = now;
@@ -212,7 +286,7 @@ export class SentPacketTracker {
 
   /** Drops packets carrying fragments of a message that no longer needs them (acked or abandoned). */
   forgetMessage(messageNumber: number): void {
-    for (const p of this.inFlight.values()) {
+    for (const p of this.inFlight.between(0, this.largestSentNumber)) {
       if (p.fragment?.messageNumber === messageNumber) {
         this.inFlight.delete(p.packetNumber);
         this.bytesInFlightCount -= p.bytes;
@@ -246,7 +320,7 @@ export class SentPacketTracker {
   }
 
   /** Visits members of `map` inside `r` without iterating a huge forged range integer by integer. */
-  private collect(map: Map<number, SentPacket>, r: Range, sorted: boolean, visit: (p: SentPacket) => void): void {
+  private collect(map: Map<number, SentPacket>, r: Range, visit: (p: SentPacket) => void): void {
     if (map.size === 0) return;
     const hits: SentPacket[] = [];
     if (r.end - r.start + 1 <= map.size) {
@@ -256,7 +330,6 @@ export class SentPacketTracker {
       }
     } else {
       for (const p of map.values()) {
-        if (sorted && p.packetNumber > r.end) break;
         if (p.packetNumber >= r.start && p.packetNumber <= r.end) hits.push(p);
       }
     }

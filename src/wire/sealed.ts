@@ -21,7 +21,7 @@ import {
 import type { DecodeResult } from './errors.js';
 import { fail, ok } from './errors.js';
 import { truncatePacketNumber } from './packet-number.js';
-import { decodePrefix, versionFlagsByte } from './prefix.js';
+import { decodePrefix, versionFlagsByte, type PacketPrefix } from './prefix.js';
 import { ByteReader } from './reader.js';
 import type { PacketHeader, WireFragment } from './types.js';
 import { varintLength } from './varint.js';
@@ -149,9 +149,14 @@ export function encodeSealedPacket(
   return ok(out);
 }
 
-/** Splits a DATA or CONTROL datagram into header and sealed body; views only, no copies. */
-export function decodeSealedPacket(bytes: Uint8Array): DecodeResult<SealedPacket> {
-  const prefix = decodePrefix(bytes);
+/**
+ * Splits a DATA or CONTROL datagram into header and sealed body; views only, no copies.
+ * `prefix` is `decodePrefix(bytes)`, for a caller that has already decoded it.
+ */
+export function decodeSealedPacket(
+  bytes: Uint8Array,
+  prefix: DecodeResult<PacketPrefix> = decodePrefix(bytes),
+): DecodeResult<SealedPacket> {
   if (!prefix.ok) return prefix;
   const { type } = prefix.value;
   if (type !== PacketType.DATA && type !== PacketType.CONTROL) {
@@ -178,7 +183,8 @@ export function decodeSealedPacket(bytes: Uint8Array): DecodeResult<SealedPacket
       totalFragments,
       ordered,
       reliable: (flags & MESSAGE_FLAG_RELIABLE) !== 0,
-      data: bytes.subarray(0, 0),
+      // The header ends here; on any error the packet is refused below and this view goes unused.
+      data: bytes.subarray(r.offset, bytes.length - TAG_LENGTH),
     };
     if (orderedSequence !== undefined) fragment.orderedSequence = orderedSequence;
     if (deadline !== undefined) fragment.deadline = deadline;
@@ -186,7 +192,6 @@ export function decodeSealedPacket(bytes: Uint8Array): DecodeResult<SealedPacket
   if (r.error === undefined && r.remaining < TAG_LENGTH) r.fail('truncated', 'no room for the tag');
   if (r.error !== undefined) return { ok: false, error: r.error };
   const headerLength = r.offset;
-  if (fragment !== undefined) fragment.data = bytes.subarray(headerLength, bytes.length - TAG_LENGTH);
   const header: PacketHeader = {
     version: prefix.value.version,
     shardingEnabled: prefix.value.shardingEnabled,

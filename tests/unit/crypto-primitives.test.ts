@@ -1,12 +1,13 @@
 // Building blocks of the session: HKDF use, key schedule, replay window, SAS rendering, message
 // UUIDs, transcript normalisation and the constant-time compare.
 import { expand, extract } from '@noble/hashes/hkdf.js';
+import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { constantTimeEqual } from '../../src/crypto/constant-time.js';
 import { deriveHandshakeSecrets, epochKeys, nextEpochKeys } from '../../src/crypto/key-schedule.js';
-import { messageUuid } from '../../src/crypto/message-uuid.js';
+import { MessageUuids, messageUuid } from '../../src/crypto/message-uuid.js';
 import { ReplayWindow } from '../../src/crypto/replay-window.js';
 import { sasFingerprint, shortAuthenticationString, zBase32 } from '../../src/crypto/sas.js';
 import { normalizeFingerprint, transcriptBytes } from '../../src/crypto/transcript.js';
@@ -121,6 +122,21 @@ describe('message UUIDs', () => {
     }
     expect(seen.size).toBe(2000);
     expect(messageUuid(filled(32, 8), 0, 42)).not.toBe(uuid);
+  });
+
+  it('are the first 16 bytes of HMAC-SHA256(key, direction || u32be(number)), and the cache agrees', () => {
+    const key = filled(32, 7);
+    const uuids = new MessageUuids(key);
+    for (const [direction, n] of [[0, 0], [1, 42], [0, 0x01020304], [1, 2 ** 30 - 1]] as const) {
+      const mac = hmac(sha256, key, Uint8Array.of(direction, n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff));
+      mac[6] = (mac[6]! & 0x0f) | 0x80;
+      mac[8] = (mac[8]! & 0x3f) | 0x80;
+      const hex = Array.from(mac.subarray(0, 16), (b) => b.toString(16).padStart(2, '0')).join('');
+      const expected = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+      expect(messageUuid(key, direction, n)).toBe(expected);
+      expect(uuids.get(direction, n)).toBe(expected);
+      expect(uuids.get(direction, n)).toBe(expected);
+    }
   });
 });
 

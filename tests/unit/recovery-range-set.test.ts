@@ -30,6 +30,23 @@ describe('RangeSet', () => {
     expect(s.min()).toBe(14);
   });
 
+  it('counts what each range insert adds, in any order (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 200 }), fc.integer({ min: 0, max: 12 })), { maxLength: 200 }), (inserts) => {
+        const s = new RangeSet();
+        const ref = new Set<number>();
+        for (const [start, length] of inserts) {
+          let added = 0;
+          for (let n = start; n <= start + length; n++) if (!ref.has(n)) (ref.add(n), added++);
+          expect(s.insertRange(start, start + length)).toBe(added);
+        }
+        for (let n = 0; n <= 215; n++) expect(s.contains(n)).toBe(ref.has(n));
+        const list = s.list();
+        for (let i = 1; i < list.length; i++) expect(list[i]!.start).toBeGreaterThan(list[i - 1]!.end + 1);
+      }),
+    );
+  });
+
   it('agrees with a plain Set (property)', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 200 }), { maxLength: 300 }), (values) => {

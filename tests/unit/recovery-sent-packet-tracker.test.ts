@@ -78,4 +78,31 @@ describe('SentPacketTracker (RFC 9002 loss detection)', () => {
     expect(lost.map((p) => p.packetNumber)).toEqual([0, 1]);
     expect(t.packetsInFlight).toBe(3);
   });
+
+  it('keeps order and lookups through a long transfer with holes, late ACKs and out-of-order sends', () => {
+    const t = tracker();
+    let pn = 0;
+    for (let burst = 0; burst < 50; burst++) {
+      const first = pn;
+      for (let i = 0; i < 40; i++) t.onSent(packet(pn++, burst));
+      pn++; // an ACK-only packet takes a number and is never in flight
+      // Everything but the burst's first packet is acknowledged.
+      const r = t.onAck(pn - 2, [{ start: first + 1, end: pn - 2 }], burst + 1)!;
+      expect(r.newlyAcked.length).toBe(39);
+      expect(t.get(first)?.packetNumber).toBe(first);
+      expect(t.get(first + 1)).toBeUndefined();
+    }
+    expect(t.packetsInFlight).toBe(50);
+    expect(t.bytesInFlight).toBe(50_000);
+    expect(t.onPto(1000, 100, 2).map((p) => p.packetNumber)).toEqual([0, 41]);
+    const late = t.onAck(pn - 2, [{ start: 0, end: pn - 2 }], 1001)!;
+    expect(late.newlyAcked.map((p) => p.packetNumber)).toEqual(Array.from({ length: 48 }, (_, i) => (i + 2) * 41));
+    expect(late.spurious.map((p) => p.packetNumber).sort((a, b) => a - b)).toEqual([0, 41]);
+    expect(t.packetsInFlight).toBe(0);
+    expect(t.bytesInFlight).toBe(0);
+    // A packet numbered below everything in flight still lands in order.
+    t.onSent(packet(pn + 5, 2000));
+    t.onSent(packet(pn + 2, 2000));
+    expect(t.onPto(3000, 100, 10).map((p) => p.packetNumber)).toEqual([pn + 2, pn + 5]);
+  });
 });
