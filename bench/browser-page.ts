@@ -1,5 +1,5 @@
 // Runs inside the Chromium page of bench/browser.ts (loaded through the Vite dev server).
-import { PduChannel } from '../src/index.js';
+import { PduChannel, type PduChannelOptions } from '../src/index.js';
 
 const MIB = 1024 * 1024;
 
@@ -66,9 +66,9 @@ export async function rawTransfer(totalMiB: number, datagrams = false): Promise<
 }
 
 /** The same bytes as 1 MiB PDU messages through PduChannel, engine in a worker or inline. */
-export async function pduTransfer(totalMiB: number, worker: boolean): Promise<number> {
+export async function pduTransfer(totalMiB: number, worker: boolean, options: PduChannelOptions = {}): Promise<number> {
   const [pa, pb] = await connectedPair();
-  const opening = [PduChannel.open(pa, { role: 'initiator', worker }), PduChannel.open(pb, { role: 'responder', worker })];
+  const opening = [PduChannel.open(pa, { ...options, role: 'initiator', worker }), PduChannel.open(pb, { ...options, role: 'responder', worker })];
   await negotiate(pa, pb);
   const [a, b] = (await Promise.all(opening)) as [PduChannel, PduChannel];
   let received = 0;

@@ -5,6 +5,12 @@ import type { CongestionSample } from '../src/congestion/congestion-report.js';
 import type { EngineStats, PduEngineOptions, PduEvent, SendOptions } from '../src/engine/index.js';
 import type { ImpairmentConfig } from '../src/transport/impaired-channel.js';
 
+/** How the driver uses the channel, beside the engine's own config. */
+export interface SessionTransportOptions {
+  /** Largest bundle of datagrams per channel message, bytes (0: one datagram per message). */
+  bundleBytes?: number;
+}
+
 /** Which core the worker gives the engine: its WebAssembly core (the default) or the TypeScript reference. */
 export type CoreChoice = 'wasm' | 'reference';
 
@@ -20,7 +26,7 @@ export type HostToWorker =
    * Starts the session's engine: over the attached channel if there is one, else over datagrams
    * the host relays (`datagrams`, `channel-state`).
    */
-  | { type: 'open'; session: number; options: PduEngineOptions; highWaterBytes: number; core: CoreChoice }
+  | { type: 'open'; session: number; options: PduEngineOptions; highWaterBytes: number; core: CoreChoice; transport?: SessionTransportOptions }
   | { type: 'send'; session: number; ticket: number; data: Uint8Array; opts: SendOptions | undefined }
   | { type: 'datagrams'; session: number; datagrams: Uint8Array[] }
   | { type: 'channel-state'; session: number; open: boolean; queuedBytes: number; highWaterBytes: number }

@@ -1,6 +1,6 @@
 import type { PduCore } from '../src/core/index.js';
 import { PduEngine, PduError, type EngineStats, type PduEvent, type SendOptions } from '../src/engine/index.js';
-import { EngineDriver } from '../src/host/engine-driver.js';
+import { EngineDriver, bundleLossSignal } from '../src/host/engine-driver.js';
 import type { CongestionSample } from '../src/congestion/congestion-report.js';
 import { adaptW3cDataChannel, type DatagramChannel, type W3cDataChannelLike } from '../src/transport/datachannel.js';
 import { ImpairedChannel } from '../src/transport/impaired-channel.js';
@@ -143,6 +143,8 @@ export class WorkerRuntime {
     const impaired = new ImpairedChannel(attached?.channel ?? relay!);
     const engine = new PduEngine(message.core === 'wasm' ? { ...message.options, core: this.loaded!.core } : message.options);
     const driver = new EngineDriver<PduEvent, SendOptions, EngineStats>(engine, impaired, {
+      bundleBytes: message.transport?.bundleBytes,
+      lossRate: bundleLossSignal(engine),
       onEvent: (event) => {
         session.output.events.push(event);
         this.scheduleFlush(id, session);

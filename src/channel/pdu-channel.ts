@@ -24,6 +24,12 @@ export interface PduChannelOptions extends Omit<PduEngineOptions, 'role' | 'core
   channelId?: number;
   /** Queue bound below PDU, bytes (the stack adapter's default otherwise). */
   highWaterBytes?: number;
+  /**
+   * Largest bundle of datagrams sent as one data-channel message, bytes (default 16 KiB; 0: one
+   * datagram per message, as before bundles). Bundles go only to a peer that sends them too and
+   * only while the path shows no loss (docs/PROTOCOL.md section 13).
+   */
+  bundleBytes?: number;
   /** How long `send` waits for room in a full send buffer before rejecting, ms (default 30 s). */
   backpressureTimeoutMs?: number;
   /** How long `open` waits for the handshake, ms (default 15 s). */
@@ -41,6 +47,9 @@ export interface PduChannelEvents {
   error: PduChannelError;
   close: { reason: string };
 }
+
+/** Default largest bundle (PduChannelOptions.bundleBytes). */
+export const DEFAULT_BUNDLE_BYTES = 16 * 1024;
 
 type Handler<K extends keyof PduChannelEvents> = (event: PduChannelEvents[K]) => void;
 
@@ -133,10 +142,10 @@ export class PduChannel {
         this.connectFailed = reject;
       });
       // What is left after the channel's own options is the engine's config.
-      const { worker, host, label, channelId, highWaterBytes, backpressureTimeoutMs, openTimeoutMs, statsIntervalMs, role: _role, core, ...engineOptions } = this.options;
+      const { worker, host, label, channelId, highWaterBytes, bundleBytes, backpressureTimeoutMs, openTimeoutMs, statsIntervalMs, role: _role, core, ...engineOptions } = this.options;
       // Inline, this thread loads the core; a worker has loaded its own.
       const inlineCore = worker === false && core !== 'reference' ? { core: await sharedCore() } : {};
-      this.backend = prepared.start({ ...engineOptions, ...inlineCore, role: side } as PduEngineOptions);
+      this.backend = prepared.start({ ...engineOptions, ...inlineCore, role: side } as PduEngineOptions, { bundleBytes: bundleBytes ?? DEFAULT_BUNDLE_BYTES });
       this.sasValue = await Promise.race([ready, timeout]);
     } catch (err) {
       if (this.backend) this.finish((err as Error).message, err instanceof PduChannelError ? err.code : 'handshake-failed');

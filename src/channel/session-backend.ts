@@ -1,11 +1,11 @@
 import type { EngineStats, PduEngineOptions, PduEvent, SendOptions } from '../engine/index.js';
 import { DEFAULT_CONFIG, PduEngine, PduError } from '../engine/index.js';
-import { EngineDriver } from '../host/engine-driver.js';
+import { EngineDriver, bundleLossSignal } from '../host/engine-driver.js';
 import type { PduHost } from '../host/pdu-host.js';
 import type { CongestionSample } from '../congestion/congestion-report.js';
 import { rttFromStats, type DatagramChannel, type StatsSource } from '../transport/datachannel.js';
 import { ImpairedChannel, type ImpairmentConfig } from '../transport/impaired-channel.js';
-import type { CoreChoice, SendReply } from '../../worker/protocol.js';
+import type { CoreChoice, SendReply, SessionTransportOptions } from '../../worker/protocol.js';
 import type { TransferableChannel } from './platform.js';
 
 /** Where a channel's engine runs: on this thread, or in a worker behind the host. */
@@ -28,7 +28,7 @@ export interface PreparedSession {
   readonly channelOpen: Promise<void>;
   /** True when the channel itself moved into the worker. */
   readonly transferred: boolean;
-  start(options: PduEngineOptions): SessionBackend;
+  start(options: PduEngineOptions, transport?: SessionTransportOptions): SessionBackend;
   /** Gives up before start (frees the host's reservation). */
   abandon(): void;
 }
@@ -45,9 +45,12 @@ export function inlineSession(channel: DatagramChannel, callbacks: BackendCallba
     channelOpen: channel.whenOpen(),
     transferred: false,
     abandon: () => channel.close(),
-    start(options) {
+    start(options, transport = {}) {
       const impaired = new ImpairedChannel(channel);
-      const driver = new EngineDriver<PduEvent, SendOptions, EngineStats>(new PduEngine(options), impaired, {
+      const engine = new PduEngine(options);
+      const driver = new EngineDriver<PduEvent, SendOptions, EngineStats>(engine, impaired, {
+        bundleBytes: transport.bundleBytes,
+        lossRate: bundleLossSignal(engine),
         onEvent: (event) => callbacks.onEvent(event),
       });
       driver.start();
@@ -207,8 +210,8 @@ export function workerSession(
       port.release();
       relayed?.close();
     },
-    start(options) {
-      port.post({ type: 'open', session: port.session, options, highWaterBytes, core: coreChoice });
+    start(options, transport = {}) {
+      port.post({ type: 'open', session: port.session, options, highWaterBytes, core: coreChoice, transport });
       reportState();
       sampler = setInterval(() => {
         getStats().then(

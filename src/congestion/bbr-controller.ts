@@ -18,8 +18,9 @@ export interface BbrOptions {
   /** Floor on the pacing rate, bytes/ms. */
   minPacingRate: number;
   /**
-   * Bytes the channel below may hold (bufferedAmount) before the sender slows down: this queue is
-   * the bottleneck queue (ENVIRONMENT.md), so it is kept near one BDP.
+   * Datagrams the channel below may hold (bufferedAmount) before the sender slows down, or one
+   * BDP at `windowRttFloorMs` when that is more: this queue is the bottleneck queue
+   * (ENVIRONMENT.md), so it is kept near one BDP.
    */
   queueTargetPackets: number;
 }
@@ -94,9 +95,20 @@ export class BbrController {
     const { maxDatagramSize: mss, initialWindowPackets, maxPacingRate, minPacingRate } = this.options;
     const bw = this.btlBw.value > 0 ? this.btlBw.value : (initialWindowPackets * mss) / Math.max(srttMs, 1);
     let rate = this.gain() * bw;
-    const target = this.options.queueTargetPackets * mss;
+    const target = this.queueTarget();
     if (this.channelQueueBytes > target) rate *= Math.max(0.25, target / this.channelQueueBytes);
     return Math.min(maxPacingRate, Math.max(minPacingRate, rate));
+  }
+
+  /**
+   * Channel queue (bytes) above which pacing slows: `queueTargetPackets` datagrams, or one BDP
+   * at the window's round-trip floor when that is more (at 10 MB/s and a 10 ms floor, 100 KB):
+   * the host lets the channel hold tens of ms of its drain, and a fixed few datagrams would slow
+   * a fast sub-millisecond path at every ordinary wake-up.
+   */
+  private queueTarget(): number {
+    const { maxDatagramSize: mss, queueTargetPackets, windowRttFloorMs } = this.options;
+    return Math.max(queueTargetPackets * mss, this.btlBw.value * Math.max(Number.isFinite(this.rtProp) ? this.rtProp : 0, windowRttFloorMs));
   }
 
   /** Adapter report of bytes waiting in the data channel. */
@@ -147,7 +159,9 @@ export class BbrController {
   private advanceCycle(now: number, bytesInFlight: number, minRttMs: number): void {
     const gain = PROBE_BW_GAINS[this.cycleIndex]!;
     const bdp = this.btlBw.value * minRttMs;
-    const elapsed = now - this.cycleStart > minRttMs;
+    // A phase lasts at least the window's round-trip floor: on a sub-millisecond path a phase of
+    // one min RTT ends before the host's next wake-up, and the 1.25 probe would never show.
+    const elapsed = now - this.cycleStart > Math.max(minRttMs, this.options.windowRttFloorMs);
     const done = gain > 1 ? elapsed && bytesInFlight >= gain * bdp : gain < 1 ? elapsed || bytesInFlight <= bdp : elapsed;
     if (done) {
       this.cycleIndex = (this.cycleIndex + 1) % PROBE_BW_GAINS.length;

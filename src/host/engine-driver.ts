@@ -1,6 +1,9 @@
 import type { CongestionSample } from '../congestion/congestion-report.js';
+import type { EngineStats } from '../engine/index.js';
 import type { DatagramChannel } from '../transport/datachannel.js';
+import { BUNDLE_ENTRY_OVERHEAD, BUNDLE_HEADER_BYTES, MAX_BUNDLED_DATAGRAM, encodeBundle, isBundle, splitBundle } from './datagram-bundle.js';
 import { ChannelQueueLimit } from './queue-limit.js';
+import { WakeTimer } from './wake-timer.js';
 
 /** The sans-IO engine surface the driver needs (PduEngine implements it). */
 export interface SansIoEngine<Event, SendOptions, Stats> {
@@ -32,8 +35,36 @@ export interface EngineDriverOptions<Event> {
    * for the stack to fill the next opening of its window before PDU wakes again).
    */
   channelQueueFloorBytes?: number;
+  /**
+   * Largest bundle of datagrams sent as one channel message, bytes (datagram-bundle.ts; default
+   * 0: every datagram on its own). Bundles go only to a peer that has sent one, and only while
+   * `lossRate` stays below `bundleLossCeiling`.
+   */
+  bundleBytes?: number;
+  /** The engine's smoothed loss rate on the send path (0..1); read once per sample interval. */
+  lossRate?: () => number;
+  /** Loss rate at or above which datagrams go one per message again (default 0.002). */
+  bundleLossCeiling?: number;
   onEvent(event: Event): void;
 }
+
+/** Datagrams a session sends before its loss rate may open the way to bundles. */
+const BUNDLE_EVIDENCE_DATAGRAMS = 300;
+
+/**
+ * The bundle gate's loss reading for a PduEngine: its smoothed send-path loss rate, or 1 (no
+ * bundles) until it has sent a few hundred datagrams, so a fresh session on a lossy path shows
+ * its loss on single datagrams before any bundle could be lost whole.
+ */
+export function bundleLossSignal(engine: { stats(): EngineStats }): () => number {
+  return () => {
+    const stats = engine.stats();
+    return stats.traffic.datagramsSent < BUNDLE_EVIDENCE_DATAGRAMS ? 1 : stats.congestion.report.packetLoss;
+  };
+}
+
+/** Copies of the first datagrams sent as one-datagram bundles: how a peer learns we read bundles. */
+const BUNDLE_PROBES = 2;
 
 /**
  * Gives a sans-IO engine real time and a real channel: it owns the one timer, moves datagrams
@@ -42,15 +73,31 @@ export interface EngineDriverOptions<Event> {
  * main thread and inside a worker.
  */
 export class EngineDriver<Event, SendOptions, Stats> {
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  /** The engine's own deadline (nextTimeout); timerAt is when it is armed for. */
+  private readonly timer: WakeTimer;
   private timerAt = Number.POSITIVE_INFINITY;
   private sampler: ReturnType<typeof setInterval> | undefined;
   private stopped = false;
   private readonly clock: () => number;
   private readonly queueLimit: ChannelQueueLimit;
-  /** A look at the channel queue is scheduled: the engine has datagrams the queue had no room for. */
-  private drainCheck: ReturnType<typeof setTimeout> | undefined;
+  /** A look at the channel queue, armed while the engine has datagrams the queue had no room for. */
+  private readonly drainCheck: WakeTimer;
+  /**
+   * The pump after received datagrams runs as its own task, behind datagrams already queued: a
+   * receiver that fell behind handles them all, then answers once (one ACK, one bundle) instead
+   * of once per message.
+   */
+  private readonly inputPump: WakeTimer;
   private lowWater = -1;
+  /** The peer has sent a bundle, so it reads them. */
+  private peerBundles = false;
+  /** The last loss reading allowed bundling. */
+  private lossAllowsBundles = false;
+  private probesLeft: number;
+  private readonly bundleBytes: number;
+  /** Datagrams gathered for the next bundle and their bundle size. */
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
 
   constructor(
     readonly engine: SansIoEngine<Event, SendOptions, Stats>,
@@ -58,11 +105,23 @@ export class EngineDriver<Event, SendOptions, Stats> {
     private readonly options: EngineDriverOptions<Event>,
   ) {
     this.clock = options.clock ?? (() => performance.now());
+    this.timer = new WakeTimer(() => {
+      this.timerAt = Number.POSITIVE_INFINITY;
+      if (this.stopped) return;
+      this.engine.handleTimeout(this.clock());
+      this.pump();
+    });
+    this.drainCheck = new WakeTimer(() => this.pump());
+    this.inputPump = new WakeTimer(() => this.pump());
     this.queueLimit = new ChannelQueueLimit(options.channelQueueDelayMs ?? 30, options.channelQueueFloorBytes ?? 4 * 1024);
+    this.bundleBytes = Math.min(options.bundleBytes ?? 0, 256 * 1024);
+    this.probesLeft = this.bundleBytes > 0 ? BUNDLE_PROBES : 0;
     channel.onDatagram((datagram) => {
       if (this.stopped) return;
-      this.engine.handleDatagram(datagram, this.clock());
-      this.pump();
+      const now = this.clock();
+      if (!isBundle(datagram)) this.engine.handleDatagram(datagram, now);
+      else if (splitBundle(datagram, (d) => this.engine.handleDatagram(d, now)) > 0) this.peerBundles = true;
+      this.inputPump.soon();
     });
     channel.onWritable(() => this.pump());
     // Nothing can be sent or received any more: the engine settles what is pending and says so.
@@ -73,6 +132,7 @@ export class EngineDriver<Event, SendOptions, Stats> {
     this.engine.connect(this.clock());
     const interval = this.options.sampleIntervalMs ?? 250;
     this.sampler = setInterval(() => {
+      if (this.bundleBytes > 0 && this.options.lossRate) this.lossAllowsBundles = this.options.lossRate() < (this.options.bundleLossCeiling ?? 0.002);
       this.channel.sample().then(
         (sample) => {
           if (this.stopped) return;
@@ -100,15 +160,17 @@ export class EngineDriver<Event, SendOptions, Stats> {
 
   stop(): void {
     this.stopped = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer.dispose();
+    this.drainCheck.dispose();
+    this.inputPump.dispose();
     if (this.sampler !== undefined) clearInterval(this.sampler);
-    if (this.drainCheck !== undefined) clearTimeout(this.drainCheck);
-    this.timer = this.sampler = this.drainCheck = undefined;
+    this.sampler = undefined;
   }
 
   /** Moves everything the engine has to say: datagrams while the channel has room, then events, then re-arms the timer. */
   private pump(): void {
     if (this.stopped) return;
+    this.inputPump.cancel();
     const channel = this.channel;
     // Datagrams are only taken from the engine while the channel's queue is under its limit; the
     // rest stay in the engine, which paces them, can still expire or cancel them, and pushes back
@@ -122,26 +184,24 @@ export class EngineDriver<Event, SendOptions, Stats> {
       channel.setLowWater(lowWater);
     }
     let full = false;
-    while (channel.open) {
-      const queued = channel.queuedBytes();
-      if (queued >= limit) {
-        full = true;
-        break;
+    const bundling = this.peerBundles && this.lossAllowsBundles && this.bundleBytes > 0;
+    // readyState cannot change while this task runs: one look per pump.
+    if (channel.open) {
+      for (;;) {
+        if (channel.queuedBytes() + this.pendingBytes >= limit) {
+          full = true;
+          break;
+        }
+        const datagram = this.engine.pollTransmit(now);
+        if (!datagram) break;
+        if (bundling && datagram.length <= MAX_BUNDLED_DATAGRAM) this.addToBundle(datagram);
+        else this.transmit(datagram);
       }
-      const datagram = this.engine.pollTransmit(now);
-      if (!datagram) break;
-      channel.send(datagram);
-      this.queueLimit.onSent(datagram.byteLength);
+      this.flushBundle();
     }
     // The channel announces draining only below its own low-water mark, which may sit above this
     // limit: look again once about half the limit has drained.
-    if (full && this.drainCheck === undefined) {
-      const wait = Math.max(1, this.queueLimit.drainTime(limit / 2));
-      this.drainCheck = setTimeout(() => {
-        this.drainCheck = undefined;
-        this.pump();
-      }, wait);
-    }
+    if (full && !this.drainCheck.armed) this.drainCheck.arm(Math.max(1, this.queueLimit.drainTime(limit / 2)));
     for (let event = this.engine.pollEvent(); event !== undefined; event = this.engine.pollEvent()) {
       this.options.onEvent(event);
       if (this.stopped) return;
@@ -149,23 +209,49 @@ export class EngineDriver<Event, SendOptions, Stats> {
     this.arm();
   }
 
+  private addToBundle(datagram: Uint8Array): void {
+    const entry = BUNDLE_ENTRY_OVERHEAD + datagram.length;
+    if (this.pending.length > 0 && this.pendingBytes + entry > this.bundleBytes) this.flushBundle();
+    if (this.pending.length === 0) this.pendingBytes = BUNDLE_HEADER_BYTES;
+    this.pending.push(datagram);
+    this.pendingBytes += entry;
+  }
+
+  /** Sends what was gathered: a lone datagram as itself, two or more as one bundle. */
+  private flushBundle(): void {
+    const pending = this.pending;
+    if (pending.length === 0) return;
+    this.pending = [];
+    this.pendingBytes = 0;
+    if (pending.length === 1) this.transmit(pending[0]!);
+    else this.put(encodeBundle(pending));
+  }
+
+  private transmit(datagram: Uint8Array): void {
+    this.put(datagram);
+    // Until the peer shows it reads bundles, the first datagrams also go as one-datagram bundles:
+    // a peer that reads them sees a duplicate (dropped by its replay or handshake checks) and
+    // learns that we read bundles; an older peer drops them as malformed.
+    if (this.probesLeft > 0 && !this.peerBundles && datagram.length <= MAX_BUNDLED_DATAGRAM) {
+      this.probesLeft--;
+      this.put(encodeBundle([datagram]));
+    }
+  }
+
+  private put(bytes: Uint8Array): void {
+    this.channel.send(bytes);
+    this.queueLimit.onSent(bytes.byteLength);
+  }
+
   private arm(): void {
     const at = this.engine.nextTimeout();
     if (at === undefined) {
-      if (this.timer !== undefined) clearTimeout(this.timer);
-      this.timer = undefined;
+      this.timer.cancel();
       this.timerAt = Number.POSITIVE_INFINITY;
       return;
     }
-    if (this.timer !== undefined && at >= this.timerAt) return;
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.timer.armed && at >= this.timerAt) return;
     this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.timerAt = Number.POSITIVE_INFINITY;
-      if (this.stopped) return;
-      this.engine.handleTimeout(this.clock());
-      this.pump();
-    }, Math.max(0, at - this.clock()));
+    this.timer.arm(at - this.clock());
   }
 }

@@ -22,6 +22,8 @@ export const PacketType = {
   DATA: 0x03,
   CONTROL: 0x04,
   VERSION: 0x05,
+  /** Framing below the engine, never a packet it reads: several datagrams in one channel message (PROTOCOL.md section 13). */
+  BUNDLE: 0x06,
 } as const;
 export type PacketType = (typeof PacketType)[keyof typeof PacketType];
 

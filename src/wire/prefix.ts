@@ -22,7 +22,8 @@ export interface PacketPrefix {
   type: PacketType;
 }
 
-const KNOWN_TYPES: ReadonlySet<number> = new Set(Object.values(PacketType));
+/** Types the engine reads: a BUNDLE is split by the driver below it and is never a packet here. */
+const KNOWN_TYPES: ReadonlySet<number> = new Set(Object.values(PacketType).filter((t) => t !== PacketType.BUNDLE));
 
 /** Byte 0 for `version` and the two flags. */
 export function versionFlagsByte(version: number, sharding: boolean, keyPhase: 0 | 1): number {

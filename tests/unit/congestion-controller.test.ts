@@ -49,6 +49,42 @@ describe('BbrController', () => {
     expect(c.pacingRate(50)).toBeCloseTo(free);
   });
 
+  it('on a sub-millisecond path, lets the channel hold one BDP at the window floor before slowing', () => {
+    const c = new BbrController({ ...options, windowRttFloorMs: 10 });
+    for (let round = 0; round < 20; round++) c.onAck({ rate: 10_000, appLimited: false, priorDelivered: round * 1e6 }, (round + 1) * 1e6, 1000, round, 0.8);
+    c.onRttSample(0.8, 20);
+    const free = c.pacingRate(1);
+    // 10,000 B/ms x 10 ms = 100 kB: a queue of 50 kB (50 datagrams, above queueTargetPackets) is no reason to slow.
+    c.onChannelQueue(50_000);
+    expect(c.pacingRate(1)).toBe(free);
+    c.onChannelQueue(200_000);
+    expect(c.pacingRate(1)).toBeCloseTo(free / 2);
+  });
+
+  it('holds each probe-bw phase for at least the window floor, so the 1.25 probe is sent at all', () => {
+    const c = new BbrController({ ...options, windowRttFloorMs: 10 });
+    const ack = (round: number, now: number, inFlight: number) =>
+      c.onAck({ rate: 10_000, appLimited: false, priorDelivered: round * 1e6 }, (round + 1) * 1e6, inFlight, now, 0.8);
+    let t = 0;
+    for (let round = 0; round < 20; round++) ack(round, (t += 1), 0);
+    expect(c.state).toBe('probe-bw');
+    const rates = new Set<number>();
+    // 1 ms ACKs for 100 ms: with phases of one min RTT (0.8 ms) every phase would end at the next ACK.
+    for (let i = 0; i < 100; i++) {
+      ack(20 + i, (t += 1), 1e9);
+      rates.add(Math.round((c.pacingRate(1) / 10_000) * 100) / 100);
+    }
+    expect([...rates].sort()).toEqual([0.75, 1, 1.25]);
+    let probeRun = 0;
+    let longest = 0;
+    for (let i = 0; i < 100; i++) {
+      ack(120 + i, (t += 1), 1e9);
+      probeRun = c.pacingRate(1) > 10_000 ? probeRun + 1 : 0;
+      longest = Math.max(longest, probeRun);
+    }
+    expect(longest).toBeGreaterThanOrEqual(10);
+  });
+
   it('forgets an old min RTT after its window', () => {
     const c = new BbrController(options);
     c.onRttSample(20, 0);

@@ -1,0 +1,200 @@
+import { describe, expect, it } from 'vitest';
+import { PduEngine, type EngineStats, type PduEvent, type SendOptions } from '../../src/engine/index.js';
+import { EngineDriver, bundleLossSignal } from '../../src/host/engine-driver.js';
+import { encodeBundle, isBundle } from '../../src/host/datagram-bundle.js';
+import { WakeTimer } from '../../src/host/wake-timer.js';
+import type { CongestionSample } from '../../src/congestion/congestion-report.js';
+import type { DatagramChannel } from '../../src/transport/datachannel.js';
+
+/** One end of an in-memory channel: what it sends reaches the other end in a later task. */
+class MemoryChannel implements DatagramChannel {
+  readonly label = 'pdu';
+  readonly open = true;
+  readonly highWaterBytes = 256 * 1024;
+  peer!: MemoryChannel;
+  /** Every channel message sent, as sent. */
+  readonly sent: Uint8Array[] = [];
+  /** What the receiving side does with a message (default: hand it to the driver). */
+  deliver: (message: Uint8Array, handler: (d: Uint8Array) => void) => void = (m, h) => h(m);
+  private handler: (d: Uint8Array) => void = () => undefined;
+
+  whenOpen(): Promise<void> {
+    return Promise.resolve();
+  }
+  queuedBytes(): number {
+    return 0;
+  }
+  setLowWater(): void {}
+  send(datagram: Uint8Array): void {
+    this.sent.push(datagram);
+    const copy = datagram.slice();
+    setTimeout(() => this.peer.deliver(copy, this.peer.handler), 0);
+  }
+  onDatagram(handler: (d: Uint8Array) => void): void {
+    this.handler = handler;
+  }
+  onWritable(): void {}
+  onClose(): void {}
+  async sample(): Promise<CongestionSample> {
+    return {};
+  }
+  close(): void {}
+}
+
+type Driver = EngineDriver<PduEvent, SendOptions, EngineStats>;
+
+function pair(opts: { bundleBytes: [number, number]; lossRate?: [number | undefined, number | undefined] }) {
+  const a = new MemoryChannel();
+  const b = new MemoryChannel();
+  a.peer = b;
+  b.peer = a;
+  const events: [PduEvent[], PduEvent[]] = [[], []];
+  const make = (i: 0 | 1, channel: MemoryChannel): Driver => {
+    const engine = new PduEngine({ role: i === 0 ? 'initiator' : 'responder' });
+    const fixedLoss = opts.lossRate?.[i];
+    return new EngineDriver<PduEvent, SendOptions, EngineStats>(engine, channel, {
+      sampleIntervalMs: 10,
+      bundleBytes: opts.bundleBytes[i],
+      lossRate: () => fixedLoss ?? engine.stats().congestion.report.packetLoss,
+      onEvent: (e) => events[i].push(e),
+    });
+  };
+  const drivers: [Driver, Driver] = [make(0, a), make(1, b)];
+  return { channels: [a, b] as const, drivers, events };
+}
+
+async function until(check: () => boolean, ms = 10_000): Promise<void> {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > ms) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** Sends `count` messages of `bytes` from side 0 once both are connected; resolves with what side 1 received. */
+async function transfer(p: ReturnType<typeof pair>, count: number, bytes: number): Promise<Uint8Array[]> {
+  for (const d of p.drivers) d.start();
+  await until(() => p.events.every((es) => es.some((e) => e.type === 'connected')));
+  // Let a few loss readings pass so the gate has spoken.
+  await new Promise((r) => setTimeout(r, 50));
+  for (let m = 0; m < count; m++) p.drivers[0].send(new Uint8Array(bytes).fill(m + 1));
+  const received = () => p.events[1].filter((e): e is Extract<PduEvent, { type: 'message' }> => e.type === 'message');
+  await until(() => received().length === count);
+  for (const d of p.drivers) d.stop();
+  return received().map((e) => e.data);
+}
+
+const multi = (sent: Uint8Array[]) => sent.filter((m) => isBundle(m) && m.length > 1200);
+
+describe('EngineDriver bundles', () => {
+  it('bundles datagrams once the peer has shown it reads bundles, and delivers intact', async () => {
+    const p = pair({ bundleBytes: [16 * 1024, 16 * 1024] });
+    const got = await transfer(p, 4, 64 * 1024);
+    expect(got.map((d) => [d.length, d[0], d[d.length - 1]])).toEqual([1, 2, 3, 4].map((m) => [64 * 1024, m, m]));
+    const [a] = p.channels;
+    expect(multi(a.sent).length).toBeGreaterThan(0);
+    expect(multi(a.sent).every((m) => m.length <= 16 * 1024)).toBe(true);
+    // Far fewer channel messages than the ~230 datagrams 256 KiB needs.
+    expect(a.sent.length).toBeLessThan(120);
+    const stats = p.drivers[0].engine.stats();
+    expect(stats.recovery.retransmissions.timeout + stats.recovery.retransmissions.predictive).toBe(0);
+  });
+
+  it('never bundles towards a peer that does not (an older peer drops bundles)', async () => {
+    const p = pair({ bundleBytes: [16 * 1024, 0] });
+    // Side 1 behaves like a build without bundles: whatever is a bundle never reaches its engine.
+    p.channels[1].deliver = (m, h) => {
+      if (!isBundle(m)) h(m);
+    };
+    const got = await transfer(p, 2, 64 * 1024);
+    expect(got.length).toBe(2);
+    const [a, b] = p.channels;
+    // Only the probes (copies of single datagrams) went as bundles, and side 1 sent none.
+    expect(a.sent.filter(isBundle).length).toBeLessThanOrEqual(2);
+    expect(multi(a.sent)).toEqual([]);
+    expect(b.sent.filter(isBundle)).toEqual([]);
+  });
+
+  it('sends one datagram per message while the path shows loss', async () => {
+    const p = pair({ bundleBytes: [16 * 1024, 16 * 1024], lossRate: [0.01, undefined] });
+    await transfer(p, 2, 64 * 1024);
+    expect(multi(p.channels[0].sent)).toEqual([]);
+    expect(multi(p.channels[1].sent).length).toBe(0); // side 1 only acknowledges
+  });
+});
+
+describe('bundleLossSignal', () => {
+  it('reads as full loss until the session has sent a few hundred datagrams', () => {
+    const engine = new PduEngine({ role: 'initiator' });
+    expect(bundleLossSignal(engine)()).toBe(1);
+    const stats = engine.stats();
+    const seasoned = { stats: () => ({ ...stats, traffic: { ...stats.traffic, datagramsSent: 300 } }) };
+    expect(bundleLossSignal(seasoned)()).toBe(0);
+  });
+});
+
+describe('PduEngine and bundles', () => {
+  it('drops a bundle it cannot read without failing the session', () => {
+    const a = new PduEngine({ role: 'initiator' });
+    const b = new PduEngine({ role: 'responder' });
+    a.connect(0);
+    b.connect(0);
+    // The driver's probe: the HELLO, then a copy of it as a one-datagram bundle.
+    const hello = a.pollTransmit(0)!;
+    b.handleDatagram(hello, 1);
+    b.handleDatagram(encodeBundle([hello]), 1);
+    let now = 1;
+    for (let i = 0; i < 20; i++) {
+      for (const [from, to] of [
+        [a, b],
+        [b, a],
+      ] as const) {
+        from.handleTimeout(now);
+        for (let d = from.pollTransmit(now); d; d = from.pollTransmit(now)) {
+          to.handleDatagram(d, now);
+          // Every datagram also arrives as a bundle an older build cannot read.
+          to.handleDatagram(encodeBundle([d]), now);
+        }
+      }
+      now += 10;
+    }
+    expect(a.stats().state).toBe('established');
+    expect(b.stats().state).toBe('established');
+  });
+});
+
+describe('WakeTimer', () => {
+  it('soon() runs once in a later task, and a pending soon() is not repeated', async () => {
+    let fired = 0;
+    const t = new WakeTimer(() => fired++);
+    t.soon();
+    t.soon();
+    expect(fired).toBe(0);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(fired).toBe(1);
+    t.soon();
+    t.cancel();
+    await new Promise((r) => setTimeout(r, 5));
+    expect(fired).toBe(1);
+  });
+
+  it('fires once, can be re-armed and cancelled', async () => {
+    let fired = 0;
+    const t = new WakeTimer(() => fired++);
+    t.arm(1);
+    expect(t.armed).toBe(true);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(fired).toBe(1);
+    expect(t.armed).toBe(false);
+    t.arm(5);
+    t.cancel();
+    t.arm(1);
+    t.arm(2);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(fired).toBe(2);
+    t.arm(1);
+    t.dispose();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(fired).toBe(2);
+  });
+});
