@@ -11,8 +11,9 @@ import { buildDataset, defaultHeuristic, type DatasetRow, type ScenarioSummary }
 import { encodeRows, standardisation } from './encode.js';
 import { classify, round, type ReplayRow } from './evaluate.js';
 import { decisionsFromTraceJsonl } from './jsonl-source.js';
-import { chooseOperatingPoint, type PolicyTrial } from './operating-point.js';
+import { chooseOperatingPoint, TIERS, type PolicyTrial } from './operating-point.js';
 import { epochProgressBar } from './progress.js';
+import { REPLAY_PHASES, REPLAY_SEEDS, TRAIN_PHASES, withPhases, type PhasedRow } from './phases.js';
 import { evaluatePredictor, type PredictorReport } from './report.js';
 import { checkSplits, SCENARIOS, scenariosFor } from './scenarios.js';
 import { nodeTraceLibrary } from './traces.node.js';
@@ -100,7 +101,9 @@ export async function runTrain(args: string[]): Promise<number> {
     if (trainMeta.config) Object.assign(config, trainMeta.config);
     log(`operating point only: the network of ${values.from}\n`);
   } else {
-    const train: DatasetRow[] = buildDataset(scenariosFor('train', traces !== undefined), { traces, messageScale: scale, onScenario });
+    // Trace replays at every phase: one replay of a LENS training segment meets a handful of
+    // outages, and a repeated tail request happens a few times in each (16 consultations at one phase).
+    const train: DatasetRow[] = buildDataset(withPhases(scenariosFor('train', traces !== undefined), TRAIN_PHASES), { traces, messageScale: scale, onScenario });
     for (const file of values.jsonl ?? []) {
       const { rows, stats } = decisionsFromTraceJsonl(readFileSync(file, 'utf8'));
       log(`  train      ${file}: ${rows.length} decisions from ${stats.records} trace records (${stats.skipped} skipped)\n`);
@@ -116,7 +119,7 @@ export async function runTrain(args: string[]): Promise<number> {
     log(`forward pass vs tfjs on ${evalid.rows} validation rows: max |difference| ${forwardDiff.toExponential(2)}\n`);
     model.dispose();
   }
-  log('choosing the operating point: policy search on replays of the validation scenarios (trace replays at several phases)\n');
+  log('choosing the operating point: policy search on replays of the validation scenarios (trace replays at several phases, the others at several seeds)\n');
   const maxRequests = DEFAULT_CONFIG.recovery.maxNackRequests;
   const point = chooseOperatingPoint({
     weights: provisional,
@@ -144,8 +147,14 @@ export async function runTrain(args: string[]): Promise<number> {
     data: summaries,
     rows: { train: trainRows ?? null, validation: evalid.rows },
     validation: validationFigures,
-    timeout_validation_spurious_share: round(point.timeout.spuriousShare, 4),
-    policy_trials: [point.heuristic, ...point.trials].map((t) => ({ ...t, p99Ratio: round(t.p99Ratio, 4), spuriousShare: round(t.spuriousShare, 4) })),
+    timeout_validation_spurious_share: point.timeout.map((t) => ({ ...t, spuriousShare: round(t.spuriousShare, 4) })),
+    policy_trials: [point.heuristic, ...point.trials].map((t) => ({
+      ...t,
+      tier: t.tier === undefined ? undefined : TIERS[t.tier],
+      p99Ratio: round(t.p99Ratio, 4),
+      spuriousShare: round(t.spuriousShare, 4),
+      scenarios: t.scenarios.map((s) => ({ ...s, p99Ratio: round(s.p99Ratio, 4), spuriousBudget: round(s.spuriousBudget, 4) })),
+    })),
     elapsed_s: round((Date.now() - started) / 1000, 1),
   };
   weights.meta = {
@@ -197,6 +206,9 @@ export function evaluateTestSplit(weights: ModelWeightsJson, tracesDir: string |
     onScenario: (s) => log(`  ${s.scenario.padEnd(34)} ${String(s.rows).padStart(7)} decisions, ${(s.rows ? (100 * s.lost) / s.rows : 0).toFixed(1)}% lost\n`),
     onRow: (r) => log(`  replay ${formatRow(r)}\n`),
   });
+  log(`replay over ${REPLAY_PHASES.length} phases (trace replays) or ${REPLAY_SEEDS.length} seeds (the others): median p99 [quartiles] (range), spurious share pooled (per-variant range)\n`);
+  for (const r of report.replay) log(`  ${formatPhased(r)}\n`);
+  for (const p of report.paired) log(`  ${p.trace} ${p.a} - ${p.b}: p99 ${p.diff_ms} ms median (${p.diff_ms_min} to ${p.diff_ms_max}), lower in ${p.a_lower} of ${p.phases}, higher in ${p.a_higher}\n`);
   const c = report.classifier;
   log(`classifier  model: AUC ${c.model.auc} precision ${c.model.precision} recall ${c.model.recall} (thresholds ${JSON.stringify(c.model.thresholds)})\n`);
   log(`            heuristic: AUC ${c.heuristic.auc} precision ${c.heuristic.precision} recall ${c.heuristic.recall}\n`);
@@ -205,7 +217,13 @@ export function evaluateTestSplit(weights: ModelWeightsJson, tracesDir: string |
 
 function formatTrial(t: PolicyTrial): string {
   const name = t.thresholds === 'heuristic' ? 'heuristic          ' : `model ${t.thresholds.hole.toFixed(2)}/${t.thresholds.tail.toFixed(2)}/${t.thresholds.repeat.toFixed(2)}`;
-  return `${name}: p99/timeout ${t.p99Ratio.toFixed(3)}, spurious ${(100 * t.spuriousShare).toFixed(1)}%  (${t.rows.map((r) => `${r.trace} ${r.p99_ms} ms ${(100 * r.spurious_share).toFixed(0)}%`).join(', ')})`;
+  const tier = t.tier === undefined ? '' : ` [${TIERS[t.tier]}]`;
+  return `${name}:${tier} ${t.scenarios.map((s) => `${s.trace} p99 ${s.p99_ms} ms (${s.p99_ms_min}-${s.p99_ms_max}) = ${s.p99Ratio.toFixed(3)} of timeout, spurious ${(100 * s.spuriousShare).toFixed(1)}% (budget ${(100 * s.spuriousBudget).toFixed(1)}%)`).join('; ')}`;
+}
+
+function formatPhased(r: PhasedRow): string {
+  const pct = (x: number) => (100 * x).toFixed(1);
+  return `${r.trace.padEnd(30)} ${r.policy.padEnd(14)} p99 ${r.p99_ms} ms [${r.p99_ms_q1}-${r.p99_ms_q3}] (${r.p99_ms_min}-${r.p99_ms_max})${r.p99_vs_timeout === undefined ? '' : ` = ${r.p99_vs_timeout.toFixed(3)} of timeout`}, spurious ${pct(r.spurious_share)}% (${pct(r.spurious_share_min)}-${pct(r.spurious_share_max)}) of ${r.retransmissions}`;
 }
 
 function formatRow(r: ReplayRow): string {

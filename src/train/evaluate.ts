@@ -34,6 +34,8 @@ export interface ReplayRow {
   p50_ms: number;
   /** Spurious retransmissions / all retransmissions (0 when there were none). */
   spurious_share: number;
+  /** Retransmissions acknowledged as received before (the sender's count). */
+  spurious: number;
   retransmissions: number;
   delivered: number;
   /** CONTRACTS.md numeric fields. */
@@ -56,7 +58,7 @@ export function replayPolicies(o: ReplayEvaluationOptions): ReplayRow[] {
   const rows: ReplayRow[] = [];
   for (const scenario of o.scenarios) {
     for (const [name, predictor] of Object.entries(o.policies) as [PolicyName, () => LossPredictor][]) {
-      const run = replay({ scenario, predictor, seed: o.seed ?? 1, traces: o.traces, messageScale: o.messageScale ?? 1 });
+      const run = replay({ scenario, predictor, seed: scenario.seed ?? o.seed ?? 1, traces: o.traces, messageScale: o.messageScale ?? 1 });
       const r = run.retransmissions;
       const all = r.predictive + r.timeout;
       const w = scenario.workload;
@@ -67,6 +69,7 @@ export function replayPolicies(o: ReplayEvaluationOptions): ReplayRow[] {
         p99_ms: round(percentileOf(run.latencies, 0.99), 1),
         p50_ms: round(percentileOf(run.latencies, 0.5), 1),
         spurious_share: all === 0 ? 0 : round(r.spurious / all, 4),
+        spurious: r.spurious,
         retransmissions: all,
         delivered: round(run.latencies.length / run.messages, 4),
         loss: round(path.loss, 4),

@@ -71,6 +71,8 @@ export function decisionsFromTraceJsonl(text: string): { rows: LabelledDecision[
   return { rows, stats };
 }
 
+const OPTIONAL_FEATURES: (keyof GapFeatures)[] = ['tailPauseMs'];
+
 function toFeatures(raw: TraceRecord['features']): GapFeatures | undefined {
   if (!raw || typeof raw['tail'] !== 'boolean') return undefined;
   const out = { tail: raw['tail'] } as GapFeatures;
@@ -78,6 +80,11 @@ function toFeatures(raw: TraceRecord['features']): GapFeatures | undefined {
     const v = raw[key];
     if (typeof v !== 'number' || !Number.isFinite(v)) return undefined;
     (out as unknown as Record<string, number>)[key] = v;
+  }
+  // Added after the first traces were recorded: absent reads as 0 (nothing known).
+  for (const key of OPTIONAL_FEATURES) {
+    const v = raw[key];
+    (out as unknown as Record<string, number>)[key] = typeof v === 'number' && Number.isFinite(v) ? v : 0;
   }
   return out;
 }

@@ -29,6 +29,8 @@ export interface ReplayResult {
   retransmissions: RetransmissionStats;
   /** Spurious retransmissions by what triggered them (nack, threshold, pto). */
   spuriousByCause: Record<string, number>;
+  /** Each spurious retransmission: the packet declared lost that arrived after all, when that was seen, why it was declared lost. */
+  spuriousPackets: { pn: number; t: number; cause: string }[];
   /** The data direction (sender -> receiver) as the link and the receiver saw it. */
   log: DecisionLog;
   /** Virtual time at which the run stopped. */
@@ -111,10 +113,14 @@ export function replay(o: ReplayOptions): ReplayResult {
   const lastSend = start + (count - 1) * w.intervalMs;
   while (latencies.length < count && sim.now < lastSend + DRAIN_LIMIT_MS) sim.runUntil(sim.now + 100);
   const spuriousByCause: Record<string, number> = {};
+  const spuriousPackets: ReplayResult['spuriousPackets'] = [];
   for (const r of a.traceRecords()) {
-    if (r.event === 'spurious') spuriousByCause[r.cause ?? 'unknown'] = (spuriousByCause[r.cause ?? 'unknown'] ?? 0) + 1;
+    if (r.event !== 'spurious') continue;
+    const cause = r.cause ?? 'unknown';
+    spuriousByCause[cause] = (spuriousByCause[cause] ?? 0) + 1;
+    if (r.pn !== undefined) spuriousPackets.push({ pn: r.pn, t: r.t, cause });
   }
-  return { latencies, messages: count, retransmissions: a.stats().recovery.retransmissions, spuriousByCause, log, endMs: sim.now };
+  return { latencies, messages: count, retransmissions: a.stats().recovery.retransmissions, spuriousByCause, spuriousPackets, log, endMs: sim.now };
 }
 
 /**

@@ -9,11 +9,20 @@ import { TimeoutPredictor } from '../predict/timeout-predictor.js';
 import { buildDataset, defaultHeuristic, type ScenarioSummary } from './dataset.js';
 import { classify, replayPolicies, round, type ReplayRow } from './evaluate.js';
 import type { ClassifierFigures } from './metrics.js';
+import { pairedP99, REPLAY_PHASES, REPLAY_SEEDS, replayVariants, summarisePhases, type PairedP99, type PhasedRow } from './phases.js';
 import type { Scenario, TraceLibrary } from './scenarios.js';
 
 export interface PredictorReport {
   classifier: { model: ClassifierFigures; heuristic: ClassifierFigures };
-  replay: ReplayRow[];
+  /**
+   * Per scenario and policy, over its replay variants (phases of a trace replay, seeds of the
+   * others): the median p99 with its spread, the spurious share pooled over the variants.
+   */
+  replay: PhasedRow[];
+  /** The model against the heuristic and against timeout-only recovery, variant by variant. */
+  paired: PairedP99[];
+  /** Every variant's own row. */
+  replay_variants: ReplayRow[];
 }
 
 export interface ReportOptions {
@@ -22,6 +31,8 @@ export interface ReportOptions {
   scenarios: readonly Scenario[];
   traces: TraceLibrary | undefined;
   messageScale?: number;
+  phases?: readonly number[];
+  seeds?: readonly number[];
   onScenario?: (s: ScenarioSummary) => void;
   onRow?: (row: ReplayRow) => void;
 }
@@ -32,14 +43,20 @@ export function evaluatePredictor(o: ReportOptions): PredictorReport {
   const rows = buildDataset(o.scenarios, { traces: o.traces, messageScale: o.messageScale ?? 1, ...(o.onScenario ? { onScenario: o.onScenario } : {}) });
   const m = model();
   const classifier = { model: { ...tidy(classify(m, rows)), threshold: m.threshold, thresholds: m.thresholds }, heuristic: tidy(classify(defaultHeuristic(), rows)) };
-  const replay = replayPolicies({
-    scenarios: o.scenarios,
+  const variants = replayPolicies({
+    scenarios: replayVariants(o.scenarios, o.phases ?? REPLAY_PHASES, o.seeds ?? REPLAY_SEEDS),
     traces: o.traces,
     messageScale: o.messageScale ?? 1,
     policies: { model, heuristic: defaultHeuristic, timeout: () => new TimeoutPredictor() },
     ...(o.onRow ? { onRow: o.onRow } : {}),
   });
-  return { classifier, replay };
+  const paired = o.scenarios.flatMap((s) =>
+    (['pdu-heuristic', 'pdu-timeout'] as const).flatMap((b) => {
+      const p = pairedP99(variants, s.name, 'pdu-model', b);
+      return p ? [p] : [];
+    }),
+  );
+  return { classifier, replay: summarisePhases(variants), paired, replay_variants: variants };
 }
 
 function tidy(f: ClassifierFigures): ClassifierFigures {

@@ -42,6 +42,8 @@ export interface Scenario {
    * Same data, same split: several phases make a p99 over a few bursts less of a coin toss.
    */
   withPhase?(phase: number): Scenario;
+  /** The simulation seed this scenario is replayed with (loss models, jitter); 1 when absent. */
+  seed?: number;
 }
 
 /** Below-capacity load of CONTRACTS.md (16 KiB at 5/s): every fragment's fate is the path's, not a queue's. */

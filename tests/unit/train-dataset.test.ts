@@ -191,20 +191,25 @@ describe('operating point by policy search on replays', () => {
       traces: undefined,
       maxRequests: 3,
       messageScale: 0.1,
+      seeds: [1, 2],
       candidates: { repeat: [0.5], tail: [0.5], hole: [0.5, 0.9] },
-      onTrial: (t) => seen.push(t.thresholds === 'heuristic' ? 'heuristic' : `${t.thresholds.hole}`),
+      onTrial: (t) => seen.push(t.thresholds === 'heuristic' ? 'heuristic' : `${t.thresholds.hole}/${t.thresholds.tail}/${t.thresholds.repeat}`),
     });
     expect(seen[0]).toBe('heuristic');
     // The weights' own point first, then each new combination once (none is replayed twice).
     expect(point.trials[0]!.thresholds).toEqual(DEFAULT_MODEL_WEIGHTS.thresholds);
-    expect(point.trials.map((t) => t.thresholds)).toContainEqual({ hole: 0.9, tail: 0.5, repeat: 0.5 });
+    expect(point.trials.some((t) => t.thresholds !== 'heuristic' && t.thresholds.hole === 0.9 && t.thresholds.tail === 0.5)).toBe(true);
     expect(new Set(seen).size).toBe(seen.length);
     expect(point.trials.map((t) => t.thresholds)).toContainEqual(point.thresholds);
     expect(point.thresholds.tail).toBe(0.5);
     for (const t of point.trials) {
-      expect(t.rows).toHaveLength(1);
+      // One row per seed, scored as one scenario within a budget no tighter than the heuristic's.
+      expect(t.rows.map((r) => r.trace)).toEqual([scenario.name, `${scenario.name}@s2`]);
+      expect(t.scenarios).toHaveLength(1);
+      expect(t.scenarios[0]!.spuriousBudget).toBeGreaterThanOrEqual(Math.max(0.05, point.heuristic.scenarios[0]!.spuriousShare));
       expect(t.spuriousShare).toBeGreaterThanOrEqual(0);
       expect(t.p99Ratio).toBeGreaterThan(0);
+      expect(t.tier).toBeDefined();
     }
   });
 });
