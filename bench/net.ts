@@ -316,6 +316,7 @@ function describe(r: JsonRow): string {
   const extra = [
     r.expired ? `expired ${r.expired}${r.expired_delivered ? ` (${r.expired_delivered} of them delivered late)` : ''}` : '',
     r.unaccounted ? `unaccounted ${r.unaccounted}` : '',
+    r.in_flight_at_end ? `still in flight at the end ${r.in_flight_at_end}` : '',
     r.retx_predictive !== null ? `retx nack ${r.retx_predictive} / timer ${r.retx_timeout}` : '',
     r.sctp_retransmitted !== null ? `sctp retx ${r.sctp_retransmitted}` : '',
     `queue ${Math.round(r.max_queue_bytes / 1024)} KiB`,

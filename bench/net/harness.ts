@@ -389,6 +389,11 @@ export interface Figures {
   held_for_order: number;
   /** Sent, neither delivered nor reported as expired or failed: lost without a word. */
   unaccounted: number;
+  /**
+   * PDU: sends still unsettled when the row ended (the sender is still recovering them; not lost,
+   * and not in `unaccounted`). null for plain channels, which have no such state.
+   */
+  in_flight_at_end: number | null;
   retx_predictive: number | null;
   retx_timeout: number | null;
   retx_spurious: number | null;
@@ -449,6 +454,7 @@ export function figures(r: RowResult): Figures {
     expired_delivered: expiredDelivered,
     held_for_order: held,
     unaccounted,
+    in_flight_at_end: pdu ? r.sender.pending : null,
     retx_predictive: retx ? retx.predictive : null,
     retx_timeout: retx ? retx.timeout : null,
     retx_spurious: retx ? retx.spurious : null,
