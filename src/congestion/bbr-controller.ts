@@ -30,6 +30,8 @@ type Mode = 'startup' | 'drain' | 'probe-bw';
 const STARTUP_GAIN = 2.885; // 2/ln 2: doubles the delivery rate each round trip
 const DRAIN_GAIN = 1 / STARTUP_GAIN;
 const CWND_GAIN = 2;
+/** Most a standing queue may add to the window, in min RTTs (see `window`). */
+const QUEUE_ALLOWANCE_RTTS = 2;
 const PROBE_BW_GAINS = [1.25, 0.75, 1, 1, 1, 1, 1, 1];
 const BTLBW_WINDOW_ROUNDS = 10;
 const FULL_BW_GROWTH = 1.25;
@@ -79,15 +81,24 @@ export class BbrController {
     return Number.isFinite(this.rtProp) ? this.rtProp : fallbackMs;
   }
 
-  /** Congestion window in bytes. */
-  window(minRttMs: number): number {
+  /**
+   * Congestion window in bytes: twice the BDP at the min RTT, plus, when the smoothed RTT stands
+   * above the min RTT, the bytes that standing queue holds at the measured rate (up to another
+   * `QUEUE_ALLOWANCE_RTTS` min RTTs' worth). A queue kept full by a loss-based flow sharing the
+   * bottleneck (cubic, SCTP) does not drain when we slow down, and a window of twice the
+   * min-RTT BDP then caps us below the rate we measured, our delivery-rate samples sink with it,
+   * and the other flow takes the link (bench:net, cap10-bulk at 40/s). Pacing still holds the
+   * sending rate to the estimate, so the allowance only stops the window from binding.
+   */
+  window(minRttMs: number, srttMs = minRttMs): number {
     const { maxDatagramSize: mss, initialWindowPackets, minWindowPackets } = this.options;
     const bw = this.btlBw.value;
     if (bw === 0) return initialWindowPackets * mss;
     const gain = this.mode === 'startup' ? STARTUP_GAIN : CWND_GAIN;
-    const bdp = bw * Math.max(minRttMs, this.options.windowRttFloorMs);
+    const rtt = Math.max(minRttMs, this.options.windowRttFloorMs);
+    const standing = Math.min(Math.max(0, srttMs - rtt), QUEUE_ALLOWANCE_RTTS * rtt);
     const floor = this.mode === 'startup' ? initialWindowPackets : minWindowPackets;
-    return Math.max(gain * bdp, floor * mss);
+    return Math.max(gain * bw * rtt + bw * standing, floor * mss);
   }
 
   /** Pacing rate in bytes/ms. */

@@ -108,7 +108,7 @@ export class OutgoingStream {
   }
 
   cwnd(): number {
-    return this.controller.window(this.rtProp());
+    return this.controller.window(this.rtProp(), this.rtt.srtt);
   }
 
   private rtProp(): number {

@@ -40,6 +40,18 @@ describe('BbrController', () => {
     expect(c.window(50)).toBeCloseTo(10_000, -2);
   });
 
+  it("covers a standing queue it did not build, up to two more min RTTs, without pacing faster", () => {
+    const c = new BbrController(options);
+    for (let round = 0; round < 20; round++) c.onAck({ rate: 100, appLimited: false, priorDelivered: round * 1e5 }, (round + 1) * 1e5, 1000, round * 50, 50);
+    const pacing = c.pacingRate(140);
+    // A loss-based flow holds the bottleneck queue at 90 ms: 2 * 100 * 50 + 100 * 90 bytes.
+    expect(c.window(50, 140)).toBeCloseTo(19_000, -2);
+    // No queue, no allowance; and the allowance stops at two min RTTs (100 ms) of queue.
+    expect(c.window(50, 50)).toBeCloseTo(10_000, -2);
+    expect(c.window(50, 1000)).toBeCloseTo(20_000, -2);
+    expect(c.pacingRate(140)).toBe(pacing);
+  });
+
   it('slows pacing while the channel queue is above its target', () => {
     const c = new BbrController(options);
     const free = c.pacingRate(50);
