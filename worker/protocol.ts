@@ -35,7 +35,12 @@ export type HostToWorker =
   | { type: 'trace'; session: number; ticket: number }
   /** Impairs the session's outgoing datagrams from now on (null: off); a testing and demo tool. */
   | { type: 'impair'; session: number; config: ImpairmentConfig | null }
-  | { type: 'close'; session: number };
+  | { type: 'close'; session: number }
+  /**
+   * The host is done with the session (closed, failed or abandoned): stop its driver and timers
+   * and let go of its channel.
+   */
+  | { type: 'dispose'; session: number };
 
 export type SendReply = { ticket: number; id: string } | { ticket: number; error: { code: string; message: string } };
 

@@ -78,6 +78,9 @@ export class WorkerRuntime {
       case 'open':
         this.open(message);
         return;
+      case 'dispose':
+        this.dispose(message.session);
+        return;
     }
     const session = this.sessions.get(message.session);
     if (!session) return;
@@ -123,6 +126,18 @@ export class WorkerRuntime {
     }
   }
 
+  /** Stops a session's driver (its timers, sampler and wake ports) and forgets it and its channel. */
+  private dispose(id: number): void {
+    const session = this.sessions.get(id);
+    session?.driver.stop();
+    this.sessions.delete(id);
+    const attached = this.attached.get(id);
+    this.attached.delete(id);
+    // A channel that never got a session (abandoned before open) is closed, as the inline path's
+    // abandon does; a session's channel is left as the inline path leaves it.
+    if (attached && !session) attached.channel.close();
+  }
+
   private attach(message: Extract<HostToWorker, { type: 'attach-channel' }>): void {
     const channel = adaptW3cDataChannel(message.channel as W3cDataChannelLike, { highWaterBytes: message.highWaterBytes });
     const attached: AttachedChannel = { channel, hostSample: {} };
@@ -148,12 +163,8 @@ export class WorkerRuntime {
       onEvent: (event) => {
         session.output.events.push(event);
         this.scheduleFlush(id, session);
-        if (event.type === 'closed') {
-          queueMicrotask(() => {
-            this.sessions.delete(id);
-            this.attached.delete(id);
-          });
-        }
+        // After the flush already queued for this event: stop the driver's timers and sampler.
+        if (event.type === 'closed') queueMicrotask(() => this.dispose(id));
       },
     });
     session = { driver, relay, impaired, output: emptyOutput(id), flushScheduled: false };

@@ -25,9 +25,9 @@ export interface PduChannelOptions extends Omit<PduEngineOptions, 'role' | 'core
   /** Queue bound below PDU, bytes (the stack adapter's default otherwise). */
   highWaterBytes?: number;
   /**
-   * Largest bundle of datagrams sent as one data-channel message, bytes (default 16 KiB; 0: one
-   * datagram per message, as before bundles). Bundles go only to a peer that sends them too and
-   * only while the path shows no loss (docs/PROTOCOL.md section 13).
+   * Largest bundle of datagrams sent as one data-channel message, bytes (default 16 KiB, at most
+   * 64 KiB; 0: one datagram per message, as before bundles). Bundles go only to a peer that sends
+   * them too and only while the path shows no loss (docs/PROTOCOL.md section 13).
    */
   bundleBytes?: number;
   /** How long `send` waits for room in a full send buffer before rejecting, ms (default 30 s). */

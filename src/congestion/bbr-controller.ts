@@ -19,7 +19,7 @@ export interface BbrOptions {
   minPacingRate: number;
   /**
    * Datagrams the channel below may hold (bufferedAmount) before the sender slows down, or one
-   * BDP at `windowRttFloorMs` when that is more: this queue is the bottleneck queue
+   * BDP (bandwidth x max(RTprop, `windowRttFloorMs`)) when that is more: this queue is the bottleneck queue
    * (ENVIRONMENT.md), so it is kept near one BDP.
    */
   queueTargetPackets: number;
@@ -112,8 +112,8 @@ export class BbrController {
   }
 
   /**
-   * Channel queue (bytes) above which pacing slows: `queueTargetPackets` datagrams, or one BDP
-   * at the window's round-trip floor when that is more (at 10 MB/s and a 10 ms floor, 100 KB):
+   * Channel queue (bytes) above which pacing slows: `queueTargetPackets` datagrams, or one BDP,
+   * its RTT floored at `windowRttFloorMs`, when that is more (at 10 MB/s and 0.8 ms: 100 KB):
    * the host lets the channel hold tens of ms of its drain, and a fixed few datagrams would slow
    * a fast sub-millisecond path at every ordinary wake-up.
    */

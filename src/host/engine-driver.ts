@@ -63,8 +63,19 @@ export function bundleLossSignal(engine: { stats(): EngineStats }): () => number
   };
 }
 
-/** Copies of the first datagrams sent as one-datagram bundles: how a peer learns we read bundles. */
-const BUNDLE_PROBES = 2;
+/**
+ * One-datagram bundles (copies of datagrams sent anyway) that tell a peer we read bundles: before
+ * anything has come from the peer, every datagram up to the first number (its driver may not be
+ * running yet, as when one side still loads its core); after that, the next few, since a probe
+ * can be lost like any datagram. A real bundle of ours ends the probing: it says the same.
+ */
+const PROBES_BEFORE_CONTACT = 8;
+const PROBES_AFTER_CONTACT = 4;
+/**
+ * Largest bundle: the SCTP message size every peer accepts, including one whose SDP states no
+ * `a=max-message-size` (RFC 8841: 64 KiB then).
+ */
+export const MAX_BUNDLE_BYTES = 64 * 1024;
 
 /**
  * Gives a sans-IO engine real time and a real channel: it owns the one timer, moves datagrams
@@ -91,9 +102,14 @@ export class EngineDriver<Event, SendOptions, Stats> {
   private lowWater = -1;
   /** The peer has sent a bundle, so it reads them. */
   private peerBundles = false;
+  /** Something has come from the peer, so its driver is running and reads what we send. */
+  private heardPeer = false;
+  /** We have sent a bundle of several datagrams, so the peer knows we read them. */
+  private announced = false;
+  private probesBeforeContact = PROBES_BEFORE_CONTACT;
+  private probesAfterContact = PROBES_AFTER_CONTACT;
   /** The last loss reading allowed bundling. */
   private lossAllowsBundles = false;
-  private probesLeft: number;
   private readonly bundleBytes: number;
   /** Datagrams gathered for the next bundle and their bundle size. */
   private pending: Uint8Array[] = [];
@@ -114,10 +130,10 @@ export class EngineDriver<Event, SendOptions, Stats> {
     this.drainCheck = new WakeTimer(() => this.pump());
     this.inputPump = new WakeTimer(() => this.pump());
     this.queueLimit = new ChannelQueueLimit(options.channelQueueDelayMs ?? 30, options.channelQueueFloorBytes ?? 4 * 1024);
-    this.bundleBytes = Math.min(options.bundleBytes ?? 0, 256 * 1024);
-    this.probesLeft = this.bundleBytes > 0 ? BUNDLE_PROBES : 0;
+    this.bundleBytes = Math.min(options.bundleBytes ?? 0, MAX_BUNDLE_BYTES);
     channel.onDatagram((datagram) => {
       if (this.stopped) return;
+      this.heardPeer = true;
       const now = this.clock();
       if (!isBundle(datagram)) this.engine.handleDatagram(datagram, now);
       else if (splitBundle(datagram, (d) => this.engine.handleDatagram(d, now)) > 0) this.peerBundles = true;
@@ -195,7 +211,11 @@ export class EngineDriver<Event, SendOptions, Stats> {
         const datagram = this.engine.pollTransmit(now);
         if (!datagram) break;
         if (bundling && datagram.length <= MAX_BUNDLED_DATAGRAM) this.addToBundle(datagram);
-        else this.transmit(datagram);
+        else {
+          // Behind what is already gathered, never ahead of it.
+          this.flushBundle();
+          this.transmit(datagram);
+        }
       }
       this.flushBundle();
     }
@@ -224,18 +244,20 @@ export class EngineDriver<Event, SendOptions, Stats> {
     this.pending = [];
     this.pendingBytes = 0;
     if (pending.length === 1) this.transmit(pending[0]!);
-    else this.put(encodeBundle(pending));
+    else {
+      this.put(encodeBundle(pending));
+      this.announced = true;
+    }
   }
 
   private transmit(datagram: Uint8Array): void {
     this.put(datagram);
-    // Until the peer shows it reads bundles, the first datagrams also go as one-datagram bundles:
-    // a peer that reads them sees a duplicate (dropped by its replay or handshake checks) and
-    // learns that we read bundles; an older peer drops them as malformed.
-    if (this.probesLeft > 0 && !this.peerBundles && datagram.length <= MAX_BUNDLED_DATAGRAM) {
-      this.probesLeft--;
-      this.put(encodeBundle([datagram]));
-    }
+    // Probes: a peer that reads them sees a duplicate (dropped by its replay or handshake checks)
+    // and learns that we read bundles; an older peer drops them as malformed. Knowing that the
+    // peer reads bundles is no reason to stop: it may not know that we do.
+    if (this.bundleBytes === 0 || this.announced || datagram.length > MAX_BUNDLED_DATAGRAM) return;
+    const left = this.heardPeer ? this.probesAfterContact-- : this.probesBeforeContact--;
+    if (left > 0) this.put(encodeBundle([datagram]));
   }
 
   private put(bytes: Uint8Array): void {

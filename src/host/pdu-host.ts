@@ -119,8 +119,9 @@ export class PduHost {
         if (!slot.dead) slot.handle.post(message, transfer);
       },
       release: () => {
-        slot.sessions.delete(session);
+        if (!slot.sessions.delete(session)) return;
         this.reservations.delete(session);
+        if (!slot.dead) slot.handle.post({ type: 'dispose', session }, []);
       },
     };
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PduEngine, type EngineStats, type PduEvent, type SendOptions } from '../../src/engine/index.js';
 import { EngineDriver, bundleLossSignal } from '../../src/host/engine-driver.js';
-import { encodeBundle, isBundle } from '../../src/host/datagram-bundle.js';
+import { encodeBundle, isBundle, splitBundle } from '../../src/host/datagram-bundle.js';
 import { WakeTimer } from '../../src/host/wake-timer.js';
 import type { CongestionSample } from '../../src/congestion/congestion-report.js';
 import type { DatagramChannel } from '../../src/transport/datachannel.js';
@@ -16,7 +16,9 @@ class MemoryChannel implements DatagramChannel {
   readonly sent: Uint8Array[] = [];
   /** What the receiving side does with a message (default: hand it to the driver). */
   deliver: (message: Uint8Array, handler: (d: Uint8Array) => void) => void = (m, h) => h(m);
-  private handler: (d: Uint8Array) => void = () => undefined;
+  /** Until a driver listens, messages wait here, as the stack adapters hold early datagrams. */
+  private early: Uint8Array[] | undefined = [];
+  private handler: (d: Uint8Array) => void = (d) => this.early?.push(d);
 
   whenOpen(): Promise<void> {
     return Promise.resolve();
@@ -32,6 +34,9 @@ class MemoryChannel implements DatagramChannel {
   }
   onDatagram(handler: (d: Uint8Array) => void): void {
     this.handler = handler;
+    const early = this.early ?? [];
+    this.early = undefined;
+    for (const d of early) this.deliver(d, handler);
   }
   onWritable(): void {}
   onClose(): void {}
@@ -43,7 +48,7 @@ class MemoryChannel implements DatagramChannel {
 
 type Driver = EngineDriver<PduEvent, SendOptions, EngineStats>;
 
-function pair(opts: { bundleBytes: [number, number]; lossRate?: [number | undefined, number | undefined] }) {
+function pair(opts: { bundleBytes: [number, number]; lossRate?: [number | undefined, number | undefined]; lateResponder?: boolean }) {
   const a = new MemoryChannel();
   const b = new MemoryChannel();
   a.peer = b;
@@ -59,8 +64,10 @@ function pair(opts: { bundleBytes: [number, number]; lossRate?: [number | undefi
       onEvent: (e) => events[i].push(e),
     });
   };
-  const drivers: [Driver, Driver] = [make(0, a), make(1, b)];
-  return { channels: [a, b] as const, drivers, events };
+  const first = make(0, a);
+  // A late responder's driver is made (and hears what came early) only when started.
+  const drivers: [Driver, Driver] = [first, opts.lateResponder ? (undefined as unknown as Driver) : make(1, b)];
+  return { channels: [a, b] as const, drivers, events, makeResponder: () => (drivers[1] = make(1, b)) };
 }
 
 async function until(check: () => boolean, ms = 10_000): Promise<void> {
@@ -84,7 +91,8 @@ async function transfer(p: ReturnType<typeof pair>, count: number, bytes: number
   return received().map((e) => e.data);
 }
 
-const multi = (sent: Uint8Array[]) => sent.filter((m) => isBundle(m) && m.length > 1200);
+/** Bundles of two datagrams or more (not probes). */
+const multi = (sent: Uint8Array[]) => sent.filter((m) => isBundle(m) && splitBundle(m, () => undefined) > 1);
 
 describe('EngineDriver bundles', () => {
   it('bundles datagrams once the peer has shown it reads bundles, and delivers intact', async () => {
@@ -109,17 +117,39 @@ describe('EngineDriver bundles', () => {
     const got = await transfer(p, 2, 64 * 1024);
     expect(got.length).toBe(2);
     const [a, b] = p.channels;
-    // Only the probes (copies of single datagrams) went as bundles, and side 1 sent none.
-    expect(a.sent.filter(isBundle).length).toBeLessThanOrEqual(2);
+    // Only the probes (copies of single datagrams: before contact at most 8, after it 4) went
+    // as bundles, and side 1 sent none.
+    expect(a.sent.filter(isBundle).length).toBeGreaterThan(0);
+    expect(a.sent.filter(isBundle).length).toBeLessThanOrEqual(12);
     expect(multi(a.sent)).toEqual([]);
     expect(b.sent.filter(isBundle)).toEqual([]);
+  });
+
+  it('bundles also when the receiving side starts after the first datagrams reached it', async () => {
+    const p = pair({ bundleBytes: [16 * 1024, 16 * 1024], lateResponder: true });
+    p.drivers[0].start();
+    // The initiator's first HELLOs and their probes wait in the responder's channel.
+    await until(() => p.channels[0].sent.length >= 2);
+    await new Promise((r) => setTimeout(r, 20));
+    p.makeResponder();
+    p.drivers[1].start();
+    await until(() => p.events.every((es) => es.some((e) => e.type === 'connected')));
+    await new Promise((r) => setTimeout(r, 50));
+    for (let m = 0; m < 4; m++) p.drivers[0].send(new Uint8Array(64 * 1024).fill(m + 1));
+    const received = () => p.events[1].filter((e) => e.type === 'message');
+    await until(() => received().length === 4);
+    for (const d of p.drivers) d.stop();
+    // The responder had already heard that the initiator reads bundles; it still announced itself.
+    expect(p.channels[1].sent.filter(isBundle).length).toBeGreaterThan(0);
+    expect(multi(p.channels[0].sent).length).toBeGreaterThan(0);
   });
 
   it('sends one datagram per message while the path shows loss', async () => {
     const p = pair({ bundleBytes: [16 * 1024, 16 * 1024], lossRate: [0.01, undefined] });
     await transfer(p, 2, 64 * 1024);
     expect(multi(p.channels[0].sent)).toEqual([]);
-    expect(multi(p.channels[1].sent).length).toBe(0); // side 1 only acknowledges
+    // Not for want of capability: side 1 announced that it reads bundles.
+    expect(p.channels[1].sent.filter(isBundle).length).toBeGreaterThan(0);
   });
 });
 
