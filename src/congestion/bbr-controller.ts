@@ -96,7 +96,9 @@ export class BbrController {
     if (bw === 0) return initialWindowPackets * mss;
     const gain = this.mode === 'startup' ? STARTUP_GAIN : CWND_GAIN;
     const rtt = Math.max(minRttMs, this.options.windowRttFloorMs);
-    const standing = Math.min(Math.max(0, srttMs - rtt), QUEUE_ALLOWANCE_RTTS * rtt);
+    // Not in startup or drain, where the queue is our own by design.
+    const standing =
+      this.mode === 'probe-bw' && Number.isFinite(srttMs) ? Math.min(Math.max(0, srttMs - rtt), QUEUE_ALLOWANCE_RTTS * rtt) : 0;
     const floor = this.mode === 'startup' ? initialWindowPackets : minWindowPackets;
     return Math.max(gain * bw * rtt + bw * standing, floor * mss);
   }

@@ -13,10 +13,11 @@ export type PduEvent =
   | { type: 'delivered'; id: string }
   /**
    * A message was given up. `outgoing`: by us; its deadline passed (and, if every fragment had
-   * left, no acknowledgement of the whole came within one probe timeout after it), it was shed
-   * before starting because it could not arrive in time, or the channel closed. The peer never
-   * delivers such a message. `incoming`: a message we held part of, because the peer cancelled it
-   * (`cancelled-by-peer`) or it could not complete before its deadline (`deadline`).
+   * left, no acknowledgement of the whole came within one probe timeout after it), it was given
+   * up because it could not arrive in time, a `reliable: false` fragment was lost, or the channel
+   * closed. The peer does not deliver such a message (PROTOCOL.md 6.5 has the one exception).
+   * `incoming`: a message the peer cancelled while we held part of it (`cancelled-by-peer`), or
+   * one that missed its deadline here (`deadline`), possibly before any of it arrived.
    */
   | { type: 'expired'; id: string; direction: 'outgoing' | 'incoming'; reason: ExpiryReason }
   | { type: 'congestion'; report: CongestionReport }

@@ -34,9 +34,10 @@ export class IncomingStream {
   /** Timers for `deadlines`; entries of messages settled since stay until due or compacted. */
   private deadlineTimers = new DeadlineQueue<number>();
   /**
-   * Messages dropped for missing their deadline, oldest first. Their fragments are never
-   * acknowledged: the sender, which waits one probe timeout past the deadline for acknowledgements,
-   * then reports them expired, as we did.
+   * Messages dropped for missing their deadline or cancelled by the peer unfinished, oldest
+   * first (bounded). Their fragments are never acknowledged: the sender, which waits one probe
+   * timeout past a deadline (or a loss of an unreliable message) for acknowledgements, then
+   * reports them expired, as we did; a fragment a CANCEL overtook cannot complete them.
    */
   private readonly missed = new Set<number>();
   readonly reassembly: IncomingMessages;
@@ -145,7 +146,10 @@ export class IncomingStream {
       this.packetSpans.delete(n);
       this.deadlines.delete(n);
     }
-    const { dropped, deliver } = this.reassembly.cancel(messageNumbers);
+    const { dropped, ended, deliver } = this.reassembly.cancel(messageNumbers);
+    // A fragment the CANCEL overtook must not be acknowledged: the sender, waiting out its
+    // deadline's grace, would count it delivered while we report it cancelled.
+    for (const n of ended) this.refuseFragmentsOf(n);
     for (const n of dropped) {
       this.counts.cancelledByPeer++;
       this.sink.cancelled(n, now);
@@ -208,6 +212,13 @@ export class IncomingStream {
     return true;
   }
 
+  /** From now on fragments of message `n` are late: never acknowledged, never reassembled. */
+  private refuseFragmentsOf(n: number): void {
+    this.missed.delete(n);
+    this.missed.add(n);
+    if (this.missed.size > this.config.limits.maxMessagesInProgress * 4) this.missed.delete(this.missed.values().next().value!);
+  }
+
   /** Arms the timer that drops message `n` if it is still incomplete at `deadline`. */
   private holdToDeadline(n: number, deadline: number): void {
     if (this.deadlines.has(n)) return;
@@ -227,8 +238,7 @@ export class IncomingStream {
   private dropMissed(n: number, now: number): void {
     this.deadlines.delete(n);
     this.packetSpans.delete(n);
-    this.missed.add(n);
-    if (this.missed.size > this.config.limits.maxMessagesInProgress * 4) this.missed.delete(this.missed.values().next().value!);
+    this.refuseFragmentsOf(n);
     this.counts.missedDeadline++;
     this.sink.missedDeadline(n, now);
     for (const m of this.reassembly.cancel([n]).deliver) {

@@ -9,9 +9,10 @@ export interface SendOptions {
   /** Deliver in send order relative to other ordered messages (default true). */
   ordered?: boolean;
   /**
-   * Give up this many ms after `send`. The peer delivers the message only if it has all of it by
-   * then (as its clock places the deadline: late by at most the queueing delay its fastest
-   * fragment met); otherwise it expires on both sides. The sender's `expired` comes at the
+   * Give up this many ms after `send` (finite; leave it out for none). The peer delivers the
+   * message only if it has all of it by then, as its clock places the deadline: late by the
+   * least queueing delay recent PROBEs met, or early by half the difference of the one-way
+   * delays on an asymmetric path (PROTOCOL.md 6.5); otherwise it expires on both sides. The sender's `expired` comes at the
    * deadline, or up to one probe timeout after it while acknowledgements may still be on their
    * way. An ordered message complete in time can still wait behind an earlier ordered one.
    */

@@ -126,7 +126,9 @@ export class OutgoingStream {
     if (data.length > limits.maxMessageBytes) {
       throw new PduError('too-large', `message of ${data.length} bytes exceeds limits.maxMessageBytes (${limits.maxMessageBytes})`);
     }
-    if (opts.deadlineMs !== undefined && !(opts.deadlineMs >= 0)) throw new PduError('invalid-argument', 'deadlineMs must be >= 0');
+    if (opts.deadlineMs !== undefined && !(opts.deadlineMs >= 0 && Number.isFinite(opts.deadlineMs))) {
+      throw new PduError('invalid-argument', 'deadlineMs must be a finite number >= 0 (leave it out for no deadline)');
+    }
     if (opts.priority !== undefined && !Number.isFinite(opts.priority)) throw new PduError('invalid-argument', 'priority must be finite');
     if (this.bufferedBytes + data.length > limits.maxSendBufferBytes || this.messages.size >= limits.maxSendMessages) {
       throw new PduError('backpressure', 'send buffer full: wait for delivered or expired events');
@@ -412,9 +414,13 @@ export class OutgoingStream {
       if (!p.fragment) continue;
       const message = this.messages.get(p.fragment.messageNumber);
       if (!message || message.isAcked(p.fragment.sequence) || message.state === 'lapsed') continue;
-      // Best effort: an unreliable message is not resent; it expires, and is reported, at its first loss.
+      // Best effort: an unreliable message is not resent. Loss declarations can be wrong (a late
+      // ACK, a probe timeout): once every fragment is out, the receiver may hold the whole
+      // message, so it lapses like a message at its deadline (CANCEL, then one probe timeout for
+      // acknowledgements) and both sides agree; a message not yet fully sent expires now.
       if (!message.reliable) {
-        this.expire(message, now);
+        if (message.state === 'sent') this.lapse(message, now);
+        else this.expire(message, now);
         continue;
       }
       this.retransmits.push({ message, sequence: p.fragment.sequence, cause: p.lossCause ?? 'threshold', lost: p });

@@ -1,4 +1,5 @@
 const WRAP = 2 ** 32;
+const MAX_WIRE_DEADLINE_AHEAD_MS = 2 ** 30;
 /** Probes remembered for the peer's clock offset: enough to outlast a few queued ones. */
 const PEER_SAMPLES = 8;
 
@@ -18,8 +19,13 @@ export class SessionClock {
     return now - (this.origin ?? 0);
   }
 
-  /** A deadline as DATA carries it: whole ms on the session clock, modulo 2^32. */
-  toWire(deadline: number): number {
+  /**
+   * A deadline as DATA carries it: whole ms on the session clock, modulo 2^32; undefined (no D
+   * flag) when it is further than 2^30 ms (12 days) away, beyond what the receiver can place
+   * unambiguously around its present (it unwraps within 2^31 ms either way).
+   */
+  toWire(deadline: number, now: number): number | undefined {
+    if (!(deadline - now < MAX_WIRE_DEADLINE_AHEAD_MS)) return undefined;
     return Math.floor(Math.max(0, this.local(deadline))) % WRAP;
   }
 }

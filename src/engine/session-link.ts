@@ -106,7 +106,7 @@ export class SessionLink {
         ordered: message.ordered,
         reliable: message.reliable && message.deadline === undefined,
         orderedSequence: message.orderedSequence,
-        deadline: message.deadline === undefined ? undefined : this.clock.toWire(message.deadline),
+        deadline: message.deadline === undefined ? undefined : this.clock.toWire(message.deadline, now),
         data: message.fragment(sequence),
       },
       { sharding: message.sharded },

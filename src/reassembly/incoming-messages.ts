@@ -130,12 +130,18 @@ export class IncomingMessages {
   }
 
   /** The sender abandoned these messages: forget them and never deliver them. Returns those we held state for. */
-  cancel(messageNumbers: readonly number[]): { dropped: number[]; deliver: CompletedMessage[] } {
+  /**
+   * Gives up messages the peer cancelled. `dropped`: those we held part of; `ended`: every one
+   * not finished before (dropped, or never seen), whose fragments must not be acknowledged later.
+   */
+  cancel(messageNumbers: readonly number[]): { dropped: number[]; ended: number[]; deliver: CompletedMessage[] } {
     const dropped: number[] = [];
+    const ended: number[] = [];
     for (const n of messageNumbers) {
       // Finished includes complete but waiting its turn: every fragment was acknowledged, so
       // the sender reports it delivered, and it is delivered when its turn comes.
       if (!Number.isInteger(n) || n < 0 || this.isFinished(n)) continue;
+      ended.push(n);
       const buffer = this.inProgress.get(n);
       if (buffer) {
         this.inProgress.delete(n);
@@ -145,7 +151,7 @@ export class IncomingMessages {
       }
       this.markFinished(n);
     }
-    return { dropped, deliver: this.releaseOrdered() };
+    return { dropped, ended, deliver: this.releaseOrdered() };
   }
 
   private complete(buffer: ReassemblyBuffer): CompletedMessage[] {

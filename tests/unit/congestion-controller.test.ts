@@ -49,7 +49,13 @@ describe('BbrController', () => {
     // No queue, no allowance; and the allowance stops at two min RTTs (100 ms) of queue.
     expect(c.window(50, 50)).toBeCloseTo(10_000, -2);
     expect(c.window(50, 1000)).toBeCloseTo(20_000, -2);
+    expect(c.window(50, Number.NaN)).toBeCloseTo(10_000, -2);
     expect(c.pacingRate(140)).toBe(pacing);
+    // In startup the queue is our own by design: no allowance.
+    const fresh = new BbrController(options);
+    fresh.onAck({ rate: 100, appLimited: false, priorDelivered: 0 }, 1e5, 1000, 0, 50);
+    expect(fresh.state).toBe('startup');
+    expect(fresh.window(50, 140)).toBeCloseTo(fresh.window(50, 50));
   });
 
   it('slows pacing while the channel queue is above its target', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BernoulliLoss } from '../../src/transport/loss-models.js';
-import type { PduEvent } from '../../src/engine/index.js';
+import { PduEngine, type PduEvent } from '../../src/engine/index.js';
 import { connect, makePair, runWorkload, type Pair } from './engine-harness.js';
 
 /** Loses everything a->b from now until `ms` later. */
@@ -80,5 +80,97 @@ describe('deadlines on both sides', () => {
     expect(a.messages.shed).toBeGreaterThan(0);
     // The link moves about 76 such messages in the 10 s: shedding keeps it busy with ones that make it.
     expect(latencies.length).toBeGreaterThanOrEqual(60);
+  });
+});
+
+/**
+ * Two engines joined by hand, 25 ms each way, stepped 1 ms at a time: `filter` decides what
+ * happens to each datagram as it is sent (pass, hold for later, drop).
+ */
+function handPair() {
+  const a = new PduEngine({ role: 'initiator' });
+  const b = new PduEngine({ role: 'responder' });
+  const events = { a: [] as PduEvent[], b: [] as PduEvent[] };
+  const inFlight: Array<{ at: number; to: PduEngine; datagram: Uint8Array }> = [];
+  const held: Uint8Array[] = [];
+  const pass = (_d: Uint8Array): 'pass' | 'hold' | 'drop' => 'pass';
+  const p = { a, b, events, held, now: 0, filterAB: pass, filterBA: pass };
+  const isData = (d: Uint8Array) => d[1] === 0x03;
+  const step = (ms: number) => {
+    for (const end = p.now + ms; p.now < end; ) {
+      p.now += 1;
+      for (let i = 0; i < inFlight.length; ) {
+        const f = inFlight[i]!;
+        if (f.at <= p.now) {
+          inFlight.splice(i, 1);
+          f.to.handleDatagram(f.datagram, p.now);
+        } else i++;
+      }
+      for (const [from, to, filter] of [[a, b, () => p.filterAB], [b, a, () => p.filterBA]] as const) {
+        from.handleTimeout(p.now);
+        for (let d = from.pollTransmit(p.now); d; d = from.pollTransmit(p.now)) {
+          const verdict = filter()(d);
+          if (verdict === 'pass') inFlight.push({ at: p.now + 25, to, datagram: d });
+          else if (verdict === 'hold') held.push(d);
+        }
+      }
+      for (let e = a.pollEvent(); e; e = a.pollEvent()) events.a.push(e);
+      for (let e = b.pollEvent(); e; e = b.pollEvent()) events.b.push(e);
+    }
+  };
+  a.connect(0);
+  b.connect(0);
+  for (let t = 0; t < 5000 && !(events.a.some((e) => e.type === 'connected') && events.b.some((e) => e.type === 'connected')); t++) step(1);
+  return { ...p, step, isData, self: p };
+}
+
+describe('deadline values', () => {
+  it('refuses one that is not finite; one weeks away travels without the D flag and the message arrives', () => {
+    const pair = makePair({ seed: 24, delayMs: 25 });
+    connect(pair);
+    expect(() => pair.a.send(new Uint8Array(10), { deadlineMs: Number.POSITIVE_INFINITY }, pair.sim.now)).toThrow(/finite/);
+    expect(() => pair.a.send(new Uint8Array(10), { deadlineMs: Number.NaN }, pair.sim.now)).toThrow(/finite/);
+    // 30 days: past 2^31 ms, where the receiver could no longer place it around its present.
+    const id = pair.a.send(new Uint8Array(3000), { deadlineMs: 30 * 24 * 3600 * 1000 }, pair.sim.now);
+    pair.sim.runUntil(pair.sim.now + 1000);
+    expect(ofType(pair.b.events, 'message').map((e) => e.id)).toEqual([id]);
+    expect(ofType(pair.a.events, 'delivered').map((e) => e.id)).toEqual([id]);
+  });
+});
+
+describe('both sides agree when loss declarations and reordering mislead', () => {
+  it('does not acknowledge a fragment that a CANCEL overtook: the sender reports expired, the receiver never delivers', () => {
+    const p = handPair();
+    // An unreliable message: its first two fragments pass, its third is held back. The sender
+    // declares the third lost, lapses the message (every fragment is out) and sends a CANCEL,
+    // which reaches the receiver before the held fragment does.
+    let dataSeen = 0;
+    p.self.filterAB = (d) => (p.isData(d) && ++dataSeen > 2 ? 'hold' : 'pass');
+    const id = p.a.send(new Uint8Array(3000), { reliable: false, ordered: false }, p.self.now);
+    for (let t = 0; t < 1000 && !p.events.b.some((e) => e.type === 'expired'); t++) p.step(1);
+    expect(p.events.b.filter((e) => e.type === 'expired')).toEqual([{ type: 'expired', id, direction: 'incoming', reason: 'cancelled-by-peer' }]);
+    // The held fragment arrives just after the CANCEL, while the sender still waits for ACKs.
+    expect(p.held.length).toBeGreaterThan(0);
+    for (const d of p.held.splice(0)) p.b.handleDatagram(d, p.self.now);
+    p.self.filterAB = () => 'pass';
+    p.step(1500);
+    expect(p.events.b.filter((e) => e.type === 'message')).toEqual([]);
+    expect(p.events.a.filter((e) => e.type === 'delivered')).toEqual([]);
+    expect(p.events.a.filter((e) => e.type === 'expired').map((e) => e.id)).toEqual([id]);
+  });
+
+  it('settles an unreliable message as delivered when its loss was declared wrongly (ACKs lost, the receiver had it)', () => {
+    const p = handPair();
+    // The receiver's acknowledgement is lost, so the sender's probe timeout declares the
+    // fragments lost although the receiver has the whole message; the receiver acknowledges the
+    // CANCEL that follows, and with it the fragments. (Were that acknowledgement lost too, the
+    // sender would report expired what was delivered: PROTOCOL.md 6.5 says so.)
+    let dropped = 0;
+    p.self.filterBA = () => (dropped++ < 1 ? 'drop' : 'pass');
+    const id = p.a.send(new Uint8Array(3000), { reliable: false, ordered: false }, p.self.now);
+    p.step(2000);
+    expect(p.events.b.filter((e) => e.type === 'message').map((e) => e.id)).toEqual([id]);
+    expect(p.events.a.filter((e) => e.type === 'expired')).toEqual([]);
+    expect(p.events.a.filter((e) => e.type === 'delivered').map((e) => e.id)).toEqual([id]);
   });
 });

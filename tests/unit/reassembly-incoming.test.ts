@@ -114,7 +114,7 @@ describe('IncomingMessages', () => {
     // Every fragment was acknowledged, so the sender reports it delivered: so must we.
     const waiting = fragmentsOf(1, bytes(10, 2), 100, 1);
     expect(m.accept(waiting[0]!).completed).toBe(true);
-    expect(m.cancel([1])).toEqual({ dropped: [], deliver: [] });
+    expect(m.cancel([1])).toEqual({ dropped: [], ended: [], deliver: [] });
     expect(m.accept(fragmentsOf(0, bytes(10, 1), 100, 0)[0]!).deliver.map((x) => x.messageNumber)).toEqual([0, 1]);
     expect(m.bufferedBytes).toBe(0);
   });
