@@ -54,7 +54,7 @@ export class OutgoingStream {
   private bufferedBytes = 0;
   private startedBytes = 0;
   private consecutivePtos = 0;
-  /** Smoothed delivery rate while the path was the limit (bytes/ms; 0 until then). */
+  /** Smoothed delivery rate while the path was the limit, or above it (bytes/ms; 0 until then). */
   private drainRate = 0;
   readonly retx: RetransmissionStats = { predictive: 0, timeout: 0, threshold: 0, pto: 0, spurious: 0 };
   readonly counts = {
@@ -252,7 +252,11 @@ export class OutgoingStream {
       this.consecutivePtos = 0;
       // A sent packet carries its own rate snapshot: the sampler reads it in place.
       const sample = this.rate.onAck(result.newlyAcked, now, this.rtProp());
-      if (sample && !sample.appLimited) this.drainRate += (sample.rate - this.drainRate) * (this.drainRate > 0 ? 0.25 : 1);
+      // App-limited samples understate the path: they count only when they raise the rate (as
+      // for BBR's estimate), or a dip followed by light traffic would keep shedding for good.
+      if (sample && (!sample.appLimited || sample.rate > this.drainRate)) {
+        this.drainRate += (sample.rate - this.drainRate) * (this.drainRate > 0 ? 0.25 : 1);
+      }
       this.controller.onAck(sample, this.rate.delivered, this.tracker.bytesInFlight, now, this.rtProp());
     }
     this.onLost(this.tracker.detectLosses(now, this.rtt), now);

@@ -17,6 +17,8 @@ export class WakeTimer {
   private waiting = false;
   /** Bumped on every arm and cancel: a message posted for an older arming is ignored. */
   private generation = 0;
+  /** Disposed: arming does nothing (its port is closed). */
+  private disposed = false;
   private readonly port: { post(generation: number): void; close(): void } | undefined;
 
   constructor(private readonly fire: () => void) {
@@ -34,6 +36,7 @@ export class WakeTimer {
 
   /** Fires once after `delayMs` (replacing any earlier arming). */
   arm(delayMs: number): void {
+    if (this.disposed) return;
     this.cancel();
     const generation = this.generation;
     const port = this.port;
@@ -54,7 +57,7 @@ export class WakeTimer {
    * setImmediate), unless already armed to fire sooner or as soon.
    */
   soon(): void {
-    if (this.waiting && this.timeout === undefined) return;
+    if (this.disposed || (this.waiting && this.timeout === undefined)) return;
     this.cancel();
     const generation = this.generation;
     this.waiting = true;
@@ -77,6 +80,7 @@ export class WakeTimer {
 
   /** Cancels and releases the message port. */
   dispose(): void {
+    this.disposed = true;
     this.cancel();
     this.port?.close();
   }
