@@ -47,8 +47,6 @@ export const THRESHOLD_CANDIDATES: Readonly<Record<DecisionKind, readonly number
 /** Replay phases of per-packet trace scenarios (fractions of their segment): the same as for judging. */
 export const VALIDATION_PHASES: readonly number[] = REPLAY_PHASES;
 
-export { withPhases } from './phases.js';
-
 /** Aim against timeout-only recovery (issue 7). */
 export const AIM = { p99Ratio: 0.75, spuriousShare: 0.05 } as const;
 

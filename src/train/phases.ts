@@ -11,7 +11,7 @@
  * other seeds give the same figures. Scenarios without phases (loss models, capacity traces) are
  * replayed at several seeds instead (REPLAY_SEEDS), which do draw other losses and jitter.
  */
-import type { PolicyName, ReplayRow } from './evaluate.js';
+import { round, type ReplayRow } from './evaluate.js';
 import type { Scenario } from './scenarios.js';
 
 /** Replay phases (fractions of the segment) of per-packet trace scenarios, for choosing and judging alike. */
@@ -28,7 +28,13 @@ export const REPLAY_SEEDS: readonly number[] = [1, 2, 3, 4];
 
 /** Each scenario at every phase (only per-packet trace scenarios have phases). */
 export function withPhases(scenarios: readonly Scenario[], phases: readonly number[] = REPLAY_PHASES): Scenario[] {
-  return scenarios.flatMap((s) => (s.withPhase ? phases.map((p) => (p === 0 ? s : s.withPhase!(p))) : [s]));
+  return scenarios.flatMap((s) => atPhases(s, phases) ?? [s]);
+}
+
+/** A per-packet trace scenario at each phase (phase 0 is the scenario itself); undefined for others. */
+function atPhases(s: Scenario, phases: readonly number[]): Scenario[] | undefined {
+  const withPhase = s.withPhase;
+  return withPhase && phases.map((p) => (p === 0 ? s : withPhase(p)));
 }
 
 /**
@@ -37,10 +43,8 @@ export function withPhases(scenarios: readonly Scenario[], phases: readonly numb
  * each keeps the plain name).
  */
 export function replayVariants(scenarios: readonly Scenario[], phases: readonly number[] = REPLAY_PHASES, seeds: readonly number[] = REPLAY_SEEDS): Scenario[] {
-  return scenarios.flatMap((s) =>
-    s.withPhase
-      ? phases.map((p) => (p === 0 ? s : s.withPhase!(p)))
-      : seeds.map((seed, i) => (i === 0 && seed === (s.seed ?? 1) ? s : { ...s, name: `${s.name}@s${seed}`, seed })),
+  return scenarios.flatMap(
+    (s) => atPhases(s, phases) ?? seeds.map((seed, i) => (i === 0 && seed === (s.seed ?? 1) ? s : { ...s, name: `${s.name}@s${seed}`, seed })),
   );
 }
 
@@ -50,10 +54,13 @@ export function baseScenario(trace: string): string {
   return at < 0 ? trace : trace.slice(0, at);
 }
 
-/** One policy on one scenario, over its phases. Field names follow ReplayRow where they mean the same. */
-export interface PhasedRow {
+/**
+ * One policy on one scenario, over its phases. Field names follow ReplayRow where they mean the
+ * same; the policy and the scenario's own figures are ReplayRow's.
+ */
+export interface PhasedRow extends Pick<ReplayRow, 'policy' | 'loss' | 'rtt_ms' | 'msg_bytes' | 'offered_mbit_s'> {
+  /** The scenario, without its variant suffix. */
   trace: string;
-  policy: `pdu-${PolicyName}`;
   phases: number;
   /** Median over phases of the p99 message latency, and its spread. */
   p99_ms: number;
@@ -72,10 +79,6 @@ export interface PhasedRow {
   retransmissions: number;
   /** Lowest share of messages delivered in any phase. */
   delivered: number;
-  loss: number;
-  rtt_ms: number;
-  msg_bytes: number;
-  offered_mbit_s: number;
 }
 
 export function summarisePhases(rows: readonly ReplayRow[]): PhasedRow[] {
@@ -169,16 +172,10 @@ export function quantile(sorted: readonly number[], q: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
-export function median(xs: readonly number[]): number {
+function median(xs: readonly number[]): number {
   return quantile([...xs].sort((a, b) => a - b), 0.5);
 }
 
 function mean(xs: readonly number[]): number {
   return xs.length === 0 ? 0 : xs.reduce((s, x) => s + x, 0) / xs.length;
-}
-
-function round(x: number, digits: number): number {
-  if (!Number.isFinite(x)) return x;
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
 }
