@@ -54,8 +54,8 @@ try {
     const isWorker = kind === 'worker' || kind.startsWith('worker:');
     if (profiler && isWorker) await profiler.start();
     const before = await mainThreadSeconds();
-    const cpuBefore = cpuReport ? chromiumThreadCpu() : undefined;
-    const netBefore = namespacePackets();
+    // Read only when --cpu asks: the run's own figures need neither.
+    const cpuBefore = cpuReport ? { threads: chromiumThreadCpu(), net: namespacePackets() } : undefined;
     const ms = await page.evaluate(
       ([k, mib, options]) => {
         const bench = (globalThis as unknown as { pduBench: Bench }).pduBench;
@@ -66,12 +66,12 @@ try {
     );
     const busyMs = ((await mainThreadSeconds()) - before) * 1000;
     if (cpuBefore) {
-      const delta = cpuDelta(cpuBefore, chromiumThreadCpu());
+      const delta = cpuDelta(cpuBefore.threads, chromiumThreadCpu());
       const total = delta.reduce((s, [, v]) => s + v, 0);
       const top = delta.slice(0, 8).map(([k, v]) => `${k} ${(v / totalMiB).toFixed(1)}`).join(', ');
       const net = namespacePackets();
-      const packets = (net.packets - netBefore.packets) / totalMiB;
-      const kib = (net.bytes - netBefore.bytes) / totalMiB / 1024;
+      const packets = (net.packets - cpuBefore.net.packets) / totalMiB;
+      const kib = (net.bytes - cpuBefore.net.bytes) / totalMiB / 1024;
       cpuPerMib.set(kind, [...(cpuPerMib.get(kind) ?? []), total / totalMiB]);
       console.log(`  ${kind}: per MiB ${packets.toFixed(0)} packets, ${kib.toFixed(0)} KiB; CPU ms/MiB total ${(total / totalMiB).toFixed(1)} (wall ${(ms / totalMiB).toFixed(1)}): ${top}`);
     }

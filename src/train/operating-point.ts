@@ -35,7 +35,7 @@ import type { ModelWeightsJson } from '../predict/model-forward.js';
 import { TimeoutPredictor } from '../predict/timeout-predictor.js';
 import { defaultHeuristic } from './dataset.js';
 import { replayPolicies, type ReplayRow } from './evaluate.js';
-import { REPLAY_PHASES, REPLAY_SEEDS, replayVariants, summarisePhases, type PhasedRow } from './phases.js';
+import { baseScenario, REPLAY_PHASES, REPLAY_SEEDS, replayVariants, summarisePhases, type PhasedRow } from './phases.js';
 import type { Scenario, TraceLibrary } from './scenarios.js';
 
 export const THRESHOLD_CANDIDATES: Readonly<Record<DecisionKind, readonly number[]>> = {
@@ -43,9 +43,6 @@ export const THRESHOLD_CANDIDATES: Readonly<Record<DecisionKind, readonly number
   tail: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6],
   hole: [0.2, 0.35, 0.5, 0.7],
 };
-
-/** Replay phases of per-packet trace scenarios (fractions of their segment): the same as for judging. */
-export const VALIDATION_PHASES: readonly number[] = REPLAY_PHASES;
 
 /** Aim against timeout-only recovery (issue 7). */
 export const AIM = { p99Ratio: 0.75, spuriousShare: 0.05 } as const;
@@ -107,7 +104,7 @@ export function chooseOperatingPoint(o: OperatingPointOptions): OperatingPoint {
   const timeoutSummary = summarisePhases(baseline);
   // Scenarios where nothing was ever lost cannot tell policies apart.
   const informativeNames = new Set(timeoutSummary.filter((r) => r.retransmissions > 0).map((r) => r.trace));
-  const informative = all.filter((s) => informativeNames.has(s.name.split('@')[0]!));
+  const informative = all.filter((s) => informativeNames.has(baseScenario(s.name)));
   const timeoutRows = baseline.filter((r) => informative.some((s) => s.name === r.trace));
   const timeoutShare = new Map(timeoutSummary.filter((r) => informativeNames.has(r.trace)).map((r) => [r.trace, r.spurious_share]));
   const aimCap = (trace: string) => Math.max(AIM.spuriousShare, timeoutShare.get(trace) ?? 0);
