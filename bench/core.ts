@@ -45,8 +45,16 @@ function enginePair(core: PduCore): (messages: number) => number {
   const step = () => {
     for (let moved = true; moved; ) {
       moved = false;
-      for (let d = a.pollTransmit(); d; d = a.pollTransmit(), moved = true) b.handleDatagram(d, now);
-      for (let d = b.pollTransmit(); d; d = b.pollTransmit(), moved = true) a.handleDatagram(d, now);
+      // The peer keeps nothing of a datagram it handled, so its memory goes back to the sender, as
+      // a host whose channel copies on send (a W3C RTCDataChannel) gives it back.
+      for (let d = a.pollTransmit(); d; d = a.pollTransmit(), moved = true) {
+        b.handleDatagram(d, now);
+        a.recycleDatagram(d);
+      }
+      for (let d = b.pollTransmit(); d; d = b.pollTransmit(), moved = true) {
+        a.handleDatagram(d, now);
+        b.recycleDatagram(d);
+      }
     }
     while (a.pollEvent());
     for (let e = b.pollEvent(); e; e = b.pollEvent()) if (e.type === 'message') delivered++;

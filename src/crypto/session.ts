@@ -10,6 +10,7 @@ import { randomBytes as systemRandomBytes } from '@noble/hashes/utils.js';
 import {
   checkFragmentFields,
   dataHeaderLength,
+  DatagramPool,
   decodeControlFrames,
   decodePrefix,
   decodeSealedPacket,
@@ -99,6 +100,8 @@ export class SecureSession {
    * one view serves them all instead of a new typed array per datagram.
    */
   private plaintextView: Uint8Array;
+  /** Where sealed datagrams are written: buffers the host gave back (`recycle`), else new ones. */
+  private readonly datagrams: DatagramPool;
 
   /** Throws RangeError on an invalid configuration (never later, never on peer input). */
   constructor(config: SessionConfig) {
@@ -122,6 +125,7 @@ export class SecureSession {
       maxDatagramSize: positive(config.maxDatagramSize, DEFAULT_MAX_DATAGRAM_SIZE, 'maxDatagramSize'),
     };
     this.fragmentPlaintext = new Uint8Array(this.config.maxDatagramSize);
+    this.datagrams = new DatagramPool(this.config.maxDatagramSize);
     this.plaintextView = this.fragmentPlaintext.subarray(0, 0);
     this.handshake = new Handshake({
       role: config.role,
@@ -208,7 +212,7 @@ export class SecureSession {
       throw new SessionError('too_large', `datagram of ${size} bytes exceeds ${this.config.maxDatagramSize}`);
     }
     const packetNumber = this.takePacketNumber(keys, now);
-    const out = new Uint8Array(size);
+    const out = this.datagrams.take(size);
     const header = { type: PacketType.DATA, shardingEnabled: opts.sharding, keyPhase: keys.send.keyPhase, packetNumber };
     writeSealedHeader(out, header, fragment);
     const { key, iv } = keys.send.keys;
@@ -221,6 +225,14 @@ export class SecureSession {
   sealControl(frames: ControlFrame[], now: number): { bytes: Uint8Array; packetNumber: number } {
     const keys = this.requireSendable();
     return this.sealFrames(keys, frames, now);
+  }
+
+  /**
+   * Takes back a datagram this session sealed, once nothing reads it any more (the channel has
+   * copied it): a later datagram is written into its memory. Anything else is ignored.
+   */
+  recycle(datagram: Uint8Array): void {
+    this.datagrams.give(datagram);
   }
 
   /**
@@ -463,7 +475,7 @@ export class SecureSession {
       throw new SessionError('too_large', `datagram of ${size} bytes exceeds ${this.config.maxDatagramSize}`);
     }
     const packetNumber = this.takePacketNumber(keys, now);
-    const out = new Uint8Array(size);
+    const out = this.datagrams.take(size);
     const header = { type: PacketType.CONTROL, shardingEnabled: false, keyPhase: keys.send.keyPhase, packetNumber };
     writeSealedHeader(out, header, undefined);
     const { key, iv } = keys.send.keys;

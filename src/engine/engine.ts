@@ -146,7 +146,10 @@ export class PduEngine {
     return message.id;
   }
 
-  /** Handles one datagram from the channel. Never throws: bad input is dropped and counted. */
+  /**
+   * Handles one datagram from the channel. Never throws: bad input is dropped and counted. Keeps
+   * no reference to `bytes` once it returns, so the caller may reuse them.
+   */
   handleDatagram(bytes: Uint8Array, now: number): void {
     this.advance(now);
     if (this.engineState === 'closed' || this.engineState === 'failed') return;
@@ -185,6 +188,16 @@ export class PduEngine {
       this.onInternalError(err);
       return undefined;
     }
+  }
+
+  /**
+   * Hands back a datagram from `pollTransmit` once nothing will read it again (the channel
+   * copied it on send, as a W3C RTCDataChannel does), so that a later datagram is written into
+   * its memory instead of a new buffer. Optional. Never hand back a datagram that is still queued,
+   * held back or transferred; datagrams the engine did not make, or already has back, are ignored.
+   */
+  recycleDatagram(datagram: Uint8Array): void {
+    this.link.recycle(datagram);
   }
 
   pollEvent(): PduEvent | undefined {

@@ -124,6 +124,11 @@ export class SessionLink {
     return this.session.sealControl(frames, now);
   }
 
+  /** A sent datagram's memory, free for a later one (SecureSession.recycle). */
+  recycle(datagram: Uint8Array): void {
+    this.session.recycle(datagram);
+  }
+
   close(code: number, reason: string, now: number): Uint8Array | undefined {
     return this.session.close(code, reason, now);
   }

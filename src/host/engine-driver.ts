@@ -13,6 +13,8 @@ export interface SansIoEngine<Event, SendOptions, Stats> {
   handleTimeout(now: number): void;
   /** The next datagram to send; `now` is when it leaves (its send time for loss detection and RTT). */
   pollTransmit(now: number): Uint8Array | undefined;
+  /** A sent datagram nothing reads any more: its memory may hold a later one. */
+  recycleDatagram(datagram: Uint8Array): void;
   pollEvent(): Event | undefined;
   nextTimeout(): number | undefined;
   reportCongestionSample(sample: CongestionSample): void;
@@ -247,14 +249,23 @@ export class EngineDriver<Event, SendOptions, Stats> {
     else {
       this.put(encodeBundle(pending));
       this.announced = true;
+      // The bundle holds copies.
+      for (const datagram of pending) this.engine.recycleDatagram(datagram);
     }
   }
 
   private transmit(datagram: Uint8Array): void {
     this.put(datagram);
-    // Probes: a peer that reads them sees a duplicate (dropped by its replay or handshake checks)
-    // and learns that we read bundles; an older peer drops them as malformed. Knowing that the
-    // peer reads bundles is no reason to stop: it may not know that we do.
+    this.probeBundles(datagram);
+    if (this.channel.copiesOnSend) this.engine.recycleDatagram(datagram);
+  }
+
+  /**
+   * Probes: a peer that reads them sees a duplicate (dropped by its replay or handshake checks)
+   * and learns that we read bundles; an older peer drops them as malformed. Knowing that the
+   * peer reads bundles is no reason to stop: it may not know that we do.
+   */
+  private probeBundles(datagram: Uint8Array): void {
     if (this.bundleBytes === 0 || this.announced || datagram.length > MAX_BUNDLED_DATAGRAM) return;
     const left = this.heardPeer ? this.probesAfterContact-- : this.probesBeforeContact--;
     if (left > 0) this.put(encodeBundle([datagram]));

@@ -19,6 +19,11 @@ export interface DatagramChannel {
   /** Where `onWritable` fires: once the queue has drained to `bytes` or below. */
   setLowWater(bytes: number): void;
   send(datagram: Uint8Array): void;
+  /**
+   * True when `send` copies the datagram before it returns (a W3C RTCDataChannel does), so the
+   * sender may reuse its memory at once; absent or false when the stack keeps a reference.
+   */
+  readonly copiesOnSend?: boolean;
   onDatagram(handler: (datagram: Uint8Array) => void): void;
   /** Fires when the queue has drained to the low-water mark after having been above it. */
   onWritable(handler: () => void): void;
@@ -77,6 +82,8 @@ export function adaptW3cDataChannel(channel: W3cDataChannelLike, options: W3cAda
         channel.addEventListener('close', () => reject(new Error('data channel closed before it opened')));
       }),
     queuedBytes: () => channel.bufferedAmount,
+    // RTCDataChannel.send takes a copy of the bytes before it returns.
+    copiesOnSend: true,
     send(datagram) {
       channel.send(datagram as Uint8Array<ArrayBuffer>);
     },

@@ -6,6 +6,7 @@
 export * from './constants.js';
 export * from './errors.js';
 export * from './types.js';
+export { DatagramPool } from './datagram-pool.js';
 export { decodeVarint, encodeVarint, isVarint, varintLength, writeVarint } from './varint.js';
 export { decodePrefix, isPduDatagram, versionFlagsByte, type PacketPrefix } from './prefix.js';
 export { decodeHello, decodeReveal, encodeHello, encodeReveal, MAX_LISTED_VERSIONS } from './handshake.js';

@@ -12,8 +12,15 @@ class MemoryChannel implements DatagramChannel {
   readonly open = true;
   readonly highWaterBytes = 256 * 1024;
   peer!: MemoryChannel;
-  /** Every channel message sent, as sent. */
+  /** Every channel message sent, as sent (a copy when `copiesOnSend`). */
   readonly sent: Uint8Array[] = [];
+  /** Like a W3C RTCDataChannel: `send` copies, so the sender may reuse the memory. */
+  copiesOnSend = false;
+  /** Sends whose memory an earlier send had used. */
+  reusedSends = 0;
+  /** What each send held when it was sent. */
+  readonly sentBytes: string[] = [];
+  private readonly buffers = new WeakSet<ArrayBufferLike>();
   /** What the receiving side does with a message (default: hand it to the driver). */
   deliver: (message: Uint8Array, handler: (d: Uint8Array) => void) => void = (m, h) => h(m);
   /** Until a driver listens, messages wait here, as the stack adapters hold early datagrams. */
@@ -28,8 +35,11 @@ class MemoryChannel implements DatagramChannel {
   }
   setLowWater(): void {}
   send(datagram: Uint8Array): void {
-    this.sent.push(datagram);
+    if (this.buffers.has(datagram.buffer)) this.reusedSends++;
+    this.buffers.add(datagram.buffer);
     const copy = datagram.slice();
+    this.sent.push(this.copiesOnSend ? copy : datagram);
+    this.sentBytes.push(Buffer.from(copy).toString('hex'));
     setTimeout(() => this.peer.deliver(copy, this.peer.handler), 0);
   }
   onDatagram(handler: (d: Uint8Array) => void): void {
@@ -150,6 +160,35 @@ describe('EngineDriver bundles', () => {
     expect(multi(p.channels[0].sent)).toEqual([]);
     // Not for want of capability: side 1 announced that it reads bundles.
     expect(p.channels[1].sent.filter(isBundle).length).toBeGreaterThan(0);
+  });
+});
+
+describe('EngineDriver datagram memory', () => {
+  it('gives sent datagrams back to the engine only once nothing holds them', async () => {
+    for (const copies of [true, false]) {
+      for (const bundleBytes of [0, 16 * 1024]) {
+        const p = pair({ bundleBytes: [bundleBytes, bundleBytes] });
+        for (const c of p.channels) c.copiesOnSend = copies;
+        const engine = p.drivers[0].engine as PduEngine;
+        let recycled = 0;
+        const recycle = engine.recycleDatagram.bind(engine);
+        engine.recycleDatagram = (d) => {
+          recycled++;
+          recycle(d);
+        };
+        const got = await transfer(p, 3, 64 * 1024);
+        const where = `copies ${copies}, bundles ${bundleBytes}`;
+        expect(got.map((d) => [d.length, d[0], d[d.length - 1]]), where).toEqual([1, 2, 3].map((m) => [64 * 1024, m, m]));
+        const [a] = p.channels;
+        // Datagrams go back after a copying send, or once copied into a bundle.
+        if (copies || bundleBytes > 0) expect(recycled, where).toBeGreaterThan(20);
+        else expect(recycled, where).toBe(0);
+        // Without bundles the channel sees the engine write into memory it sent before.
+        if (bundleBytes === 0) expect(a.reusedSends > 20, where).toBe(copies);
+        // Nothing a non-copying channel still holds was written over.
+        expect(a.sent.findIndex((m, i) => Buffer.from(m).toString('hex') !== a.sentBytes[i]), where).toBe(-1);
+      }
+    }
   });
 });
 
