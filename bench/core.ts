@@ -3,8 +3,9 @@
 //     datagrams, no loss; two engines wired back to back in this thread) on the WASM core and on
 //     the TypeScript reference;
 //   - raw @noble/ciphers ChaCha20-Poly1305 seal + open over the same bytes in 1150-byte pieces;
-//   - each core function on WASM against its reference.
-// Figures are medians over rounds, MB/s = 10^6 payload bytes per second of this process's CPU
+//   - each core function on WASM against its reference;
+//   - what handing sent datagrams back to the engine (recycleDatagram) buys on each core.
+// The engines hand datagrams back, as a host over a W3C RTCDataChannel does. Figures are medians over rounds, MB/s = 10^6 payload bytes per second of this process's CPU
 // time. The reference engine and noble are measured in alternating chunks within each round, so
 // both see the same load on a shared machine, and their ratio is taken per round
 // (`engine_ts_over_noble`, the median of the rounds' ratios). Two unrecorded rounds warm the JIT
@@ -34,9 +35,10 @@ function rate(bytes: number, fn: () => void): number {
 
 /**
  * Two engines back to back on a virtual clock, handshake done. The returned function sends
- * `messages` more messages and returns the CPU ms until the peer has delivered them all.
+ * `messages` more messages and returns the CPU ms until the peer has delivered them all. With
+ * `recycle` (the default) each datagram goes back to its sender once the peer has handled it.
  */
-function enginePair(core: PduCore): (messages: number) => number {
+function enginePair(core: PduCore, recycle = true): (messages: number) => number {
   // Datagrams of the noble baseline's piece size, whatever the engine's default.
   const a = new PduEngine({ role: 'initiator', core, maxDatagramSize: DATAGRAM_PAYLOAD });
   const b = new PduEngine({ role: 'responder', core, maxDatagramSize: DATAGRAM_PAYLOAD });
@@ -49,11 +51,11 @@ function enginePair(core: PduCore): (messages: number) => number {
       // a host whose channel copies on send (a W3C RTCDataChannel) gives it back.
       for (let d = a.pollTransmit(); d; d = a.pollTransmit(), moved = true) {
         b.handleDatagram(d, now);
-        a.recycleDatagram(d);
+        if (recycle) a.recycleDatagram(d);
       }
       for (let d = b.pollTransmit(); d; d = b.pollTransmit(), moved = true) {
         a.handleDatagram(d, now);
-        b.recycleDatagram(d);
+        if (recycle) b.recycleDatagram(d);
       }
     }
     while (a.pollEvent());
@@ -131,6 +133,34 @@ function referenceAndNobleRound(round: number): { engineTs: number; noble: numbe
   return { engineTs: (messages * MESSAGE_BYTES) / 1e6 / (engineMs / 1000), noble: nobleBytes / 1e6 / (nobleMs / 1000) };
 }
 
+/**
+ * What handing datagrams back buys (PduEngine.recycleDatagram): the engine on `core` with and
+ * without it, in alternating chunks as above; the median over rounds of the per-round speed ratio.
+ */
+function recyclingGain(core: PduCore, rounds: number): number {
+  const withRecycling = enginePair(core, true);
+  const without = enginePair(core, false);
+  const perChunk = Math.ceil(MESSAGES / CHUNKS);
+  withRecycling(perChunk);
+  without(perChunk);
+  const ratios: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    let recycledMs = 0;
+    let plainMs = 0;
+    for (let c = 0; c < 4; c++) {
+      if ((c + r) % 2 === 0) {
+        recycledMs += withRecycling(perChunk);
+        plainMs += without(perChunk);
+      } else {
+        plainMs += without(perChunk);
+        recycledMs += withRecycling(perChunk);
+      }
+    }
+    ratios.push(plainMs / recycledMs);
+  }
+  return median(ratios);
+}
+
 function functionRates(core: PduCore): Record<string, number> {
   const key = new Uint8Array(32).fill(3);
   const nonce = new Uint8Array(12).fill(1);
@@ -180,6 +210,7 @@ const functions = Object.fromEntries(
     return [name, { wasm_mb_s: w, reference_mb_s: t, speedup: w / t }];
   }),
 );
+const recycling = { wasm: recyclingGain(wasm, ROUNDS), reference: recyclingGain(referenceCore, ROUNDS) };
 const out = {
   bench: 'core',
   engine_wasm_mb_s: median(runs.engineWasm),
@@ -193,10 +224,16 @@ const out = {
   rounds: ROUNDS,
   warmup_rounds: WARMUP_ROUNDS,
   functions,
+  /** Engine speed with datagrams handed back over without (median of paired rounds). */
+  recycling_speedup: recycling,
 };
 console.log(
   `engine on WASM / on reference: ${(out.engine_wasm_mb_s / out.engine_ts_mb_s).toFixed(2)}x; ` +
     `reference engine / raw noble seal+open: ${out.engine_ts_over_noble.toFixed(2)}x (median of rounds, ` +
     `${out.engine_ts_over_noble_range.map((x) => x.toFixed(2)).join('-')})`,
+);
+console.log(
+  `handing datagrams back (recycleDatagram): engine on WASM ${recycling.wasm.toFixed(3)}x, on reference ` +
+    `${recycling.reference.toFixed(3)}x (median of paired rounds)`,
 );
 console.log(JSON.stringify(out));
