@@ -235,6 +235,11 @@ export class SecureSession {
     this.datagrams.give(datagram);
   }
 
+  /** Datagrams sealed into memory handed back through `recycle`. */
+  get datagramsReused(): number {
+    return this.datagrams.reused;
+  }
+
   /**
    * Ends the session: returns a sealed CLOSE datagram to send (undefined before keys exist) and
    * moves to 'closed'. Later seals throw, later datagrams are dropped as 'closed'.

@@ -301,7 +301,12 @@ export class PduEngine {
         report,
       },
       sharding: { ...this.shardingCounts },
-      traffic: { ...this.traffic, payloadBytesSent: o.counts.payloadBytesSent, payloadBytesResent: o.counts.payloadBytesResent },
+      traffic: {
+        ...this.traffic,
+        payloadBytesSent: o.counts.payloadBytesSent,
+        payloadBytesResent: o.counts.payloadBytesResent,
+        datagramsReused: this.link.datagramsReused,
+      },
       messages: {
         sent: o.counts.messagesSent,
         delivered: o.counts.messagesDelivered,

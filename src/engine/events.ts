@@ -87,6 +87,8 @@ export interface EngineStats {
     payloadBytesResent: number;
     dataPacketsSent: number;
     controlPacketsSent: number;
+    /** Datagrams written into memory the host handed back (`recycleDatagram`). */
+    datagramsReused: number;
   };
   messages: {
     sent: number;

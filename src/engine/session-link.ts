@@ -129,6 +129,10 @@ export class SessionLink {
     this.session.recycle(datagram);
   }
 
+  get datagramsReused(): number {
+    return this.session.datagramsReused;
+  }
+
   close(code: number, reason: string, now: number): Uint8Array | undefined {
     return this.session.close(code, reason, now);
   }

@@ -63,6 +63,10 @@ export class ImpairedChannel implements DatagramChannel {
   get highWaterBytes(): number {
     return this.inner.highWaterBytes;
   }
+  /** Only while no impairment is on: the link holds what it delays. */
+  get copiesOnSend(): boolean {
+    return this.link === undefined && this.inner.copiesOnSend === true;
+  }
 
   /** The impairment in force, or undefined when off. */
   get impairment(): Readonly<LinkConfig> | undefined {

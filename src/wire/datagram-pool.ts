@@ -18,6 +18,8 @@ export class DatagramPool {
   private readonly free: ArrayBuffer[] = [];
   /** Full-size buffers out with the host, the only ones `give` takes back. */
   private readonly issued = new WeakSet<ArrayBufferLike>();
+  /** Datagrams written into a reused buffer. */
+  reused = 0;
 
   constructor(
     /** Size of a full datagram, the buffer size kept. */
@@ -34,6 +36,7 @@ export class DatagramPool {
     const reused = size <= this.bufferBytes ? this.free.pop() : undefined;
     if (reused !== undefined) {
       this.issued.add(reused);
+      this.reused++;
       return new Uint8Array(reused, 0, size);
     }
     const fresh = new Uint8Array(size);

@@ -57,6 +57,8 @@ function run(recycle: boolean): Run {
   }
   const { timeout, predictive } = a.stats().recovery.retransmissions;
   out.retransmissions = timeout + predictive;
+  // The engines count what the wire shows.
+  expect(a.stats().traffic.datagramsReused + b.stats().traffic.datagramsReused).toBe(out.reused);
   return out;
 }
 

@@ -59,6 +59,18 @@ describe('ImpairedChannel', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('lets the sender reuse datagram memory only while off and over a copying channel', () => {
+    const inner = new RecordingChannel();
+    const ch = impaired(inner);
+    expect(ch.copiesOnSend).toBe(false);
+    (inner as { copiesOnSend?: boolean }).copiesOnSend = true;
+    expect(ch.copiesOnSend).toBe(true);
+    ch.impair({ delayMs: 10 });
+    expect(ch.copiesOnSend).toBe(false);
+    ch.impair(null);
+    expect(ch.copiesOnSend).toBe(true);
+  });
+
   it('drops about the configured share under Bernoulli loss, without a timer or added delay', () => {
     const inner = new RecordingChannel();
     const ch = impaired(inner);
