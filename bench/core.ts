@@ -106,36 +106,39 @@ function nobleChunk(messages: number): number {
 }
 
 /**
- * The reference engine and noble over the same payload, in alternating chunks (ABBA order, so a
- * load trend within the round weighs on both alike; which goes first alternates between rounds,
- * as the first chunk also pays for collecting what the round before left). Returns both rates in
- * MB/s.
+ * CPU ms of `first` and `second` over `chunks` chunks, alternating in ABBA order so that a load
+ * trend within the round weighs on both alike; which goes first alternates between rounds, as the
+ * first chunk also pays for collecting what the round before left. Each is given the chunk index.
  */
+function alternating(chunks: number, round: number, first: (c: number) => number, second: (c: number) => number): [number, number] {
+  let firstMs = 0;
+  let secondMs = 0;
+  for (let c = 0; c < chunks; c++) {
+    if ((c + round) % 2 === 0) {
+      firstMs += first(c);
+      secondMs += second(c);
+    } else {
+      secondMs += second(c);
+      firstMs += first(c);
+    }
+  }
+  return [firstMs, secondMs];
+}
+
+/** The reference engine and noble over the same payload, alternating. Returns both rates in MB/s. */
 function referenceAndNobleRound(round: number): { engineTs: number; noble: number } {
   const engine = enginePair(referenceCore);
   const perChunk = Math.ceil(MESSAGES / CHUNKS);
-  let engineMs = 0;
-  let nobleMs = 0;
-  let messages = 0;
+  const chunkMessages = (c: number) => Math.max(0, Math.min(perChunk, MESSAGES - c * perChunk));
+  const [engineMs, nobleMs] = alternating(CHUNKS, round, (c) => engine(chunkMessages(c)), (c) => nobleChunk(chunkMessages(c)));
   let nobleBytes = 0;
-  for (let c = 0; c < CHUNKS; c++) {
-    const n = Math.min(perChunk, MESSAGES - messages);
-    if ((c + round) % 2 === 0) {
-      engineMs += engine(n);
-      nobleMs += nobleChunk(n);
-    } else {
-      nobleMs += nobleChunk(n);
-      engineMs += engine(n);
-    }
-    messages += n;
-    nobleBytes += Math.ceil((n * MESSAGE_BYTES) / DATAGRAM_PAYLOAD) * DATAGRAM_PAYLOAD;
-  }
-  return { engineTs: (messages * MESSAGE_BYTES) / 1e6 / (engineMs / 1000), noble: nobleBytes / 1e6 / (nobleMs / 1000) };
+  for (let c = 0; c < CHUNKS; c++) nobleBytes += Math.ceil((chunkMessages(c) * MESSAGE_BYTES) / DATAGRAM_PAYLOAD) * DATAGRAM_PAYLOAD;
+  return { engineTs: (MESSAGES * MESSAGE_BYTES) / 1e6 / (engineMs / 1000), noble: nobleBytes / 1e6 / (nobleMs / 1000) };
 }
 
 /**
  * What handing datagrams back buys (PduEngine.recycleDatagram): the engine on `core` with and
- * without it, in alternating chunks as above; the median over rounds of the per-round speed ratio.
+ * without it, alternating; the median over rounds of the per-round speed ratio.
  */
 function recyclingGain(core: PduCore, rounds: number): number {
   const withRecycling = enginePair(core, true);
@@ -145,17 +148,7 @@ function recyclingGain(core: PduCore, rounds: number): number {
   without(perChunk);
   const ratios: number[] = [];
   for (let r = 0; r < rounds; r++) {
-    let recycledMs = 0;
-    let plainMs = 0;
-    for (let c = 0; c < 4; c++) {
-      if ((c + r) % 2 === 0) {
-        recycledMs += withRecycling(perChunk);
-        plainMs += without(perChunk);
-      } else {
-        plainMs += without(perChunk);
-        recycledMs += withRecycling(perChunk);
-      }
-    }
+    const [recycledMs, plainMs] = alternating(4, r, () => withRecycling(perChunk), () => without(perChunk));
     ratios.push(plainMs / recycledMs);
   }
   return median(ratios);
