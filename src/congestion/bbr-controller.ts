@@ -32,6 +32,10 @@ const DRAIN_GAIN = 1 / STARTUP_GAIN;
 const CWND_GAIN = 2;
 /** Most a standing queue may add to the window, in min RTTs (see `window`). */
 const QUEUE_ALLOWANCE_RTTS = 2;
+/** Share of a round's bytes declared lost above which the round counts as lossy (BBRv2's 2%). */
+const LOSSY_ROUND_SHARE = 0.02;
+/** Clean rounds after a lossy one before the standing-queue allowance applies again. */
+const CLEAN_ROUNDS_FOR_ALLOWANCE = 4;
 const PROBE_BW_GAINS = [1.25, 0.75, 1, 1, 1, 1, 1, 1];
 const BTLBW_WINDOW_ROUNDS = 10;
 const FULL_BW_GROWTH = 1.25;
@@ -62,6 +66,11 @@ export class BbrController {
   private channelQueueBytes = 0;
   private rtProp = Number.POSITIVE_INFINITY;
   private rtPropStamp = 0;
+  /** Bytes delivered when the current round began, and bytes declared lost since. */
+  private roundStartDelivered = 0;
+  private roundLostBytes = 0;
+  /** Completed rounds since the last that lost more than LOSSY_ROUND_SHARE of its bytes. */
+  private cleanRounds = Number.POSITIVE_INFINITY;
 
   constructor(private readonly options: BbrOptions) {
     this.btlBw = new WindowedMaxFilter(BTLBW_WINDOW_ROUNDS);
@@ -96,9 +105,13 @@ export class BbrController {
     if (bw === 0) return initialWindowPackets * mss;
     const gain = this.mode === 'startup' ? STARTUP_GAIN : CWND_GAIN;
     const rtt = Math.max(minRttMs, this.options.windowRttFloorMs);
-    // Not in startup or drain, where the queue is our own by design.
+    // Not in startup or drain, where the queue is our own by design, nor after a lossy round: a
+    // queue that overflows as we fill it is most likely ours (a capacity drop), and covering it
+    // only lets it overflow more.
     const standing =
-      this.mode === 'probe-bw' && Number.isFinite(srttMs) ? Math.min(Math.max(0, srttMs - rtt), QUEUE_ALLOWANCE_RTTS * rtt) : 0;
+      this.mode === 'probe-bw' && this.cleanRounds >= CLEAN_ROUNDS_FOR_ALLOWANCE && Number.isFinite(srttMs)
+        ? Math.min(Math.max(0, srttMs - rtt), QUEUE_ALLOWANCE_RTTS * rtt)
+        : 0;
     const floor = this.mode === 'startup' ? initialWindowPackets : minWindowPackets;
     return Math.max(gain * bw * rtt + bw * standing, floor * mss);
   }
@@ -138,12 +151,21 @@ export class BbrController {
     }
   }
 
+  /** Bytes of sent packets declared lost. */
+  onLoss(bytes: number): void {
+    this.roundLostBytes += bytes;
+  }
+
   onAck(sample: RateSample | undefined, delivered: number, bytesInFlight: number, now: number, minRttMs: number): void {
     let roundStart = false;
     if (sample && sample.priorDelivered >= this.nextRoundDelivered) {
       this.nextRoundDelivered = delivered;
       this.round++;
       roundStart = true;
+      const lost = this.roundLostBytes;
+      this.cleanRounds = lost > LOSSY_ROUND_SHARE * (lost + delivered - this.roundStartDelivered) ? 0 : this.cleanRounds + 1;
+      this.roundStartDelivered = delivered;
+      this.roundLostBytes = 0;
     }
     // App-limited samples only count when they raise the estimate: they understate the path.
     if (sample && (!sample.appLimited || sample.rate >= this.btlBw.value)) this.btlBw.update(sample.rate, this.round);

@@ -413,6 +413,7 @@ export class OutgoingStream {
   private onLost(lost: readonly SentPacket[], now: number): void {
     for (const p of lost) {
       this.estimator.onPacketOutcome(true);
+      this.controller.onLoss(p.bytes);
       this.sink.fragmentEvent('lost', p, now, p.lossCause);
       if (p.cancels) this.pendingCancels.push(...p.cancels);
       if (!p.fragment) continue;

@@ -58,6 +58,28 @@ describe('BbrController', () => {
     expect(fresh.window(50, 140)).toBeCloseTo(fresh.window(50, 50));
   });
 
+  it('drops the standing-queue allowance after a round that lost over 2%, until rounds are clean again', () => {
+    const c = new BbrController(options);
+    let delivered = 0;
+    const round = (r: number, lostBytes: number) => {
+      if (lostBytes > 0) c.onLoss(lostBytes);
+      delivered += 1e5;
+      c.onAck({ rate: 100, appLimited: false, priorDelivered: delivered - 1e5 }, delivered, 1000, r * 50, 50);
+    };
+    for (let r = 0; r < 20; r++) round(r, 0);
+    expect(c.window(50, 140)).toBeCloseTo(19_000, -2);
+    // 1% lost: still clean.
+    round(20, 1000);
+    round(21, 0);
+    expect(c.window(50, 140)).toBeCloseTo(19_000, -2);
+    // 3% lost: a queue that overflows as it fills is taken for our own.
+    round(22, 3000);
+    round(23, 0);
+    expect(c.window(50, 140)).toBeCloseTo(10_000, -2);
+    for (let r = 24; r < 44; r++) round(r, 0);
+    expect(c.window(50, 140)).toBeCloseTo(19_000, -2);
+  });
+
   it('slows pacing while the channel queue is above its target', () => {
     const c = new BbrController(options);
     const free = c.pacingRate(50);
