@@ -47,7 +47,10 @@ export interface PduConfig {
     custom?: LossPredictor;
     /** RTT assumed before the first sample (RFC 9002 suggests 333). */
     initialRttMs: number;
-    /** RFC 9002 kPacketThreshold. */
+    /**
+     * RFC 9002 kPacketThreshold, where loss detection starts: it rises by itself on a path seen
+     * to reorder (a spurious loss), up to 64 (stats().recovery.packetThreshold).
+     */
     packetThreshold: number;
     /** RFC 9002 kTimeThreshold. */
     timeThreshold: number;

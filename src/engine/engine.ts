@@ -283,6 +283,7 @@ export class PduEngine {
         duplicateFragments: i.counts.duplicateFragments,
         invalidAcks: o.counts.invalidAcks,
         ptoCount: o.counts.ptoCount,
+        packetThreshold: o.tracker.packetThreshold,
       },
       rtt: {
         srtt: this.rtt.srtt,

@@ -61,6 +61,8 @@ export interface EngineStats {
     /** ACK frames ignored because they acknowledged packets never sent. */
     invalidAcks: number;
     ptoCount: number;
+    /** Packet threshold of loss detection in force: the configured one, raised on a reordering path. */
+    packetThreshold: number;
   };
   rtt: { srtt: number; rttvar: number; minRtt: number; latest: number; jitter: number; samples: number };
   congestion: {

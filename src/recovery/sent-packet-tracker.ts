@@ -41,6 +41,7 @@ export interface AckResult {
 }
 
 export interface LossConstants {
+  /** Packet threshold to start from; it rises when the path is seen to reorder (see SentPacketTracker). */
   packetThreshold: number;
   timeThreshold: number;
   granularityMs: number;
@@ -128,11 +129,20 @@ class InFlightWindow {
   }
 }
 
+/** Highest the packet threshold rises to on a reordering path; the time threshold still applies. */
+export const MAX_PACKET_THRESHOLD = 64;
+
 /**
  * Sender-side record of packets in flight, after RFC 9002 sections 6 and A: ACK processing,
  * loss detection by packet and time thresholds, and the bookkeeping for NACK- and PTO-driven
  * retransmission. Lost packets are remembered for a while so that a late ACK reveals a spurious
  * retransmission.
+ *
+ * The packet threshold adapts to reordering, as TCP's does (RFC 4737's reordering extent, Linux's
+ * `tp->reordering`): when a packet declared lost by the count turns out to have arrived after
+ * all, the threshold rises past the number of later packets acknowledged before it (at most
+ * MAX_PACKET_THRESHOLD). A path striped over several associations reorders by design; a FIFO
+ * path never raises it.
  */
 export class SentPacketTracker {
   private readonly inFlight = new InFlightWindow();
@@ -142,11 +152,19 @@ export class SentPacketTracker {
   private largestSentNumber = -1;
   private largestAckedNumber = -1;
   private lastAckElicitingTime: number | undefined;
+  private threshold: number;
 
   constructor(
     private readonly constants: LossConstants,
     private readonly maxRememberedLost: number,
-  ) {}
+  ) {
+    this.threshold = constants.packetThreshold;
+  }
+
+  /** The packet threshold in force: the configured one, or more on a path seen to reorder. */
+  get packetThreshold(): number {
+    return this.threshold;
+  }
 
   get bytesInFlight(): number {
     return this.bytesInFlightCount;
@@ -189,6 +207,10 @@ export class SentPacketTracker {
       this.collect(this.recentlyLost, r, (p) => {
         this.recentlyLost.delete(p.packetNumber);
         result.spurious.push(p);
+        if (p.lossCause === 'threshold') {
+          const extent = this.largestAckedNumber - p.packetNumber;
+          this.threshold = Math.min(MAX_PACKET_THRESHOLD, Math.max(this.threshold, extent + 1));
+        }
       });
     }
     if (largestNewly && largestNewly.packetNumber === largest) result.rttSample = now - largestNewly.timeSent;
@@ -202,7 +224,7 @@ export class SentPacketTracker {
     const lost: SentPacket[] = [];
     const lossDelay = this.lossDelay(rtt);
     for (const p of this.inFlight.between(0, this.largestAckedNumber)) {
-      const byCount = this.largestAckedNumber - p.packetNumber >= this.constants.packetThreshold;
+      const byCount = this.largestAckedNumber - p.packetNumber >= this.threshold;
       if (byCount || p.timeSent + lossDelay <= now) lost.push(p);
     }
     for (const p of lost) this.declareLost(p, 'threshold', now);

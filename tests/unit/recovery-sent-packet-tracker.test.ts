@@ -52,6 +52,32 @@ describe('SentPacketTracker (RFC 9002 loss detection)', () => {
     expect(r.spurious.map((p) => p.packetNumber)).toEqual([0]);
   });
 
+  it('raises the packet threshold past the reordering a spurious loss reveals, never on a FIFO path', () => {
+    const t = tracker();
+    const rtt = new RttEstimator(100);
+    rtt.update(50, 0);
+    for (let i = 0; i < 40; i++) t.onSent(packet(i, 0));
+    // Packet 0 comes in after 1-6: declared lost at three behind, then acknowledged.
+    t.onAck(6, [{ start: 1, end: 6 }], 10);
+    expect(t.detectLosses(10, rtt).map((p) => p.packetNumber)).toEqual([0]);
+    expect(t.onAck(6, [{ start: 0, end: 6 }], 11)!.spurious.map((p) => p.packetNumber)).toEqual([0]);
+    expect(t.packetThreshold).toBe(7);
+    // Six behind is no longer lost by the count; eight behind is.
+    t.onAck(13, [{ start: 8, end: 13 }], 12);
+    expect(t.detectLosses(12, rtt).map((p) => p.packetNumber)).toEqual([]);
+    t.onAck(15, [{ start: 8, end: 15 }], 13);
+    expect(t.detectLosses(13, rtt).map((p) => p.packetNumber)).toEqual([7]);
+    // A real loss (never acknowledged) leaves it where it is, and so does a long FIFO transfer.
+    expect(t.packetThreshold).toBe(7);
+    const fifo = tracker();
+    for (let i = 0; i < 200; i++) fifo.onSent(packet(i, 0));
+    for (let i = 0; i < 200; i += 10) {
+      fifo.onAck(i + 9, [{ start: i + 1, end: i + 9 }], 10 + i);
+      fifo.detectLosses(10 + i, rtt);
+    }
+    expect(fifo.packetThreshold).toBe(3);
+  });
+
   it('ignores ACKs for packets never sent', () => {
     const t = tracker();
     t.onSent(packet(0, 0));
