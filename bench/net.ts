@@ -28,11 +28,17 @@
  *   npm run bench:net -- --quick           a third of the messages per row (smoke runs, not figures)
  *   npm run bench:net -- --trace <dir>     both PDU engines' traces per row, as JSON Lines in <dir>
  *   npm run bench:net -- --datagram <bytes>   PDU's datagram size (maxDatagramSize)
+ *   npm run bench:net -- --stripes <n>     PDU rows over n peer connections (werift only;
+ *                                          StripedChannel), each set up like the single one
+ *   npm run bench:net -- --packet-threshold <n>   PDU's starting recovery.packetThreshold (default 3)
+ *   npm run bench:net -- --seconds <s>     every row's length in seconds (overrides the matrix's)
+ *   npm run bench:net -- --out <file>      where the JSON goes (default test-results/bench-net.json)
  *   npm run bench:net -- --aim-seconds <s>    length of the below-capacity aim rows (default 30: 150
  *                                             messages; 75 gives the 375 a p99 needs for a bounded interval)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { dirname } from 'node:path';
 import { NetemTopology, netemUnavailableReason } from '../src/netem/index.js';
 import { findTracesDir, loadPacketTrace } from '../src/transport/trace-files.node.js';
 import { summarizePacketTrace } from '../src/transport/traces.js';
@@ -66,6 +72,11 @@ const stackFilter = option('--stacks')?.split(',') as Stack[] | undefined;
 const highWater = option('--high-water') !== undefined ? Number(option('--high-water')) : undefined;
 const traceDir = option('--trace');
 const datagramSize = option('--datagram') !== undefined ? Number(option('--datagram')) : undefined;
+const stripes = option('--stripes') !== undefined ? Number(option('--stripes')) : undefined;
+const packetThreshold = option('--packet-threshold') !== undefined ? Number(option('--packet-threshold')) : undefined;
+const outFile = option('--out') ?? 'test-results/bench-net.json';
+/** Every planned row's length in seconds, overriding the matrix's (e.g. 30 for 150 messages at 5/s). */
+const rowSeconds = option('--seconds') !== undefined ? Number(option('--seconds')) : undefined;
 const aimSeconds = option('--aim-seconds') !== undefined ? Number(option('--aim-seconds')) : 30;
 
 // ---- scenarios ----------------------------------------------------------------------------
@@ -122,6 +133,7 @@ interface Planned extends RowPlan {
 
 function plan(stack: Stack, scenario: Scenario | undefined, transport: Transport, load: keyof typeof LOADS, seconds: number, group: Group): Planned[] {
   if (!scenario) return [];
+  if (rowSeconds !== undefined) seconds = rowSeconds;
   const { msgBytes, rateHz } = LOADS[load];
   const over = load === '16k-over';
   return [
@@ -210,6 +222,13 @@ interface JsonRow extends Omit<Figures, 'sent'> {
   capacity_mbit_s?: number;
   deadline_ms?: number;
   predictor?: string;
+  /** PDU over several peer connections (--stripes): how many, and datagrams the sender put on each. */
+  stripes?: number;
+  stripe_sends?: number[];
+  /** Peer connection(s) and channel set up, handshake included (the slower side), ms. */
+  connect_ms?: number;
+  /** PDU's retransmission counters in full (the sender's EngineStats). */
+  retx?: { predictive: number; timeout: number; spurious: number; threshold: number; pto: number; nacks_received: number };
 }
 
 async function main(): Promise<void> {
@@ -239,6 +258,8 @@ async function main(): Promise<void> {
       pair.highWaterBytes = highWater;
       if (traceDir) pair.traceEvents = 200_000;
       pair.maxDatagramSize = datagramSize;
+      pair.stripes = stripes;
+      pair.packetThreshold = packetThreshold;
       versions[stack] = `${pair.versions.a} -> ${pair.versions.b}`;
       console.log(`\n== ${stack} (${versions[stack]}) ==`);
       try {
@@ -277,6 +298,11 @@ async function main(): Promise<void> {
             rtt_ms: p.scenario.rttMs,
             ...(cap !== undefined ? { capacity_mbit_s: round(cap, 2) } : {}),
             ...(p.deadlineMs !== undefined ? { deadline_ms: p.deadlineMs } : {}),
+            connect_ms: Math.round(Math.max(result.connect[0].connectMs, result.connect[1].connectMs)),
+            ...(result.sender.stripeSends ? { stripes: result.sender.stripeSends.length, stripe_sends: result.sender.stripeSends } : {}),
+            ...(result.sender.stats
+              ? { retx: { ...result.sender.stats.retransmissions, nacks_received: result.sender.stats.nacksReceived } }
+              : {}),
             ...(result.sender.stats ? { predictor: result.sender.stats.predictor + (result.sender.stats.predictorFallback ? ' (fallback)' : '') } : {}),
             ...rest,
           };
@@ -305,8 +331,8 @@ async function main(): Promise<void> {
   console.log(`\n${table(rows)}`);
   console.log(`\nbench:net: ${rows.length} rows in ${seconds} s`);
   const machine = `${cpus().length} x ${cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-  mkdirSync('test-results', { recursive: true });
-  writeFileSync('test-results/bench-net.json', JSON.stringify({ bench: 'net', date: new Date().toISOString(), machine, versions, seconds, rows, timelines }, null, 1));
+  mkdirSync(dirname(outFile), { recursive: true });
+  writeFileSync(outFile, JSON.stringify({ bench: 'net', date: new Date().toISOString(), machine, versions, seconds, rows, timelines }, null, 1));
   console.log(JSON.stringify({ bench: 'net', date: new Date().toISOString(), machine, seconds, rows }));
 }
 
@@ -319,6 +345,8 @@ function describe(r: JsonRow): string {
     r.in_flight_at_end ? `still in flight at the end ${r.in_flight_at_end}` : '',
     r.retx_predictive !== null ? `retx nack ${r.retx_predictive} / timer ${r.retx_timeout}` : '',
     r.sctp_retransmitted !== null ? `sctp retx ${r.sctp_retransmitted}` : '',
+    r.retx ? `spurious ${r.retx.spurious}, threshold ${r.retx.threshold}, pto ${r.retx.pto}, nacks ${r.retx.nacks_received}` : '',
+    r.stripe_sends ? `stripes ${r.stripe_sends.join('/')}` : '',
     `queue ${Math.round(r.max_queue_bytes / 1024)} KiB`,
   ]
     .filter(Boolean)

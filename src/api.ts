@@ -5,5 +5,6 @@ export { registerPeerChannelFactory, type PeerChannelFactory } from './channel/p
 export { PduHost, PduHostError, type PduHostOptions } from './host/pdu-host.js';
 export type { WorkerFactory, WorkerHandle } from './host/worker-handle.js';
 export { adaptW3cDataChannel, type DatagramChannel } from './transport/datachannel.js';
+export { StripedChannel } from './transport/striped-channel.js';
 export type { CongestionReport, CongestionSample } from './congestion/congestion-report.js';
 export { CoreLoadError, CoreMemoryError, loadWasmCore, referenceCore, type PduCore, type WasmCoreOptions } from './core/index.js';

@@ -136,6 +136,10 @@ export class StackPair {
   traceEvents = 0;
   /** PDU's datagram size (PduChannelOptions.maxDatagramSize); the engine's default when unset. */
   maxDatagramSize: number | undefined;
+  /** PDU rows only: peer connections PDU's datagrams are striped over (1 or unset: one). */
+  stripes: number | undefined;
+  /** PDU rows only: recovery.packetThreshold. */
+  packetThreshold: number | undefined;
 
   private constructor(
     readonly stack: Stack,
@@ -167,6 +171,8 @@ export class StackPair {
           ...(this.highWaterBytes !== undefined ? { highWaterBytes: this.highWaterBytes } : {}),
           ...(this.traceEvents > 0 ? { traceEvents: this.traceEvents } : {}),
           ...(this.maxDatagramSize !== undefined ? { maxDatagramSize: this.maxDatagramSize } : {}),
+          ...(this.stripes !== undefined && this.stripes > 1 && isPdu(transport) ? { stripes: this.stripes } : {}),
+          ...(this.packetThreshold !== undefined && isPdu(transport) ? { packetThreshold: this.packetThreshold } : {}),
         };
         return await Promise.all([
           this.a.request<ConnectResult>({ cmd: 'connect', url: this.signalingUrl, room, transport, ...options }, 40_000),

@@ -6,6 +6,8 @@
  */
 import type { PduChannel, PduChannelOptions } from '../../src/api.js';
 import type { EngineStats } from '../../src/engine/index.js';
+import type { DatagramChannel } from '../../src/transport/datachannel.js';
+import { StripedChannel } from '../../src/transport/striped-channel.js';
 import { negotiate, type NegotiablePeer, type SignalingChannel } from '../../src/signaling/index.js';
 import {
   HEADER_BYTES,
@@ -41,6 +43,12 @@ export interface PeerEnv {
   signaling(url: string, room: string): SignalingChannel;
   /** Counts SCTP DATA chunks sent and resent (werift only). */
   countSctp?(pc: unknown): () => { dataChunks: number; retransmittedChunks: number };
+  /**
+   * Striping (prototype, `stripes` > 1): PDU's pre-negotiated data channel on one peer, adapted,
+   * and PDU over a given DatagramChannel. Stacks without them refuse `stripes`.
+   */
+  pduDatagramChannel?(pc: unknown, init: { label: string; id: number; highWaterBytes?: number }): DatagramChannel;
+  openPduOver?(channel: DatagramChannel, options: PduChannelOptions & { role: 'initiator' | 'responder' }): Promise<PduChannel>;
   serveSignaling?(host: string): Promise<string>;
 }
 
@@ -63,6 +71,10 @@ interface Session {
   plain?: PlainChannel;
   sctp?: () => { dataChunks: number; retransmittedChunks: number };
   sctpAtStart?: { dataChunks: number; retransmittedChunks: number };
+  /** Striping: the other peer connections and their signaling, and the striped channel. */
+  extraPcs: unknown[];
+  extraSignaling: SignalingChannel[];
+  striped?: StripedChannel;
   // sender
   outcomes: { delivered: number; rejected: Record<string, number>; pending: number };
   expiredSeqs: number[];
@@ -108,7 +120,13 @@ export class BenchPeer {
     url: string,
     room: string,
     transport: Transport,
-    { highWaterBytes, traceEvents, maxDatagramSize }: { highWaterBytes?: number; traceEvents?: number; maxDatagramSize?: number },
+    {
+      highWaterBytes,
+      traceEvents,
+      maxDatagramSize,
+      stripes,
+      packetThreshold,
+    }: { highWaterBytes?: number; traceEvents?: number; maxDatagramSize?: number; stripes?: number; packetThreshold?: number },
   ): Promise<ConnectResult> {
     if (this.session) await this.close();
     const started = this.env.now();
@@ -118,6 +136,8 @@ export class BenchPeer {
       transport,
       pc,
       signaling,
+      extraPcs: [],
+      extraSignaling: [],
       outcomes: { delivered: 0, rejected: {}, pending: 0 },
       expiredSeqs: [],
       settled: [],
@@ -130,11 +150,40 @@ export class BenchPeer {
     this.session = s;
     let role: 'initiator' | 'responder';
     let pduChannel: ConnectResult['channel'];
-    if (isPdu(transport)) {
+    const striping = isPdu(transport) && stripes !== undefined && stripes > 1;
+    if (striping) {
+      const { pduDatagramChannel, openPduOver } = this.env;
+      if (!pduDatagramChannel || !openPduOver) throw new Error('this agent cannot stripe PDU over several peer connections');
+      // N peer connections, each made and negotiated exactly like the first (same createPeer, same
+      // pre-negotiated channel), in rooms of their own; PDU runs over all their channels at once.
+      for (let i = 1; i < stripes; i++) s.extraPcs.push(await this.env.createPeer());
+      s.extraSignaling = s.extraPcs.map((_, i) => this.env.signaling(url, `${room}-s${i + 1}`));
+      const pcs = [pc, ...s.extraPcs];
+      const seen = watchChannelCreation(pc);
+      const channels = pcs.map((p) =>
+        pduDatagramChannel(p, { label: 'pdu', id: 1000, ...(highWaterBytes !== undefined ? { highWaterBytes } : {}) }),
+      );
+      pduChannel = seen();
+      s.striped = new StripedChannel(channels);
+      const roles = await Promise.all([
+        negotiate(pc as NegotiablePeer, signaling),
+        ...s.extraPcs.map((p, i) => negotiate(p as NegotiablePeer, s.extraSignaling[i]!)),
+      ]);
+      role = roles[0]!;
+      s.pdu = await openPduOver(s.striped, {
+        role,
+        recovery: { predictor: PREDICTOR[transport as keyof typeof PREDICTOR], ...(packetThreshold ? { packetThreshold } : {}) },
+        statsIntervalMs: 0,
+        ...(highWaterBytes !== undefined ? { highWaterBytes } : {}),
+        ...(traceEvents ? { trace: { maxEvents: traceEvents } } : {}),
+        ...(maxDatagramSize ? { maxDatagramSize } : {}),
+      });
+      s.pdu.on('message', ({ data }) => this.onArrival(data));
+    } else if (isPdu(transport)) {
       // Pre-negotiated channel: open before negotiation, resolves after the PDU handshake.
       const seen = watchChannelCreation(pc);
       const opening = this.env.openPdu(pc, {
-        recovery: { predictor: PREDICTOR[transport] },
+        recovery: { predictor: PREDICTOR[transport], ...(packetThreshold ? { packetThreshold } : {}) },
         statsIntervalMs: 0,
         ...(highWaterBytes !== undefined ? { highWaterBytes } : {}),
         ...(traceEvents ? { trace: { maxEvents: traceEvents } } : {}),
@@ -152,7 +201,14 @@ export class BenchPeer {
       await plain.whenOpen();
       s.plain = plain;
     }
-    if (this.env.countSctp) s.sctp = this.env.countSctp(pc);
+    if (this.env.countSctp) {
+      const counters = [pc, ...s.extraPcs].map((p) => this.env.countSctp!(p));
+      s.sctp = () =>
+        counters.reduce((sum, c) => {
+          const x = c();
+          return { dataChunks: sum.dataChunks + x.dataChunks, retransmittedChunks: sum.retransmittedChunks + x.retransmittedChunks };
+        }, { dataChunks: 0, retransmittedChunks: 0 });
+    }
     const channel = s.plain ? s.plain.settings() : pduChannel;
     return { role, connectMs: this.env.now() - started, ...(channel ? { channel } : {}) };
   }
@@ -311,6 +367,7 @@ export class BenchPeer {
       samples: s.samples,
       ...(stats ? { stats } : {}),
       ...(sctpNow ? { sctp: { dataChunks: sctpNow.dataChunks - base.dataChunks, retransmittedChunks: sctpNow.retransmittedChunks - base.retransmittedChunks } } : {}),
+      ...(s.striped ? { stripeSends: [...s.striped.sentPerStripe] } : {}),
     };
   }
 
@@ -343,7 +400,9 @@ export class BenchPeer {
       // closing what already failed
     }
     s.signaling.close();
+    for (const sig of s.extraSignaling) sig.close();
     this.env.closePeer(s.pc);
+    for (const p of s.extraPcs) this.env.closePeer(p);
   }
 }
 

@@ -13,7 +13,22 @@ export type AgentCommand =
   /** Starts the project's signaling server on `host` (the agent in namespace a does). */
   | { cmd: 'serveSignaling'; host: string }
   /** A fresh peer connection with one channel of `transport`, negotiated through the server. */
-  | { cmd: 'connect'; url: string; room: string; transport: Transport; highWaterBytes?: number; traceEvents?: number; maxDatagramSize?: number }
+  | {
+      cmd: 'connect';
+      url: string;
+      room: string;
+      transport: Transport;
+      highWaterBytes?: number;
+      traceEvents?: number;
+      maxDatagramSize?: number;
+      /**
+       * PDU only: stripe PDU's datagrams over this many peer connections (each its own SCTP
+       * association), negotiated in rooms `room`, `room-s2`, ... (StripedChannel).
+       */
+      stripes?: number;
+      /** PDU only: recovery.packetThreshold (RFC 9002 kPacketThreshold; the engine's default is 3). */
+      packetThreshold?: number;
+    }
   /** Sends `count` messages of `size` bytes, one every `intervalMs`; returns when the last one is handed over. */
   | { cmd: 'send'; count: number; size: number; intervalMs: number; deadlineMs?: number; sampleMs?: number }
   /**
@@ -80,6 +95,8 @@ export interface SenderReport {
   stats?: PduStatsSummary;
   /** werift only: SCTP DATA chunks the sender's association sent, and how many again. */
   sctp?: { dataChunks: number; retransmittedChunks: number };
+  /** PDU over several peer connections (`stripes` > 1): datagrams the sender put on each. */
+  stripeSends?: number[];
 }
 
 export interface PduStatsSummary {

@@ -8,6 +8,7 @@ import WebSocket from 'ws';
 import type { RTCDataChannel, RTCPeerConnection } from 'werift';
 import { PduChannel } from '../../src/index.node.js';
 import { countSctpSends, createWeriftPeer, weriftAssociation } from '../../src/node/werift-peer.js';
+import { weriftPeerChannels } from '../../src/node/werift-channel-factory.js';
 import { startSignalingServer, type SignalingServer } from '../../src/signaling/server.js';
 import { connectWebSocketSignaling, type WebSocketConstructor } from '../../src/signaling/index.js';
 import { serveCommands, write } from './agent-loop.js';
@@ -24,11 +25,41 @@ function weriftQueue(pc: RTCPeerConnection): number {
   return queued;
 }
 
+/**
+ * Diagnosis of striping (PDU_SCTP_LOG=<file>): every 10 ms, each live peer's SCTP window, flight
+ * and unsent queue, as JSON lines (one file per agent: the side is appended to the name).
+ */
+const sctpLogFile = process.env.PDU_SCTP_LOG ? `${process.env.PDU_SCTP_LOG}.${process.argv[2] ?? 'x'}.jsonl` : undefined;
+const livePeers: RTCPeerConnection[] = [];
+if (sctpLogFile) {
+  const { appendFileSync } = await import('node:fs');
+  setInterval(() => {
+    const rows = livePeers.map((pc) => {
+      const a = weriftAssociation(pc);
+      return a ? [a.cwnd, a.flightSize, weriftQueue(pc) - a.flightSize] : null;
+    });
+    if (rows.some((r) => r && (r[1]! > 0 || r[2]! > 0))) appendFileSync(sctpLogFile, `${JSON.stringify({ t: Math.round(performance.now()), s: rows })}\n`);
+  }, 10).unref();
+}
+
 const env: PeerEnv = {
   now: () => performance.timeOrigin + performance.now(),
-  createPeer: () => createWeriftPeer({ maxMessageSize: 1024 * 1024 }),
+  createPeer: async () => {
+    const pc = await createWeriftPeer({ maxMessageSize: 1024 * 1024 });
+    if (sctpLogFile) {
+      livePeers.push(pc);
+      pc.connectionStateChange.subscribe((st) => {
+        const i = livePeers.indexOf(pc);
+        if ((st === 'closed' || st === 'failed') && i >= 0) livePeers.splice(i, 1);
+      });
+    }
+    return pc;
+  },
   closePeer: (pc) => void (pc as RTCPeerConnection).close().catch(() => undefined),
   openPdu: (pc, options) => PduChannel.open(pc, options),
+  // Striping (--stripes N): the same pre-negotiated channel PduChannel.open makes on a werift peer.
+  pduDatagramChannel: (pc, init) => weriftPeerChannels.open(pc, init),
+  openPduOver: (channel, options) => PduChannel.overChannel(channel, options),
   openPlain(pc, init): PlainChannel {
     const peer = pc as RTCPeerConnection;
     const channel: RTCDataChannel = peer.createDataChannel('plain', { negotiated: true, id: 2, ...init });

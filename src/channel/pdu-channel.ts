@@ -5,6 +5,7 @@ import { PduHost } from '../host/pdu-host.js';
 import type { CoreChoice } from '../../worker/protocol.js';
 import { loadWasmCore, referenceCore, type PduCore } from '../core/index.js';
 import type { DatagramChannel } from '../transport/datachannel.js';
+import { StripedChannel } from '../transport/striped-channel.js';
 import type { ImpairmentConfig } from '../transport/impaired-channel.js';
 import { PduChannelError, type PduChannelErrorCode } from './errors.js';
 import { peerChannelFactoryFor } from './platform.js';
@@ -92,21 +93,33 @@ export class PduChannel {
    * Creates PDU's data channel on `pc` (a browser RTCPeerConnection, or a werift one in Node),
    * or uses `channel` directly, and resolves once the PDU handshake is done. Call it before or
    * during signaling: the channel is pre-negotiated, so it must exist before the offer.
+   *
+   * Given several peer connections to the same peer (each negotiated on its own, the same number
+   * on both sides, in the same order), PDU stripes its datagrams over one channel on each
+   * (StripedChannel): every connection has its own SCTP association and congestion window, so
+   * under loss a message leaves in one flight instead of several. The role is read from the first.
    */
   static async open(pc: unknown, options: PduChannelOptions = {}): Promise<PduChannel> {
-    const factory = peerChannelFactoryFor(pc);
-    if (!factory) throw new PduChannelError('invalid-argument', 'PduChannel.open: not a peer connection this platform supports');
+    const pcs = Array.isArray(pc) ? (pc as unknown[]) : [pc];
+    const factories = pcs.map((p) => peerChannelFactoryFor(p));
+    const factory = factories[0];
+    if (pcs.length === 0 || !factory || factories.some((f) => f === undefined)) {
+      throw new PduChannelError('invalid-argument', 'PduChannel.open: not a peer connection this platform supports');
+    }
     const init = { label: options.label ?? 'pdu', id: options.channelId ?? 1000, ...(options.highWaterBytes ? { highWaterBytes: options.highWaterBytes } : {}) };
     const ch = new PduChannel(options);
     const inWorker = options.worker !== false;
+    const first = pcs[0];
+    const channel = () =>
+      pcs.length === 1 ? factory.open(first, init) : new StripedChannel(pcs.map((p, i) => factories[i]!.open(p, init)));
     // In a worker, a channel that can move is created and moved in this same task.
     const prepared =
-      inWorker && factory.openTransferable
-        ? ch.prepareInWorker({ transferable: factory.openTransferable(pc, init) })
+      inWorker && factory.openTransferable && pcs.length === 1
+        ? ch.prepareInWorker({ transferable: factory.openTransferable(first, init) })
         : inWorker
-          ? ch.prepareInWorker({ channel: factory.open(pc, init) })
-          : inlineSession(factory.open(pc, init), ch.callbacks());
-    return ch.start(prepared, () => options.role ?? factory.roleOf(pc));
+          ? ch.prepareInWorker({ channel: channel() })
+          : inlineSession(channel(), ch.callbacks());
+    return ch.start(prepared, () => options.role ?? factory.roleOf(first));
   }
 
   /** Runs PDU over a DatagramChannel of any stack that has an adapter. */

@@ -71,6 +71,10 @@ export function adaptWeriftDataChannel(pc: RTCPeerConnection, channel: RTCDataCh
     get highWaterBytes() {
       return highWater();
     },
+    sendRoom() {
+      const association = weriftAssociation(pc);
+      return association ? association.cwnd - association.flightSize - queuedBytes() : 0;
+    },
     setLowWater(bytes) {
       lowWaterBytes = bytes;
     },

@@ -24,6 +24,11 @@ export interface DatagramChannel {
    * sender may reuse its memory at once; absent or false when the stack keeps a reference.
    */
   readonly copiesOnSend?: boolean;
+  /**
+   * Bytes the stack would put on the wire at once: its transport window less what it holds
+   * (werift: SCTP cwnd less flight and queue). Absent where the stack cannot tell (browsers).
+   */
+  sendRoom?(): number;
   onDatagram(handler: (datagram: Uint8Array) => void): void;
   /** Fires when the queue has drained to the low-water mark after having been above it. */
   onWritable(handler: () => void): void;

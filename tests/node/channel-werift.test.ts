@@ -75,6 +75,37 @@ describe('PduChannel between two werift peers', () => {
     expect(retx.predictive + retx.timeout).toBeGreaterThan(0);
   }, 120_000);
 
+  it('stripes datagrams over several peer connections to the same peer, and recovers what one drops', async () => {
+    const stripes = 3;
+    const sides = [[], []] as RTCPeerConnection[][];
+    for (const side of sides) for (let i = 0; i < stripes; i++) side.push(await createWeriftPeer());
+    cleanup.push(() => Promise.all(sides.flat().map((pc) => pc.close())));
+    const opening = sides.map((pcs) => PduChannel.open(pcs));
+    for (let i = 0; i < stripes; i++) await connectWeriftPeers(sides[0]![i]!, sides[1]![i]!);
+    const [a, b] = (await Promise.all(opening)) as [PduChannel, PduChannel];
+    cleanup.push(() => Promise.all([a.close(), b.close()]));
+    expect(a.sas).toBe(b.sas);
+    // Count PDU's datagrams on each of a's associations; the first drops every 10th, below SCTP.
+    const sent = sides[0]!.map((pc, i) => {
+      const association = weriftAssociation(pc)!;
+      const send = association.sendChunk.bind(association);
+      const count = { n: 0 };
+      association.sendChunk = (chunk) => {
+        if (chunk.userData === undefined) return send(chunk);
+        return ++count.n % 10 === 0 && i === 0 ? Promise.resolve() : send(chunk);
+      };
+      return count;
+    });
+    const sizes = Array.from({ length: 150 }, (_, i) => 500 + ((i * 7919) % 40_000));
+    const { received, corrupt } = await transfer(a, b, sizes, 16);
+    expect(corrupt).toBe(0);
+    expect(received.size).toBe(150);
+    const total = sent.reduce((sum, c) => sum + c.n, 0);
+    for (const c of sent) expect(c.n).toBeGreaterThan(total / (stripes * 4));
+    const stats = await a.stats();
+    expect(stats.recovery.retransmissions.timeout + stats.recovery.retransmissions.predictive).toBeGreaterThan(0);
+  }, 120_000);
+
   it('rejects with typed errors: oversize message, send after close', async () => {
     const { a } = await channelPair({ worker: false, limits: { maxMessageBytes: 64 * 1024 } });
     await expect(a.send(new Uint8Array(64 * 1024 + 1))).rejects.toMatchObject({ code: 'too-large' });

@@ -1,0 +1,170 @@
+import type { CongestionSample } from '../congestion/congestion-report.js';
+import type { DatagramChannel } from './datachannel.js';
+
+export interface StripedChannelOptions {
+  /** Label of the striped channel (default: the first stripe's). */
+  label?: string;
+}
+
+/**
+ * One DatagramChannel over several (`PduChannel.open([pc1, pc2, ...])`, bench/net `--stripes N`):
+ * each stripe is a data channel on its own peer connection, so each has its own SCTP association
+ * and its own congestion window. Under random loss one association's loss-based window holds a
+ * few packets, so a 16 KiB message leaves in several flights one RTT apart; over N associations
+ * it can leave in one. The engine above sees a single channel, and its loss detection adapts to
+ * the reordering between stripes (SentPacketTracker).
+ *
+ * - send: to the stripe with the most room in its transport window when every stripe can tell
+ *   (`sendRoom`, werift), so a datagram leaves at once instead of waiting in one stripe's queue
+ *   while later ones pass it on another; else to the stripe with the fewest queued bytes. Ties
+ *   go round-robin, so an idle set of stripes shares a burst evenly.
+ * - Incoming datagrams of all stripes are merged (arrival order across stripes is not kept).
+ * - queuedBytes and highWaterBytes are sums; writable fires when the sum has drained to the
+ *   low-water mark after having been above it.
+ * - open while every stripe is open; whenOpen waits for all; close closes all; the striped
+ *   channel reports close once any stripe closes (a lost stripe would lose its share of
+ *   datagrams silently, so the session ends).
+ * - sample: queue and transport window summed, RTT the mean of the stripes that report one.
+ */
+export class StripedChannel implements DatagramChannel {
+  readonly label: string;
+  private next = 0;
+  private lowWater: number | undefined;
+  private readonly writable = new Set<() => void>();
+  private readonly closeHandlers = new Set<() => void>();
+  private closedOnce = false;
+  /** Datagrams sent per stripe (for reports and tests). */
+  readonly sentPerStripe: number[];
+  /** Every stripe tells its room (`sendRoom`). */
+  private readonly roomKnown: boolean;
+
+  constructor(
+    readonly stripes: readonly DatagramChannel[],
+    options: StripedChannelOptions = {},
+  ) {
+    if (stripes.length === 0) throw new Error('StripedChannel: no stripes');
+    this.label = options.label ?? stripes[0]!.label;
+    this.sentPerStripe = stripes.map(() => 0);
+    this.roomKnown = stripes.every((s) => s.sendRoom !== undefined);
+    for (const stripe of stripes) {
+      stripe.onWritable(() => this.maybeWritable());
+      stripe.onClose(() => {
+        if (this.closedOnce) return;
+        this.closedOnce = true;
+        for (const handler of this.closeHandlers) handler();
+      });
+    }
+  }
+
+  get open(): boolean {
+    return this.stripes.every((s) => s.open);
+  }
+
+  get copiesOnSend(): boolean {
+    return this.stripes.every((s) => s.copiesOnSend === true);
+  }
+
+  async whenOpen(): Promise<void> {
+    await Promise.all(this.stripes.map((s) => s.whenOpen()));
+  }
+
+  queuedBytes(): number {
+    let sum = 0;
+    for (const s of this.stripes) sum += s.queuedBytes();
+    return sum;
+  }
+
+  get highWaterBytes(): number {
+    let sum = 0;
+    for (const s of this.stripes) sum += s.highWaterBytes;
+    return sum;
+  }
+
+  setLowWater(bytes: number): void {
+    this.lowWater = bytes;
+    // Each stripe fires when its share has drained; the sum is checked in maybeWritable.
+    const share = Math.floor(bytes / this.stripes.length);
+    for (const s of this.stripes) s.setLowWater(share);
+  }
+
+  /**
+   * The stripe a datagram goes to: the most room where room is known, else the fewest queued
+   * bytes; ties round-robin from the last choice.
+   */
+  pick(): number {
+    const n = this.stripes.length;
+    let best = -1;
+    let bestScore = -Infinity;
+    for (let k = 0; k < n; k++) {
+      const i = (this.next + k) % n;
+      const stripe = this.stripes[i]!;
+      if (!stripe.open) continue;
+      const score = this.roomKnown ? stripe.sendRoom!() : -stripe.queuedBytes();
+      if (score > bestScore) {
+        best = i;
+        bestScore = score;
+      }
+    }
+    return best < 0 ? this.next % n : best;
+  }
+
+  send(datagram: Uint8Array): void {
+    const i = this.pick();
+    this.next = (i + 1) % this.stripes.length;
+    this.sentPerStripe[i]!++;
+    this.stripes[i]!.send(datagram);
+  }
+
+  onDatagram(handler: (datagram: Uint8Array) => void): void {
+    for (const s of this.stripes) s.onDatagram(handler);
+  }
+
+  onWritable(handler: () => void): void {
+    this.writable.add(handler);
+  }
+
+  private maybeWritable(): void {
+    const low = this.lowWater ?? Math.floor(this.highWaterBytes / 2);
+    if (this.queuedBytes() > low) return;
+    for (const handler of this.writable) handler();
+  }
+
+  onClose(handler: () => void): void {
+    this.closeHandlers.add(handler);
+  }
+
+  async sample(): Promise<CongestionSample> {
+    const samples = await Promise.all(this.stripes.map((s) => s.sample()));
+    const out: CongestionSample = { queueBytes: 0 };
+    let rttSum = 0;
+    let rttCount = 0;
+    let cwnd = 0;
+    let cwndCount = 0;
+    let bitrate = 0;
+    let bitrateCount = 0;
+    for (const s of samples) {
+      out.queueBytes! += s.queueBytes ?? 0;
+      if (s.rttMs !== undefined && Number.isFinite(s.rttMs)) {
+        rttSum += s.rttMs;
+        rttCount++;
+      }
+      if (s.transportCwndBytes !== undefined && Number.isFinite(s.transportCwndBytes)) {
+        cwnd += s.transportCwndBytes;
+        cwndCount++;
+      }
+      if (s.availableBitrate !== undefined && Number.isFinite(s.availableBitrate)) {
+        bitrate += s.availableBitrate;
+        bitrateCount++;
+      }
+      if (s.timestamp !== undefined) out.timestamp = Math.max(out.timestamp ?? -Infinity, s.timestamp);
+    }
+    if (rttCount > 0) out.rttMs = rttSum / rttCount;
+    if (cwndCount > 0) out.transportCwndBytes = cwnd;
+    if (bitrateCount > 0) out.availableBitrate = bitrate;
+    return out;
+  }
+
+  close(): void {
+    for (const s of this.stripes) s.close();
+  }
+}
