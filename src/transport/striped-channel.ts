@@ -135,32 +135,18 @@ export class StripedChannel implements DatagramChannel {
 
   async sample(): Promise<CongestionSample> {
     const samples = await Promise.all(this.stripes.map((s) => s.sample()));
-    const out: CongestionSample = { queueBytes: 0 };
-    let rttSum = 0;
-    let rttCount = 0;
-    let cwnd = 0;
-    let cwndCount = 0;
-    let bitrate = 0;
-    let bitrateCount = 0;
-    for (const s of samples) {
-      out.queueBytes! += s.queueBytes ?? 0;
-      if (s.rttMs !== undefined && Number.isFinite(s.rttMs)) {
-        rttSum += s.rttMs;
-        rttCount++;
-      }
-      if (s.transportCwndBytes !== undefined && Number.isFinite(s.transportCwndBytes)) {
-        cwnd += s.transportCwndBytes;
-        cwndCount++;
-      }
-      if (s.availableBitrate !== undefined && Number.isFinite(s.availableBitrate)) {
-        bitrate += s.availableBitrate;
-        bitrateCount++;
-      }
-      if (s.timestamp !== undefined) out.timestamp = Math.max(out.timestamp ?? -Infinity, s.timestamp);
-    }
-    if (rttCount > 0) out.rttMs = rttSum / rttCount;
-    if (cwndCount > 0) out.transportCwndBytes = cwnd;
-    if (bitrateCount > 0) out.availableBitrate = bitrate;
+    const reported = (key: 'queueBytes' | 'rttMs' | 'transportCwndBytes' | 'availableBitrate' | 'timestamp') =>
+      samples.map((s) => s[key]).filter((v): v is number => v !== undefined && Number.isFinite(v));
+    const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+    const out: CongestionSample = { queueBytes: sum(reported('queueBytes')) };
+    const rtts = reported('rttMs');
+    const windows = reported('transportCwndBytes');
+    const bitrates = reported('availableBitrate');
+    const times = reported('timestamp');
+    if (rtts.length > 0) out.rttMs = sum(rtts) / rtts.length;
+    if (windows.length > 0) out.transportCwndBytes = sum(windows);
+    if (bitrates.length > 0) out.availableBitrate = sum(bitrates);
+    if (times.length > 0) out.timestamp = Math.max(...times);
     return out;
   }
 
