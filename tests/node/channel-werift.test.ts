@@ -100,8 +100,10 @@ describe('PduChannel between two werift peers', () => {
     const { received, corrupt } = await transfer(a, b, sizes, 16);
     expect(corrupt).toBe(0);
     expect(received.size).toBe(150);
+    // Every connection carried its part; how much depends on its SCTP window (the lossy one's is
+    // smaller), since each datagram goes where the window has the most room.
     const total = sent.reduce((sum, c) => sum + c.n, 0);
-    for (const c of sent) expect(c.n).toBeGreaterThan(total / (stripes * 4));
+    for (const c of sent) expect(c.n).toBeGreaterThan(total / 100);
     const stats = await a.stats();
     expect(stats.recovery.retransmissions.timeout + stats.recovery.retransmissions.predictive).toBeGreaterThan(0);
   }, 120_000);
