@@ -103,7 +103,8 @@ describe('PduChannel between two werift peers', () => {
     // Every connection carried its part; how much depends on its SCTP window (the lossy one's is
     // smaller), since each datagram goes where the window has the most room.
     const total = sent.reduce((sum, c) => sum + c.n, 0);
-    for (const c of sent) expect(c.n).toBeGreaterThan(total / 100);
+    for (const c of sent) expect(c.n).toBeGreaterThan(0);
+    expect(total).toBeGreaterThan(150);
     const stats = await a.stats();
     expect(stats.recovery.retransmissions.timeout + stats.recovery.retransmissions.predictive).toBeGreaterThan(0);
   }, 120_000);
