@@ -66,8 +66,7 @@ export class BbrController {
   private channelQueueBytes = 0;
   private rtProp = Number.POSITIVE_INFINITY;
   private rtPropStamp = 0;
-  /** Bytes delivered when the current round began, and bytes declared lost since. */
-  private roundStartDelivered = 0;
+  /** Bytes declared lost since the current round began (at `nextRoundDelivered` delivered). */
   private roundLostBytes = 0;
   /** Completed rounds since the last that lost more than LOSSY_ROUND_SHARE of its bytes. */
   private cleanRounds = Number.POSITIVE_INFINITY;
@@ -159,13 +158,13 @@ export class BbrController {
   onAck(sample: RateSample | undefined, delivered: number, bytesInFlight: number, now: number, minRttMs: number): void {
     let roundStart = false;
     if (sample && sample.priorDelivered >= this.nextRoundDelivered) {
+      // The round that ends here began when `nextRoundDelivered` bytes had been delivered.
+      const lost = this.roundLostBytes;
+      this.cleanRounds = lost > LOSSY_ROUND_SHARE * (lost + delivered - this.nextRoundDelivered) ? 0 : this.cleanRounds + 1;
+      this.roundLostBytes = 0;
       this.nextRoundDelivered = delivered;
       this.round++;
       roundStart = true;
-      const lost = this.roundLostBytes;
-      this.cleanRounds = lost > LOSSY_ROUND_SHARE * (lost + delivered - this.roundStartDelivered) ? 0 : this.cleanRounds + 1;
-      this.roundStartDelivered = delivered;
-      this.roundLostBytes = 0;
     }
     // App-limited samples only count when they raise the estimate: they understate the path.
     if (sample && (!sample.appLimited || sample.rate >= this.btlBw.value)) this.btlBw.update(sample.rate, this.round);
