@@ -29,7 +29,7 @@
  *   npm run bench:net -- --trace <dir>     both PDU engines' traces per row, as JSON Lines in <dir>
  *   npm run bench:net -- --datagram <bytes>   PDU's datagram size (maxDatagramSize)
  *   npm run bench:net -- --stripes <n>     PDU rows over n peer connections (werift only;
- *                                          StripedChannel), each set up like the single one
+ *                                          PduChannel.open([...])), each set up like the single one
  *   npm run bench:net -- --packet-threshold <n>   PDU's starting recovery.packetThreshold (default 3)
  *   npm run bench:net -- --seconds <s>     every row's length in seconds (overrides the matrix's)
  *   npm run bench:net -- --out <file>      where the JSON goes (default test-results/bench-net.json)
@@ -222,9 +222,9 @@ interface JsonRow extends Omit<Figures, 'sent'> {
   capacity_mbit_s?: number;
   deadline_ms?: number;
   predictor?: string;
-  /** PDU over several peer connections (--stripes): how many, and datagrams the sender put on each. */
+  /** PDU over several peer connections (--stripes): how many, and the SCTP DATA chunks each sent. */
   stripes?: number;
-  stripe_sends?: number[];
+  stripe_sctp_chunks?: number[];
   /** Peer connection(s) and channel set up, handshake included (the slower side), ms. */
   connect_ms?: number;
   /** PDU's retransmission counters in full (the sender's EngineStats). */
@@ -299,7 +299,7 @@ async function main(): Promise<void> {
             ...(cap !== undefined ? { capacity_mbit_s: round(cap, 2) } : {}),
             ...(p.deadlineMs !== undefined ? { deadline_ms: p.deadlineMs } : {}),
             connect_ms: Math.round(Math.max(result.connect[0].connectMs, result.connect[1].connectMs)),
-            ...(result.sender.stripeSends ? { stripes: result.sender.stripeSends.length, stripe_sends: result.sender.stripeSends } : {}),
+            ...(result.sender.stripeChunks ? { stripes: result.sender.stripeChunks.length, stripe_sctp_chunks: result.sender.stripeChunks } : {}),
             ...(result.sender.stats
               ? { retx: { ...result.sender.stats.retransmissions, nacks_received: result.sender.stats.nacksReceived } }
               : {}),
@@ -346,7 +346,7 @@ function describe(r: JsonRow): string {
     r.retx_predictive !== null ? `retx nack ${r.retx_predictive} / timer ${r.retx_timeout}` : '',
     r.sctp_retransmitted !== null ? `sctp retx ${r.sctp_retransmitted}` : '',
     r.retx ? `spurious ${r.retx.spurious}, threshold ${r.retx.threshold}, pto ${r.retx.pto}, nacks ${r.retx.nacks_received}` : '',
-    r.stripe_sends ? `stripes ${r.stripe_sends.join('/')}` : '',
+    r.stripe_sctp_chunks ? `stripes ${r.stripe_sctp_chunks.join('/')}` : '',
     `queue ${Math.round(r.max_queue_bytes / 1024)} KiB`,
   ]
     .filter(Boolean)

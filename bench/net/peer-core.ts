@@ -6,8 +6,6 @@
  */
 import type { PduChannel, PduChannelOptions } from '../../src/api.js';
 import type { EngineStats } from '../../src/engine/index.js';
-import type { DatagramChannel } from '../../src/transport/datachannel.js';
-import { StripedChannel } from '../../src/transport/striped-channel.js';
 import { negotiate, type NegotiablePeer, type SignalingChannel } from '../../src/signaling/index.js';
 import {
   HEADER_BYTES,
@@ -43,12 +41,6 @@ export interface PeerEnv {
   signaling(url: string, room: string): SignalingChannel;
   /** Counts SCTP DATA chunks sent and resent (werift only). */
   countSctp?(pc: unknown): () => { dataChunks: number; retransmittedChunks: number };
-  /**
-   * Striping (prototype, `stripes` > 1): PDU's pre-negotiated data channel on one peer, adapted,
-   * and PDU over a given DatagramChannel. Stacks without them refuse `stripes`.
-   */
-  pduDatagramChannel?(pc: unknown, init: { label: string; id: number; highWaterBytes?: number }): DatagramChannel;
-  openPduOver?(channel: DatagramChannel, options: PduChannelOptions & { role: 'initiator' | 'responder' }): Promise<PduChannel>;
   serveSignaling?(host: string): Promise<string>;
 }
 
@@ -69,12 +61,12 @@ interface Session {
   signaling: SignalingChannel;
   pdu?: PduChannel;
   plain?: PlainChannel;
-  sctp?: () => { dataChunks: number; retransmittedChunks: number };
-  sctpAtStart?: { dataChunks: number; retransmittedChunks: number };
-  /** Striping: the other peer connections and their signaling, and the striped channel. */
+  /** SCTP DATA chunks sent and resent, per peer connection (werift only). */
+  sctp?: () => SctpCounts[];
+  sctpAtStart?: SctpCounts[];
+  /** Striping: the other peer connections and their signaling. */
   extraPcs: unknown[];
   extraSignaling: SignalingChannel[];
-  striped?: StripedChannel;
   // sender
   outcomes: { delivered: number; rejected: Record<string, number>; pending: number };
   expiredSeqs: number[];
@@ -150,39 +142,17 @@ export class BenchPeer {
     this.session = s;
     let role: 'initiator' | 'responder';
     let pduChannel: ConnectResult['channel'];
-    const striping = isPdu(transport) && stripes !== undefined && stripes > 1;
-    if (striping) {
-      const { pduDatagramChannel, openPduOver } = this.env;
-      if (!pduDatagramChannel || !openPduOver) throw new Error('this agent cannot stripe PDU over several peer connections');
-      // N peer connections, each made and negotiated exactly like the first (same createPeer, same
-      // pre-negotiated channel), in rooms of their own; PDU runs over all their channels at once.
-      for (let i = 1; i < stripes; i++) s.extraPcs.push(await this.env.createPeer());
+    if (isPdu(transport)) {
+      const striping = stripes !== undefined && stripes > 1;
+      // The report shows each connection's SCTP chunks, which only werift exposes.
+      if (striping && !this.env.countSctp) throw new Error('this agent cannot stripe PDU over several peer connections');
+      // Striping: N peer connections, each made and negotiated exactly like the first, in rooms
+      // of their own; PduChannel.open stripes over the PDU channel it opens on each.
+      for (let i = 1; i < (stripes ?? 1); i++) s.extraPcs.push(await this.env.createPeer());
       s.extraSignaling = s.extraPcs.map((_, i) => this.env.signaling(url, `${room}-s${i + 1}`));
-      const pcs = [pc, ...s.extraPcs];
-      const seen = watchChannelCreation(pc);
-      const channels = pcs.map((p) =>
-        pduDatagramChannel(p, { label: 'pdu', id: 1000, ...(highWaterBytes !== undefined ? { highWaterBytes } : {}) }),
-      );
-      pduChannel = seen();
-      s.striped = new StripedChannel(channels);
-      const roles = await Promise.all([
-        negotiate(pc as NegotiablePeer, signaling),
-        ...s.extraPcs.map((p, i) => negotiate(p as NegotiablePeer, s.extraSignaling[i]!)),
-      ]);
-      role = roles[0]!;
-      s.pdu = await openPduOver(s.striped, {
-        role,
-        recovery: { predictor: PREDICTOR[transport as keyof typeof PREDICTOR], ...(packetThreshold ? { packetThreshold } : {}) },
-        statsIntervalMs: 0,
-        ...(highWaterBytes !== undefined ? { highWaterBytes } : {}),
-        ...(traceEvents ? { trace: { maxEvents: traceEvents } } : {}),
-        ...(maxDatagramSize ? { maxDatagramSize } : {}),
-      });
-      s.pdu.on('message', ({ data }) => this.onArrival(data));
-    } else if (isPdu(transport)) {
       // Pre-negotiated channel: open before negotiation, resolves after the PDU handshake.
       const seen = watchChannelCreation(pc);
-      const opening = this.env.openPdu(pc, {
+      const opening = this.env.openPdu(striping ? [pc, ...s.extraPcs] : pc, {
         recovery: { predictor: PREDICTOR[transport], ...(packetThreshold ? { packetThreshold } : {}) },
         statsIntervalMs: 0,
         ...(highWaterBytes !== undefined ? { highWaterBytes } : {}),
@@ -191,7 +161,11 @@ export class BenchPeer {
       });
       opening.catch(() => undefined);
       pduChannel = seen();
-      role = await negotiate(pc as NegotiablePeer, signaling);
+      const roles = await Promise.all([
+        negotiate(pc as NegotiablePeer, signaling),
+        ...s.extraPcs.map((p, i) => negotiate(p as NegotiablePeer, s.extraSignaling[i]!)),
+      ]);
+      role = roles[0]!;
       s.pdu = await opening;
       s.pdu.on('message', ({ data }) => this.onArrival(data));
     } else {
@@ -203,11 +177,7 @@ export class BenchPeer {
     }
     if (this.env.countSctp) {
       const counters = [pc, ...s.extraPcs].map((p) => this.env.countSctp!(p));
-      s.sctp = () =>
-        counters.reduce((sum, c) => {
-          const x = c();
-          return { dataChunks: sum.dataChunks + x.dataChunks, retransmittedChunks: sum.retransmittedChunks + x.retransmittedChunks };
-        }, { dataChunks: 0, retransmittedChunks: 0 });
+      s.sctp = () => counters.map((c) => c());
     }
     const channel = s.plain ? s.plain.settings() : pduChannel;
     return { role, connectMs: this.env.now() - started, ...(channel ? { channel } : {}) };
@@ -357,8 +327,11 @@ export class BenchPeer {
     if (s.sampler !== undefined) clearInterval(s.sampler);
     s.sampler = undefined;
     const stats = s.pdu ? summarize(await s.pdu.stats()) : undefined;
-    const sctpNow = s.sctp?.();
-    const base = s.sctpAtStart ?? { dataChunks: 0, retransmittedChunks: 0 };
+    // Per connection, since the sending began.
+    const sctp = s.sctp?.().map((now, i) => {
+      const base = s.sctpAtStart?.[i] ?? { dataChunks: 0, retransmittedChunks: 0 };
+      return { dataChunks: now.dataChunks - base.dataChunks, retransmittedChunks: now.retransmittedChunks - base.retransmittedChunks };
+    });
     return {
       ...s.outcomes,
       rejected: { ...s.outcomes.rejected },
@@ -366,8 +339,15 @@ export class BenchPeer {
       maxChannelQueueBytes: s.maxQueue,
       samples: s.samples,
       ...(stats ? { stats } : {}),
-      ...(sctpNow ? { sctp: { dataChunks: sctpNow.dataChunks - base.dataChunks, retransmittedChunks: sctpNow.retransmittedChunks - base.retransmittedChunks } } : {}),
-      ...(s.striped ? { stripeSends: [...s.striped.sentPerStripe] } : {}),
+      ...(sctp
+        ? {
+            sctp: {
+              dataChunks: sctp.reduce((sum, c) => sum + c.dataChunks, 0),
+              retransmittedChunks: sctp.reduce((sum, c) => sum + c.retransmittedChunks, 0),
+            },
+          }
+        : {}),
+      ...(sctp && sctp.length > 1 ? { stripeChunks: sctp.map((c) => c.dataChunks) } : {}),
     };
   }
 
@@ -450,4 +430,9 @@ function summarize(st: EngineStats): PduStatsSummary {
     srttMs: st.rtt.srtt,
     minRttMs: st.rtt.minRtt,
   };
+}
+
+interface SctpCounts {
+  dataChunks: number;
+  retransmittedChunks: number;
 }

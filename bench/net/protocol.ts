@@ -95,8 +95,8 @@ export interface SenderReport {
   stats?: PduStatsSummary;
   /** werift only: SCTP DATA chunks the sender's association sent, and how many again. */
   sctp?: { dataChunks: number; retransmittedChunks: number };
-  /** PDU over several peer connections (`stripes` > 1): datagrams the sender put on each. */
-  stripeSends?: number[];
+  /** PDU over several peer connections (`stripes` > 1): SCTP DATA chunks each connection sent. */
+  stripeChunks?: number[];
 }
 
 export interface PduStatsSummary {

@@ -8,7 +8,6 @@ import WebSocket from 'ws';
 import type { RTCDataChannel, RTCPeerConnection } from 'werift';
 import { PduChannel } from '../../src/index.node.js';
 import { countSctpSends, createWeriftPeer, weriftAssociation } from '../../src/node/werift-peer.js';
-import { weriftPeerChannels } from '../../src/node/werift-channel-factory.js';
 import { startSignalingServer, type SignalingServer } from '../../src/signaling/server.js';
 import { connectWebSocketSignaling, type WebSocketConstructor } from '../../src/signaling/index.js';
 import { serveCommands, write } from './agent-loop.js';
@@ -57,9 +56,6 @@ const env: PeerEnv = {
   },
   closePeer: (pc) => void (pc as RTCPeerConnection).close().catch(() => undefined),
   openPdu: (pc, options) => PduChannel.open(pc, options),
-  // Striping (--stripes N): the same pre-negotiated channel PduChannel.open makes on a werift peer.
-  pduDatagramChannel: (pc, init) => weriftPeerChannels.open(pc, init),
-  openPduOver: (channel, options) => PduChannel.overChannel(channel, options),
   openPlain(pc, init): PlainChannel {
     const peer = pc as RTCPeerConnection;
     const channel: RTCDataChannel = peer.createDataChannel('plain', { negotiated: true, id: 2, ...init });

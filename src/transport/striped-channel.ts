@@ -33,8 +33,6 @@ export class StripedChannel implements DatagramChannel {
   private readonly writable = new Set<() => void>();
   private readonly closeHandlers = new Set<() => void>();
   private closedOnce = false;
-  /** Datagrams sent per stripe (for reports and tests). */
-  readonly sentPerStripe: number[];
   /** Every stripe tells its room (`sendRoom`). */
   private readonly roomKnown: boolean;
 
@@ -44,7 +42,6 @@ export class StripedChannel implements DatagramChannel {
   ) {
     if (stripes.length === 0) throw new Error('StripedChannel: no stripes');
     this.label = options.label ?? stripes[0]!.label;
-    this.sentPerStripe = stripes.map(() => 0);
     this.roomKnown = stripes.every((s) => s.sendRoom !== undefined);
     for (const stripe of stripes) {
       stripe.onWritable(() => this.maybeWritable());
@@ -111,7 +108,6 @@ export class StripedChannel implements DatagramChannel {
   send(datagram: Uint8Array): void {
     const i = this.pick();
     this.next = (i + 1) % this.stripes.length;
-    this.sentPerStripe[i]!++;
     this.stripes[i]!.send(datagram);
   }
 
