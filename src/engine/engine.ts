@@ -519,8 +519,9 @@ export class PduEngine {
   }
 
   private sendFragment(f: FragmentToSend): Uint8Array {
-    const sealed = this.link.sealFragment(f.message, f.sequence, this.now);
-    this.outgoing.onDataSent(f, sealed.packetNumber, sealed.bytes.length, this.now);
+    const end = this.outgoing.flightEnd(f, this.now);
+    const sealed = this.link.sealFragment(f.message, f.sequence, end.ackNow, this.now);
+    this.outgoing.onDataSent(f, sealed.packetNumber, sealed.bytes.length, this.now, end);
     this.activitySinceReport = true;
     return this.count(sealed.bytes, 'data');
   }

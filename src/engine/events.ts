@@ -33,8 +33,12 @@ export interface RetransmissionStats {
   predictive: number;
   /** Fragments resent on the sender's own loss detection: ACK thresholds and probe timeouts. */
   timeout: number;
-  /** Of `timeout`: by the packet/time thresholds on ACK, and by PTO. */
+  /**
+   * Of `timeout`: by the packet/time thresholds on ACK; by the tail probe (the last datagram of a
+   * flight unacknowledged a round trip after it left); and by PTO.
+   */
   threshold: number;
+  tail: number;
   pto: number;
   /** Resent fragments whose original was acknowledged after all. */
   spurious: number;

@@ -128,7 +128,7 @@ export class IncomingStream {
         else if (deadline !== undefined) this.holdToDeadline(f.messageNumber, deadline);
         break;
     }
-    this.acks.onPacket(packetNumber, true, now);
+    this.acks.onPacket(packetNumber, true, now, f.ackNow === true);
     for (const m of result.deliver) {
       this.counts.messagesReceived++;
       this.sink.message(m, now);

@@ -32,6 +32,30 @@ export interface FragmentToSend {
 /** Why no data fragment can go now. */
 export type SendBlock = 'idle' | 'window' | 'pacing';
 
+/**
+ * Whether a fragment about to be sealed ends the flight (nothing else is queued behind it), and
+ * if so whether it carries the A flag asking the receiver to acknowledge it at once.
+ */
+export interface FlightEnd {
+  tail: boolean;
+  ackNow: boolean;
+}
+
+/**
+ * Tail probe rounds in a row without any acknowledgement before tails are left to the probe
+ * timeout and its backoff: two cover a lost tail and a lost first probe, and a dead path is not
+ * hammered.
+ */
+const MAX_TAIL_PROBES = 2;
+
+/** Tails remembered at once; an older one is left to the probe timeout. */
+const MAX_TAILS = 32;
+
+interface FlightTail {
+  packet: SentPacket;
+  ackNow: boolean;
+}
+
 const MAX_MESSAGE_NUMBER = 2 ** 30 - 1;
 
 /**
@@ -54,9 +78,13 @@ export class OutgoingStream {
   private bufferedBytes = 0;
   private startedBytes = 0;
   private consecutivePtos = 0;
+  /** Data packets that ended a flight, oldest first, until acknowledged or lost. */
+  private tails: FlightTail[] = [];
+  private consecutiveTailProbes = 0;
+  private lastAckNowAt = Number.NEGATIVE_INFINITY;
   /** Smoothed delivery rate while the path was the limit, or above it (bytes/ms; 0 until then). */
   private drainRate = 0;
-  readonly retx: RetransmissionStats = { predictive: 0, timeout: 0, threshold: 0, pto: 0, spurious: 0 };
+  readonly retx: RetransmissionStats = { predictive: 0, timeout: 0, threshold: 0, tail: 0, pto: 0, spurious: 0 };
   readonly counts = {
     nacksReceived: 0,
     nacksIgnored: 0,
@@ -190,9 +218,30 @@ export class OutgoingStream {
     return t > now ? t : undefined;
   }
 
-  onDataSent(f: FragmentToSend, packetNumber: number, bytes: number, now: number): SentPacket {
+  /**
+   * Called with the fragment `nextFragment` just gave, before it is sealed. Nothing else queued
+   * makes it the tail of the flight: if it is lost, no later packet's acknowledgement will reveal
+   * it in time, and only the probe timeout (which allows for the peer's ACK delay and four RTT
+   * deviations) would. So the tail asks for an immediate ACK and is probed once that ACK is a
+   * round trip overdue (RACK-TLP's tail loss probe, RFC 8985 section 7, made tighter by the A
+   * flag). A retransmission always asks: losing it again is what makes a message the slowest.
+   * New data asks at most once per quarter of a smoothed RTT, so that a stream of small
+   * messages, each a tail, does not draw an ACK for every datagram; a tail without A is probed
+   * after the peer's ACK delay too.
+   */
+  flightEnd(f: FragmentToSend, now: number): FlightEnd {
+    const tail = !this.retransmits.hasLive() && this.nextFreshMessage(now) === undefined;
+    return { tail, ackNow: tail && (f.cause !== undefined || now - this.lastAckNowAt >= this.rtt.srtt / 4) };
+  }
+
+  onDataSent(f: FragmentToSend, packetNumber: number, bytes: number, now: number, end: FlightEnd): SentPacket {
     const packet = this.record(packetNumber, bytes, now, true);
     packet.fragment = { messageNumber: f.message.messageNumber, sequence: f.sequence };
+    if (end.tail) {
+      this.tails.push({ packet, ackNow: end.ackNow });
+      if (this.tails.length > MAX_TAILS) this.tails.shift();
+    }
+    if (end.ackNow) this.lastAckNowAt = now;
     f.message.onSent(f.sequence, packetNumber);
     const payload = f.message.fragmentLength(f.sequence);
     if (f.cause && f.lost) {
@@ -250,6 +299,7 @@ export class OutgoingStream {
     }
     if (result.newlyAcked.length > 0) {
       this.consecutivePtos = 0;
+      this.consecutiveTailProbes = 0;
       // A sent packet carries its own rate snapshot: the sampler reads it in place.
       const sample = this.rate.onAck(result.newlyAcked, now, this.rtProp());
       // App-limited samples understate the path: they count only when they raise the rate (as
@@ -262,6 +312,47 @@ export class OutgoingStream {
     this.onLost(this.tracker.detectLosses(now, this.rtt), now);
     this.tracker.pruneLost(now - Math.max(1000, 4 * this.rtt.srtt));
   }
+
+  /**
+   * When the first tail's acknowledgement is overdue: a loss delay after it left (as for a
+   * packet with a later one acknowledged), measured on the round trip the tail itself should
+   * take (it may have joined a queue behind its own flight), plus the peer's ACK delay when it
+   * was sent without A. A tail stays a tail when later packets follow it: their
+   * acknowledgements would reveal its loss a round trip later than its own timer. Undefined
+   * without a tail in flight, or when the probes are spent.
+   */
+  private tailProbeTime(): number | undefined {
+    if (this.consecutiveTailProbes >= MAX_TAIL_PROBES) return undefined;
+    this.tails = this.tails.filter((t) => this.tracker.get(t.packet.packetNumber) !== undefined);
+    let first: number | undefined;
+    for (const t of this.tails) first = earliest(first, this.tailDue(t));
+    return first;
+  }
+
+  private tailDue(t: FlightTail): number {
+    const roundTrip = Math.max(this.tracker.lossDelay(this.rtt), this.config.recovery.timeThreshold * this.expectedRoundTrip(t.packet));
+    return t.packet.timeSent + roundTrip + (t.ackNow ? 0 : this.config.ack.maxAckDelayMs);
+  }
+
+  /**
+   * Resends the fragments of the overdue tails. A message without retransmission (best effort)
+   * is not probed: declaring its tail lost would give it up while it may well have arrived.
+   */
+  private probeTails(now: number): void {
+    const due = this.tails.filter((t) => this.tailDue(t) <= now);
+    if (due.length === 0) return;
+    this.tails = this.tails.filter((t) => !due.includes(t));
+    const lost: SentPacket[] = [];
+    for (const t of due) {
+      if (!this.messages.get(t.packet.fragment!.messageNumber)?.reliable) continue;
+      const p = this.tracker.markLost(t.packet.packetNumber, 'tail', now);
+      if (p) lost.push(p);
+    }
+    if (lost.length === 0) return;
+    this.consecutiveTailProbes++;
+    this.onLost(lost, now);
+  }
+
 
   onNack(ranges: readonly Range[], now: number): void {
     const minAge = this.config.recovery.nackMinAgeRttFraction * this.rtt.minRtt;
@@ -299,6 +390,8 @@ export class OutgoingStream {
     this.expireDue(now);
     const lossTime = this.tracker.lossTime(this.rtt);
     if (lossTime !== undefined && lossTime <= now) this.onLost(this.tracker.detectLosses(now, this.rtt), now);
+    const tailTime = this.tailProbeTime();
+    if (tailTime !== undefined && tailTime <= now) this.probeTails(now);
     const ptoTime = this.tracker.ptoTime(this.ptoDuration(this.consecutivePtos));
     if (ptoTime !== undefined && ptoTime <= now) {
       this.counts.ptoCount++;
@@ -308,11 +401,12 @@ export class OutgoingStream {
     }
   }
 
-  /** Earliest sender timer: message deadline, loss time, PTO. */
+  /** Earliest sender timer: message deadline, loss time, tail probe, PTO. */
   nextTimeout(): number | undefined {
     return earliest(
       this.deadlines.peekTime(),
       this.tracker.lossTime(this.rtt),
+      this.tailProbeTime(),
       this.tracker.ptoTime(this.ptoDuration(this.consecutivePtos)),
     );
   }

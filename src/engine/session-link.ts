@@ -97,7 +97,7 @@ export class SessionLink {
     );
   }
 
-  sealFragment(message: OutgoingMessage, sequence: number, now: number): { bytes: Uint8Array; packetNumber: number } {
+  sealFragment(message: OutgoingMessage, sequence: number, ackNow: boolean, now: number): { bytes: Uint8Array; packetNumber: number } {
     return this.session.sealData(
       {
         messageNumber: message.messageNumber,
@@ -107,6 +107,7 @@ export class SessionLink {
         reliable: message.reliable && message.deadline === undefined,
         orderedSequence: message.orderedSequence,
         deadline: message.deadline === undefined ? undefined : this.clock.toWire(message.deadline, now),
+        ackNow,
         data: message.fragment(sequence),
       },
       { sharding: message.sharded },

@@ -22,7 +22,8 @@ export interface AckFrameContent {
 
 /**
  * Receiver-side record of packet numbers seen, and when to acknowledge them (RFC 9002 13.2 in
- * spirit): promptly when something is out of order, every few packets otherwise, never later
+ * spirit): promptly when something is out of order or the sender asks (the A flag on the tail
+ * of its flight), every few packets otherwise, never later
  * than the advertised maximum ACK delay. ACK-only packets are recorded but elicit nothing.
  * Each ACK reports the newest ranges; a hole already reported in `rangeRepeats` ACKs is left
  * out (if every one of those ACKs was lost, the sender's timers recover).
@@ -47,15 +48,18 @@ export class AckTracker {
     return this.received.contains(packetNumber);
   }
 
-  /** Records a packet; returns false for a duplicate. */
-  onPacket(packetNumber: number, ackEliciting: boolean, now: number): boolean {
+  /**
+   * Records a packet; returns false for a duplicate. `ackNow`: the sender asked for an immediate
+   * ACK (it has nothing more queued, and it times its tail probe on that).
+   */
+  onPacket(packetNumber: number, ackEliciting: boolean, now: number, ackNow = false): boolean {
     const previousLargest = this.received.max();
     if (!this.received.insert(packetNumber)) return false;
     if (previousLargest === undefined || packetNumber > previousLargest) this.largestTime = now;
     if (!ackEliciting) return true;
     this.unackedEliciting++;
     const outOfOrder = previousLargest !== undefined && packetNumber !== previousLargest + 1;
-    if (outOfOrder || this.unackedEliciting >= this.policy.ackEveryPackets) this.deadline = now;
+    if (ackNow || outOfOrder || this.unackedEliciting >= this.policy.ackEveryPackets) this.deadline = now;
     else this.deadline = Math.min(this.deadline ?? Number.POSITIVE_INFINITY, now + this.policy.maxAckDelayMs);
     return true;
   }

@@ -1,8 +1,12 @@
 import type { Range } from './range-set.js';
 import type { RttEstimator } from './rtt-estimator.js';
 
-/** Why a packet's content was sent again: the receiver asked (NACK), or the sender's own timers found it lost. */
-export type LossCause = 'nack' | 'threshold' | 'pto';
+/**
+ * Why a packet's content was sent again: the receiver asked (NACK), or the sender's own timers
+ * found it lost: a later packet was acknowledged (threshold), the tail of a flight went
+ * unacknowledged for a round trip (tail), or nothing was acknowledged for a probe timeout (pto).
+ */
+export type LossCause = 'nack' | 'threshold' | 'tail' | 'pto';
 
 export interface SentFragmentRef {
   messageNumber: number;
@@ -337,7 +341,8 @@ export class SentPacketTracker {
     }
   }
 
-  private lossDelay(rtt: RttEstimator): number {
+  /** How long after its send a packet is lost once a later one is acknowledged (RFC 9002 6.1.2). */
+  lossDelay(rtt: RttEstimator): number {
     return Math.max(this.constants.timeThreshold * Math.max(rtt.srtt, rtt.latest), this.constants.granularityMs);
   }
 

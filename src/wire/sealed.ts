@@ -9,6 +9,7 @@ import {
   MAX_MESSAGE_NUMBER,
   MAX_ORDERED_SEQUENCE,
   MAX_TOTAL_FRAGMENTS,
+  MESSAGE_FLAG_ACK_NOW,
   MESSAGE_FLAG_DEADLINE,
   MESSAGE_FLAG_ORDERED,
   MESSAGE_FLAG_RELIABLE,
@@ -113,7 +114,8 @@ export function writeSealedHeader(
   w.u32(truncatePacketNumber(h.packetNumber));
   if (f !== undefined) {
     const deadline = f.deadline !== undefined ? MESSAGE_FLAG_DEADLINE : 0;
-    w.u8((f.ordered ? MESSAGE_FLAG_ORDERED : 0) | (f.reliable ? MESSAGE_FLAG_RELIABLE : 0) | deadline);
+    const ackNow = f.ackNow === true ? MESSAGE_FLAG_ACK_NOW : 0;
+    w.u8((f.ordered ? MESSAGE_FLAG_ORDERED : 0) | (f.reliable ? MESSAGE_FLAG_RELIABLE : 0) | deadline | ackNow);
     w.varint(f.messageNumber);
     w.varint(f.sequenceNumber);
     w.varint(f.totalFragments);
@@ -188,6 +190,7 @@ export function decodeSealedPacket(
     };
     if (orderedSequence !== undefined) fragment.orderedSequence = orderedSequence;
     if (deadline !== undefined) fragment.deadline = deadline;
+    if ((flags & MESSAGE_FLAG_ACK_NOW) !== 0) fragment.ackNow = true;
   }
   if (r.error === undefined && r.remaining < TAG_LENGTH) r.fail('truncated', 'no room for the tag');
   if (r.error !== undefined) return { ok: false, error: r.error };

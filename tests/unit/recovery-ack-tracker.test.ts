@@ -27,6 +27,17 @@ describe('AckTracker', () => {
     expect(ack.ranges).toEqual([{ start: 2, end: 2 }, { start: 0, end: 0 }]);
   });
 
+  it('acknowledges at once an in-order packet whose sender asked (A, the tail of its flight)', () => {
+    const a = new AckTracker(policy, 64);
+    a.onPacket(0, true, 0);
+    expect(a.wantsAck(0)).toBe(false);
+    a.onPacket(1, true, 1, true);
+    expect(a.wantsAck(1)).toBe(true);
+    a.onAckSent();
+    a.onPacket(2, true, 2);
+    expect(a.wantsAck(2)).toBe(false);
+  });
+
   it('never elicits an ACK for ACK-only packets, and flags duplicates', () => {
     const a = new AckTracker(policy, 64);
     expect(a.onPacket(0, false, 0)).toBe(true);

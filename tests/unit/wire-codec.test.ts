@@ -183,6 +183,18 @@ describe('sealed datagrams (cleartext header + sealed body)', () => {
     expect(value(decodeSealedPacket(bytes)).fragment).toEqual({ ...f, data: new Uint8Array(0) });
   });
 
+  it('DATA with A (acknowledge at once): bit 3 of the message flags, per datagram', () => {
+    const f: FragmentFields = { messageNumber: 7, sequenceNumber: 2, totalFragments: 3, ordered: false, reliable: true, ackNow: true };
+    const header = { type: PacketType.DATA, shardingEnabled: false, keyPhase: 0 as const, packetNumber: 9 };
+    const bytes = value(encodeSealedPacket(header, f, hex('ee' + repeat('cc', 16))));
+    expect(toHex(bytes)).toBe('100300000009' + '0a' + '070203' + 'ee' + repeat('cc', 16));
+    expect(value(decodeSealedPacket(bytes)).fragment).toEqual({ ...f, data: hex('ee') });
+    // Clear, the field is absent after decoding (not false), as the other optional fields.
+    const plain = value(encodeSealedPacket(header, { ...f, ackNow: false }, hex(repeat('cc', 16))));
+    expect(toHex(plain).slice(12, 14)).toBe('02');
+    expect('ackNow' in value(decodeSealedPacket(plain)).fragment!).toBe(false);
+  });
+
   it('CONTROL', () => {
     const controlHex = '10 04 deadbeef' + repeat('dd', 16);
     const header = { type: PacketType.CONTROL, shardingEnabled: false, keyPhase: 0 as const, packetNumber: 0xdeadbeef };
@@ -213,7 +225,8 @@ describe('sealed datagrams (cleartext header + sealed body)', () => {
 
   it('rejects malformed sealed datagrams', () => {
     expect(errorCode(decodeSealedPacket(hex(dataHex).subarray(0, 28)))).toBe('truncated');
-    expect(errorCode(decodeSealedPacket(hex('1003 00000000 08 00 00 01' + repeat('cc', 16))))).toBe('reserved_bits');
+    expect(errorCode(decodeSealedPacket(hex('1003 00000000 10 00 00 01' + repeat('cc', 16))))).toBe('reserved_bits');
+    expect(errorCode(decodeSealedPacket(hex('1003 00000000 80 00 00 01' + repeat('cc', 16))))).toBe('reserved_bits');
     // D set but the deadline leaves no room for the tag.
     expect(errorCode(decodeSealedPacket(hex('1003 00000000 04 00 00 01 000003e8' + repeat('cc', 15))))).toBe('truncated');
     expect(errorCode(decodeSealedPacket(hex('1003 00000000 00 00 01 01' + repeat('cc', 16))))).toBe('field_range');

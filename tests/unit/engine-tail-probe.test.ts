@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { BernoulliLoss } from '../../src/transport/loss-models.js';
+import { MESSAGE_FLAG_ACK_NOW, PacketType } from '../../src/wire/index.js';
+import type { PduEvent } from '../../src/engine/index.js';
+import { connect, makePair, type Pair } from './engine-harness.js';
+
+const isData = (d: Uint8Array) => d[1] === PacketType.DATA;
+const asksAckNow = (d: Uint8Array) => isData(d) && (d[6]! & MESSAGE_FLAG_ACK_NOW) !== 0;
+
+/** Copies of the datagrams a sends, in order (the engine may reuse their memory later). */
+function recordSent(pair: Pair): Uint8Array[] {
+  const sent: Uint8Array[] = [];
+  const poll = pair.a.pollTransmit.bind(pair.a);
+  pair.a.pollTransmit = () => {
+    const d = poll();
+    if (d) sent.push(d.slice());
+    return d;
+  };
+  return sent;
+}
+
+/** Loses, at b's door, the first `count` a->b datagrams that match. */
+function dropAtReceiver(pair: Pair, match: (d: Uint8Array) => boolean, count = 1): void {
+  let left = count;
+  const handle = pair.b.handleDatagram.bind(pair.b);
+  pair.b.handleDatagram = (bytes, now) => {
+    if (left > 0 && match(bytes)) {
+      left--;
+      return;
+    }
+    handle(bytes, now);
+  };
+}
+
+function timeOf(events: { e: PduEvent; now: number }[], type: PduEvent['type']): number | undefined {
+  return events.find((x) => x.e.type === type)?.now;
+}
+
+function watch(pair: Pair): { a: { e: PduEvent; now: number }[]; b: { e: PduEvent; now: number }[] } {
+  const seen = { a: [] as { e: PduEvent; now: number }[], b: [] as { e: PduEvent; now: number }[] };
+  pair.a.on((e, now) => seen.a.push({ e, now }));
+  pair.b.on((e, now) => seen.b.push({ e, now }));
+  return seen;
+}
+
+describe('the tail of a flight (A flag and tail probe), 50 ms RTT', () => {
+  it('asks for an immediate ACK on the last datagram of a flight only, and the sender learns of delivery a round trip after it', () => {
+    const pair = makePair({ seed: 31, delayMs: 25 });
+    connect(pair);
+    pair.sim.runUntil(pair.sim.now + 500);
+    const sent = recordSent(pair);
+    const seen = watch(pair);
+    const start = pair.sim.now;
+    // Ten fragments: an ACK after the eighth, and, without A, the last two would wait out the
+    // receiver's 25 ms ACK delay.
+    pair.a.send(new Uint8Array(10_000), { ordered: false }, start);
+    pair.sim.runUntil(start + 1000);
+    const data = sent.filter(isData);
+    expect(data.length).toBeGreaterThanOrEqual(9);
+    expect(data.map(asksAckNow)).toEqual(data.map((_, i) => i === data.length - 1));
+    const delivered = timeOf(seen.a, 'delivered')!;
+    expect(delivered - start).toBeLessThan(60);
+  });
+
+  it('resends a lost tail once its immediate ACK is overdue, long before the probe timeout', () => {
+    const pair = makePair({ seed: 32, delayMs: 25 });
+    connect(pair);
+    pair.sim.runUntil(pair.sim.now + 500);
+    dropAtReceiver(pair, asksAckNow);
+    const seen = watch(pair);
+    const start = pair.sim.now;
+    pair.a.send(new Uint8Array(10_000), { ordered: false }, start);
+    pair.sim.runUntil(start + 1000);
+    const a = pair.a.engine.stats();
+    expect(a.recovery.retransmissions.tail).toBe(1);
+    expect(a.recovery.retransmissions.timeout).toBe(1);
+    expect(a.recovery.ptoCount).toBe(0);
+    // One loss delay (9/8 of a round trip) plus the resend's one-way trip; a PTO adds the
+    // peer's ACK delay and four RTT deviations before it even starts.
+    const received = timeOf(seen.b, 'message')!;
+    expect(received - start).toBeLessThan(100);
+    expect(received - start).toBeGreaterThan(75);
+  });
+
+  it('probes a lost retransmission at the end of a flight the same way', () => {
+    const pair = makePair({ seed: 33, delayMs: 25 });
+    connect(pair);
+    pair.sim.runUntil(pair.sim.now + 500);
+    // Fragment 3's first copy and its first resend are both lost.
+    const isFragment3 = (d: Uint8Array) => isData(d) && d[8] === 3;
+    dropAtReceiver(pair, isFragment3, 2);
+    const seen = watch(pair);
+    const start = pair.sim.now;
+    pair.a.send(new Uint8Array(10_000), { ordered: false }, start);
+    pair.sim.runUntil(start + 1000);
+    const r = pair.a.engine.stats().recovery;
+    expect(r.retransmissions.threshold).toBe(1);
+    expect(r.retransmissions.tail).toBe(1);
+    expect(r.ptoCount).toBe(0);
+    expect(timeOf(seen.b, 'message')! - start).toBeLessThan(170);
+  });
+
+  it('does not probe a best-effort message (its loss gives it up), and stops probing a dead path after two rounds', () => {
+    const pair = makePair({ seed: 34, delayMs: 25 });
+    connect(pair);
+    pair.sim.runUntil(pair.sim.now + 500);
+    dropAtReceiver(pair, asksAckNow);
+    pair.a.send(new Uint8Array(500), { reliable: false, ordered: false }, pair.sim.now);
+    pair.sim.runUntil(pair.sim.now + 1000);
+    expect(pair.a.engine.stats().recovery.retransmissions.tail).toBe(0);
+
+    pair.sim.aToB.configure({ loss: new BernoulliLoss(1) });
+    pair.a.send(new Uint8Array(500), { ordered: false }, pair.sim.now);
+    pair.sim.runUntil(pair.sim.now + 3000);
+    const r = pair.a.engine.stats().recovery;
+    expect(r.retransmissions.tail).toBe(2);
+    expect(r.ptoCount).toBeGreaterThan(0);
+  });
+});
