@@ -13,7 +13,9 @@
  * wire bytes of both directions (DATA, ACK/NACK/control, retransmissions) against payload.
  * Ends with one JSON line (CONTRACTS.md "Benchmark JSON").
  *
- * Usage: npm run bench:loss [-- --quick] [-- --only bern5-rtt50]
+ * Usage: npm run bench:loss [-- --quick] [-- --only bern5-rtt50] [-- --seeds N]
+ * `--seeds N` runs each row at N seeds and pools them (N times the messages): one seed's p99 of
+ * 400 messages moves by tens of ms, too much to judge a change by.
  */
 import { PduEngine, type PduEngineOptions } from '../src/engine/index.js';
 import { findTracesDir, packetTraceResolver } from '../src/transport/trace-files.node.js';
@@ -61,6 +63,10 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const onlyIndex = args.indexOf('--only');
 const only = onlyIndex >= 0 ? args[onlyIndex + 1] : undefined;
+const seedsIndex = args.indexOf('--seeds');
+const seedCount = seedsIndex >= 0 ? Math.max(1, Math.floor(Number(args[seedsIndex + 1]) || 1)) : 1;
+/** Seeds of one row's extra runs lie this far apart, clear of the other rows' seeds. */
+const SEED_STRIDE = 10_000;
 
 /** Messages per run: enough for a p99 at the small sizes; bounded work at the large one. */
 function messageCount(size: number): number {
@@ -237,7 +243,12 @@ function main(): void {
       const count = messageCount(size);
       seed++;
       for (const policy of ['pdu-heuristic', 'pdu-timeout', 'sctp-model'] as Policy[]) {
-        const r = policy === 'sctp-model' ? runSctp(s, size, count, seed) : runPdu(s, policy, size, count, seed, rtt);
+        const runs: RunResult[] = [];
+        for (let k = 0; k < seedCount; k++) {
+          const runSeed = seed + k * SEED_STRIDE;
+          runs.push(policy === 'sctp-model' ? runSctp(s, size, count, runSeed) : runPdu(s, policy, size, count, runSeed, rtt));
+        }
+        const r = pooled(runs);
         const sorted = Float64Array.from(r.latencies).sort();
         const seconds = Math.max(1e-9, (r.lastReceive - r.firstSend) / 1000);
         const row: Row = {
@@ -248,7 +259,7 @@ function main(): void {
           msg_bytes: size,
           offered_mbit_s: round(OFFERED_BPS / 1e6, 3),
           capacity_mbit_s: CAPACITY_BPS / 1e6,
-          messages: count,
+          messages: count * seedCount,
           delivered: r.latencies.length,
           p50_ms: round(percentile(sorted, 0.5), 1),
           p95_ms: round(percentile(sorted, 0.95), 1),
@@ -268,6 +279,22 @@ function main(): void {
   }
   console.log(`elapsed ${((Date.now() - started) / 1000).toFixed(1)} s`);
   console.log(JSON.stringify({ bench: 'loss', scenarios: rows }));
+}
+
+/** Runs of one row at several seeds as one: latencies and bytes summed, durations added up. */
+function pooled(runs: RunResult[]): RunResult {
+  if (runs.length === 1) return runs[0]!;
+  const sum = (f: (r: RunResult) => number) => runs.reduce((t, r) => t + f(r), 0);
+  return {
+    latencies: runs.flatMap((r) => r.latencies),
+    payloadBytes: sum((r) => r.payloadBytes),
+    wireBytes: sum((r) => r.wireBytes),
+    firstSend: 0,
+    lastReceive: sum((r) => r.lastReceive - r.firstSend),
+    predictive: sum((r) => r.predictive),
+    timeout: sum((r) => r.timeout),
+    spurious: runs.some((r) => r.spurious === null) ? null : sum((r) => r.spurious ?? 0),
+  };
 }
 
 function round(x: number, digits: number): number {
