@@ -28,8 +28,8 @@
  *   npm run bench:net -- --quick           a third of the messages per row (smoke runs, not figures)
  *   npm run bench:net -- --trace <dir>     both PDU engines' traces per row, as JSON Lines in <dir>
  *   npm run bench:net -- --datagram <bytes>   PDU's datagram size (maxDatagramSize)
- *   npm run bench:net -- --stripes <n>     PDU rows over n peer connections (werift only;
- *                                          PduChannel.open([...])), each set up like the single one
+ *   npm run bench:net -- --stripes <n>     PDU rows over n peer connections (PduChannel.open([...])),
+ *                                          each set up like the single one
  *   npm run bench:net -- --packet-threshold <n>   PDU's starting recovery.packetThreshold (default 3)
  *   npm run bench:net -- --seconds <s>     every row's length in seconds (overrides the matrix's)
  *   npm run bench:net -- --out <file>      where the JSON goes (default test-results/bench-net.json)
@@ -222,7 +222,7 @@ interface JsonRow extends Omit<Figures, 'sent'> {
   capacity_mbit_s?: number;
   deadline_ms?: number;
   predictor?: string;
-  /** PDU over several peer connections (--stripes): how many, and the SCTP DATA chunks each sent. */
+  /** PDU over several peer connections (--stripes): how many, and the SCTP DATA chunks each sent (werift only). */
   stripes?: number;
   stripe_sctp_chunks?: number[];
   /** Peer connection(s) and channel set up, handshake included (the slower side), ms. */
@@ -299,7 +299,8 @@ async function main(): Promise<void> {
             ...(cap !== undefined ? { capacity_mbit_s: round(cap, 2) } : {}),
             ...(p.deadlineMs !== undefined ? { deadline_ms: p.deadlineMs } : {}),
             connect_ms: Math.round(Math.max(result.connect[0].connectMs, result.connect[1].connectMs)),
-            ...(result.sender.stripeChunks ? { stripes: result.sender.stripeChunks.length, stripe_sctp_chunks: result.sender.stripeChunks } : {}),
+            ...(stripes !== undefined && stripes > 1 && isPdu(p.transport) ? { stripes } : {}),
+            ...(result.sender.stripeChunks ? { stripe_sctp_chunks: result.sender.stripeChunks } : {}),
             ...(result.sender.stats
               ? { retx: { ...result.sender.stats.retransmissions, nacks_received: result.sender.stats.nacksReceived } }
               : {}),
