@@ -31,6 +31,7 @@
  *   npm run bench:net -- --stripes <n>     PDU rows over n peer connections (PduChannel.open([...])),
  *                                          each set up like the single one
  *   npm run bench:net -- --packet-threshold <n>   PDU's starting recovery.packetThreshold (default 3)
+ *   npm run bench:net -- --duplicate-retransmissions   PDU sends every retransmission twice
  *   npm run bench:net -- --seconds <s>     every row's length in seconds (overrides the matrix's)
  *   npm run bench:net -- --out <file>      where the JSON goes (default test-results/bench-net.json)
  *   npm run bench:net -- --aim-seconds <s>    length of the below-capacity aim rows (default 30: 150
@@ -74,6 +75,7 @@ const traceDir = option('--trace');
 const datagramSize = option('--datagram') !== undefined ? Number(option('--datagram')) : undefined;
 const stripes = option('--stripes') !== undefined ? Number(option('--stripes')) : undefined;
 const packetThreshold = option('--packet-threshold') !== undefined ? Number(option('--packet-threshold')) : undefined;
+const duplicateRetransmissions = flag('--duplicate-retransmissions');
 const outFile = option('--out') ?? 'test-results/bench-net.json';
 /** Every planned row's length in seconds, overriding the matrix's (e.g. 30 for 150 messages at 5/s). */
 const rowSeconds = option('--seconds') !== undefined ? Number(option('--seconds')) : undefined;
@@ -225,6 +227,8 @@ interface JsonRow extends Omit<Figures, 'sent'> {
   /** PDU over several peer connections (--stripes): how many, and the SCTP DATA chunks each sent (werift only). */
   stripes?: number;
   stripe_sctp_chunks?: number[];
+  /** PDU sent every retransmission twice (--duplicate-retransmissions). */
+  duplicate_retransmissions?: boolean;
   /** Peer connection(s) and channel set up, handshake included (the slower side), ms. */
   connect_ms?: number;
   /** PDU's retransmission counters in full (the sender's EngineStats). */
@@ -260,6 +264,7 @@ async function main(): Promise<void> {
       pair.maxDatagramSize = datagramSize;
       pair.stripes = stripes;
       pair.packetThreshold = packetThreshold;
+      pair.duplicateRetransmissions = duplicateRetransmissions;
       versions[stack] = `${pair.versions.a} -> ${pair.versions.b}`;
       console.log(`\n== ${stack} (${versions[stack]}) ==`);
       try {
@@ -300,6 +305,7 @@ async function main(): Promise<void> {
             ...(p.deadlineMs !== undefined ? { deadline_ms: p.deadlineMs } : {}),
             connect_ms: Math.round(Math.max(result.connect[0].connectMs, result.connect[1].connectMs)),
             ...(stripes !== undefined && stripes > 1 && isPdu(p.transport) ? { stripes } : {}),
+            ...(duplicateRetransmissions && isPdu(p.transport) ? { duplicate_retransmissions: true } : {}),
             ...(result.sender.stripeChunks ? { stripe_sctp_chunks: result.sender.stripeChunks } : {}),
             ...(result.sender.stats
               ? { retx: { ...result.sender.stats.retransmissions, nacks_received: result.sender.stats.nacksReceived } }

@@ -140,6 +140,8 @@ export class StackPair {
   stripes: number | undefined;
   /** PDU rows only: recovery.packetThreshold. */
   packetThreshold: number | undefined;
+  /** PDU rows only: recovery.duplicateRetransmissions. */
+  duplicateRetransmissions = false;
 
   private constructor(
     readonly stack: Stack,
@@ -173,6 +175,7 @@ export class StackPair {
           ...(this.maxDatagramSize !== undefined ? { maxDatagramSize: this.maxDatagramSize } : {}),
           ...(this.stripes !== undefined && this.stripes > 1 && isPdu(transport) ? { stripes: this.stripes } : {}),
           ...(this.packetThreshold !== undefined && isPdu(transport) ? { packetThreshold: this.packetThreshold } : {}),
+          ...(this.duplicateRetransmissions && isPdu(transport) ? { duplicateRetransmissions: true } : {}),
         };
         return await Promise.all([
           this.a.request<ConnectResult>({ cmd: 'connect', url: this.signalingUrl, room, transport, ...options }, 40_000),

@@ -118,7 +118,15 @@ export class BenchPeer {
       maxDatagramSize,
       stripes,
       packetThreshold,
-    }: { highWaterBytes?: number; traceEvents?: number; maxDatagramSize?: number; stripes?: number; packetThreshold?: number },
+      duplicateRetransmissions,
+    }: {
+      highWaterBytes?: number;
+      traceEvents?: number;
+      maxDatagramSize?: number;
+      stripes?: number;
+      packetThreshold?: number;
+      duplicateRetransmissions?: boolean;
+    },
   ): Promise<ConnectResult> {
     if (this.session) await this.close();
     const started = this.env.now();
@@ -152,7 +160,11 @@ export class BenchPeer {
       // Pre-negotiated channel: open before negotiation, resolves after the PDU handshake.
       const seen = watchChannelCreation(pc);
       const opening = this.env.openPdu(striping ? [pc, ...s.extraPcs] : pc, {
-        recovery: { predictor: PREDICTOR[transport], ...(packetThreshold ? { packetThreshold } : {}) },
+        recovery: {
+          predictor: PREDICTOR[transport],
+          ...(packetThreshold ? { packetThreshold } : {}),
+          ...(duplicateRetransmissions ? { duplicateRetransmissions } : {}),
+        },
         statsIntervalMs: 0,
         ...(highWaterBytes !== undefined ? { highWaterBytes } : {}),
         ...(traceEvents ? { trace: { maxEvents: traceEvents } } : {}),

@@ -28,6 +28,8 @@ export type AgentCommand =
       stripes?: number;
       /** PDU only: recovery.packetThreshold (RFC 9002 kPacketThreshold; the engine's default is 3). */
       packetThreshold?: number;
+      /** PDU only: recovery.duplicateRetransmissions. */
+      duplicateRetransmissions?: boolean;
     }
   /** Sends `count` messages of `size` bytes, one every `intervalMs`; returns when the last one is handed over. */
   | { cmd: 'send'; count: number; size: number; intervalMs: number; deadlineMs?: number; sampleMs?: number }

@@ -65,6 +65,12 @@ export interface PduConfig {
     nackMinAgeRttFraction: number;
     /** NACKs per missing packet before the receiver leaves it to the sender's timers. */
     maxNackRequests: number;
+    /**
+     * Send every retransmission twice, in two datagrams (on a striped channel, most likely on two
+     * connections). A message is slow when a retransmission is lost too; twice, that needs both
+     * lost. Costs the loss rate again in wire bytes. Off by default (docs/BENCHMARKS.md, "Striping").
+     */
+    duplicateRetransmissions: boolean;
   };
 
   ack: {
@@ -179,6 +185,7 @@ export const DEFAULT_CONFIG: Omit<PduConfig, 'role'> = {
     ptoBurstPackets: 2,
     nackMinAgeRttFraction: 0.8,
     maxNackRequests: 3,
+    duplicateRetransmissions: false,
   },
   ack: {
     ackEveryPackets: 8,

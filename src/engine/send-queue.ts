@@ -40,6 +40,8 @@ export interface RetransmitEntry {
   cause: LossCause;
   /** The packet that was lost, so a later ACK of it can be recognised as spurious. */
   lost: SentPacket;
+  /** The second copy of a duplicated retransmission (`recovery.duplicateRetransmissions`). */
+  copy?: boolean;
 }
 
 /** Fragments waiting to be sent again, oldest loss first; one entry per fragment at a time. */

@@ -36,6 +36,8 @@ function timeOf(events: { e: PduEvent; now: number }[], type: PduEvent['type']):
   return events.find((x) => x.e.type === type)?.now;
 }
 
+const ofMessages = (events: { e: PduEvent }[]) => events.filter((x) => x.e.type === 'message').length;
+
 function watch(pair: Pair): { a: { e: PduEvent; now: number }[]; b: { e: PduEvent; now: number }[] } {
   const seen = { a: [] as { e: PduEvent; now: number }[], b: [] as { e: PduEvent; now: number }[] };
   pair.a.on((e, now) => seen.a.push({ e, now }));
@@ -115,5 +117,39 @@ describe('the tail of a flight (A flag and tail probe), 50 ms RTT', () => {
     const r = pair.a.engine.stats().recovery;
     expect(r.retransmissions.tail).toBe(2);
     expect(r.ptoCount).toBeGreaterThan(0);
+  });
+});
+
+describe('recovery.duplicateRetransmissions', () => {
+  it('sends each retransmission twice, so one lost copy costs nothing, and the receiver takes the fragment once', () => {
+    const pair = makePair({ seed: 35, delayMs: 25, engine: { recovery: { duplicateRetransmissions: true } } });
+    connect(pair);
+    pair.sim.runUntil(pair.sim.now + 500);
+    const sent = recordSent(pair);
+    // Fragment 3's first copy and the first copy of its resend are lost; the second copy is not.
+    const isFragment3 = (d: Uint8Array) => isData(d) && d[8] === 3;
+    dropAtReceiver(pair, isFragment3, 2);
+    const seen = watch(pair);
+    const start = pair.sim.now;
+    pair.a.send(new Uint8Array(10_000), { ordered: false }, start);
+    pair.sim.runUntil(start + 1000);
+    expect(sent.filter(isFragment3)).toHaveLength(3);
+    const r = pair.a.engine.stats().recovery;
+    expect(r.retransmissions.threshold).toBe(2);
+    expect(r.retransmissions.tail).toBe(0);
+    expect(ofMessages(seen.b)).toBe(1);
+    // One round: the copy that got through arrived with the first resend, not a round later.
+    expect(timeOf(seen.b, 'message')! - start).toBeLessThan(100);
+  });
+
+  it('is off by default', () => {
+    const pair = makePair({ seed: 36, delayMs: 25 });
+    connect(pair);
+    pair.sim.runUntil(pair.sim.now + 500);
+    const sent = recordSent(pair);
+    dropAtReceiver(pair, (d) => isData(d) && d[8] === 3);
+    pair.a.send(new Uint8Array(10_000), { ordered: false }, pair.sim.now);
+    pair.sim.runUntil(pair.sim.now + 1000);
+    expect(sent.filter((d) => isData(d) && d[8] === 3)).toHaveLength(2);
   });
 });
