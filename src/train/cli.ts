@@ -15,7 +15,7 @@ import { chooseOperatingPoint, TIERS, type PolicyTrial } from './operating-point
 import { epochProgressBar } from './progress.js';
 import { REPLAY_PHASES, REPLAY_SEEDS, TRAIN_PHASES, withPhases, type PhasedRow } from './phases.js';
 import { evaluatePredictor, type PredictorReport } from './report.js';
-import { checkSplits, SCENARIOS, scenariosFor } from './scenarios.js';
+import { checkSplits, LENS_TRAIN_FOLDS, operatingPointScenarios, SCENARIOS, scenariosFor } from './scenarios.js';
 import { nodeTraceLibrary } from './traces.node.js';
 
 const TRAIN_USAGE = `usage: pdu train [options]
@@ -72,7 +72,7 @@ export async function runTrain(args: string[]): Promise<number> {
   await tf.setBackend('cpu');
   const started = Date.now();
   const traces = tracesOrWarn(values.traces);
-  checkSplits(SCENARIOS);
+  checkSplits([...SCENARIOS, ...LENS_TRAIN_FOLDS]);
   const scale = values.quick ? 0.25 : 1;
   const config = {
     ...DEFAULT_TRAIN_CONFIG,
@@ -119,11 +119,12 @@ export async function runTrain(args: string[]): Promise<number> {
     log(`forward pass vs tfjs on ${evalid.rows} validation rows: max |difference| ${forwardDiff.toExponential(2)}\n`);
     model.dispose();
   }
-  log('choosing the operating point: policy search on replays of the validation scenarios (trace replays at several phases, the others at several seeds)\n');
+  log('choosing the operating point: policy search on replays of the LENS folds and the validation scenarios (trace replays at several phases, the others at several seeds)\n');
   const maxRequests = DEFAULT_CONFIG.recovery.maxNackRequests;
+  const choiceScenarios = operatingPointScenarios(traces !== undefined);
   const point = chooseOperatingPoint({
     weights: provisional,
-    scenarios: scenariosFor('validation', traces !== undefined),
+    scenarios: choiceScenarios,
     traces,
     maxRequests,
     onTrial: (t) => log(`  ${formatTrial(t)}\n`),
@@ -147,7 +148,7 @@ export async function runTrain(args: string[]): Promise<number> {
     data: summaries,
     rows: { train: trainRows ?? null, validation: evalid.rows },
     validation: validationFigures,
-    timeout_validation_spurious_share: point.timeout.map((t) => ({ ...t, spuriousShare: round(t.spuriousShare, 4) })),
+    timeout_spurious_share: point.timeout.map((t) => ({ ...t, spuriousShare: round(t.spuriousShare, 4) })),
     policy_trials: [point.heuristic, ...point.trials].map((t) => ({
       ...t,
       tier: t.tier === undefined ? undefined : TIERS[t.tier],
@@ -161,6 +162,7 @@ export async function runTrain(args: string[]): Promise<number> {
     ...(values.from ? { networkFrom: values.from } : {}),
     trainedOn: summaries.filter((x) => x.split === 'train').map((x) => x.scenario),
     validatedOn: summaries.filter((x) => x.split === 'validation').map((x) => x.scenario),
+    operatingPointOn: choiceScenarios.map((x) => x.name),
     config,
     validation: validationFigures,
     data: DATA_CREDITS,

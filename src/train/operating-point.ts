@@ -1,19 +1,29 @@
 /**
- * The model's operating point, chosen where it matters: by replaying the validation scenarios
- * with the model predictor, end to end. A row-level target (precision, recall, AUC) would not
+ * The model's operating point, chosen where it matters: by replaying scenarios outside the test
+ * split (src/train/scenarios.ts, operatingPointScenarios) with the model predictor, end to end. A row-level target (precision, recall, AUC) would not
  * do: what a request costs (a spurious retransmission) and buys (an earlier recovery, a lower
  * p99) only shows in the message latencies, and a late request costs a whole message's p99
- * while a needless one costs one packet. So this is a policy search on the validation replays,
+ * while a needless one costs one packet. So this is a policy search on replays,
  * scored the way the aim is stated, with one threshold per kind of decision (first request for
  * a hole, for a tail, a repeat): their costs differ (on a FIFO path a hole is never late, a tail
  * often is; a repeat only helps if the outage has ended by the time its answer is sent).
  *
  * Every scenario is replayed at several variants (src/train/phases.ts): per-packet trace
- * scenarios at REPLAY_PHASES (the replay starting elsewhere in the same validation segment), the
- * others at REPLAY_SEEDS. At a single phase a LENS p99 is decided by a handful of messages and
- * moves by 50-100 ms between phases, more than most differences between policies. A policy is
- * scored per scenario: the median over variants of its p99 relative to timeout-only recovery in
- * the same variant, and its spurious share pooled over the variants.
+ * scenarios at REPLAY_PHASES (the replay starting elsewhere in the same segment), the others at
+ * REPLAY_SEEDS. At a single phase a LENS p99 is decided by a handful of messages and moves by
+ * 50-100 ms between phases, more than most differences between policies. A policy is scored per
+ * scenario: the median over variants of its p99 relative to timeout-only recovery in the same
+ * variant, and its spurious share pooled over the variants.
+ *
+ * Phases do not make one segment representative: the LENS validation segment (two long outages
+ * and a short one) put a point at 5.0% spurious that had 8.5-16.7% on the training segments and
+ * 11.1% on the test segment. So LENS is scored as cross-validation folds by time, each 20% of
+ * the trace and each a scenario of its own (0-20, 20-40, 40-60 and the validation 60-80%; the
+ * test 80-100% never), and the rule below holds a policy to its bounds on every fold, not on
+ * figures pooled across them. The test segment is one more such segment, and pooled figures let
+ * easy folds hide a hard one, which is how the validation segment hid the training segments.
+ * Per fold, the heuristic's budget and p99 are also paired with the policy's on the same data,
+ * so the differences in difficulty between segments do not enter the comparison.
  *
  * The rule bounds each scenario separately (means across scenarios hid a tripled spurious share
  * on one path behind a lower one on another). A scenario's spurious budget is the larger of the
@@ -47,7 +57,7 @@ export const THRESHOLD_CANDIDATES: Readonly<Record<DecisionKind, readonly number
 /** Aim against timeout-only recovery (issue 7). */
 export const AIM = { p99Ratio: 0.75, spuriousShare: 0.05 } as const;
 
-/** One policy on one validation scenario, over its variants. */
+/** One policy on one scenario (a LENS fold, a validation scenario), over its variants. */
 export interface ScenarioScore {
   trace: string;
   /** Median over variants of p99 / timeout-only p99 in the same variant. */
@@ -98,6 +108,8 @@ export interface OperatingPoint {
 }
 
 export function chooseOperatingPoint(o: OperatingPointOptions): OperatingPoint {
+  const heldOut = o.scenarios.find((s) => s.split === 'test');
+  if (heldOut) throw new Error(`the operating point is never chosen on the test split: ${heldOut.name}`);
   const all = replayVariants(o.scenarios, o.phases ?? REPLAY_PHASES, o.seeds ?? REPLAY_SEEDS);
   const messageScale = o.messageScale ?? 1;
   const baseline = replayPolicies({ scenarios: all, traces: o.traces, messageScale, policies: { timeout: () => new TimeoutPredictor() } });

@@ -8,8 +8,8 @@ import { labelDecisions } from '../../src/train/labels.js';
 import { chooseOperatingPoint } from '../../src/train/operating-point.js';
 import { withPhases } from '../../src/train/phases.js';
 import { DEFAULT_MODEL_WEIGHTS } from '../../src/predict/model-default.js';
-import { checkSplits, SCENARIOS, scenariosFor, type Scenario } from '../../src/train/scenarios.js';
-import { segmentsOverlap, sliceTrace } from '../../src/train/trace-slice.js';
+import { checkSplits, LENS_TRAIN_FOLDS, operatingPointScenarios, SCENARIOS, scenariosFor, type Scenario } from '../../src/train/scenarios.js';
+import { segmentsOverlap, sliceTrace, timeFolds } from '../../src/train/trace-slice.js';
 import { nodeTraceLibrary } from '../../src/train/traces.node.js';
 import { connect, makePair, payload } from './engine-harness.js';
 
@@ -40,6 +40,35 @@ describe('splits', () => {
     expect(half.sources).toEqual(lens.sources);
     expect(phased.length).toBe(validation.length + validation.filter((s) => s.withPhase).length);
     expect(() => checkSplits([...SCENARIOS, ...phased])).not.toThrow();
+  });
+
+  it('cut a segment into equal time folds that cover it and meet round bounds exactly', () => {
+    const folds = timeFolds({ from: 0, to: 0.8 }, 4);
+    expect(folds).toEqual([
+      { from: 0, to: 0.2 },
+      { from: 0.2, to: 0.4 },
+      { from: 0.4, to: 0.6 },
+      { from: 0.6, to: 0.8 },
+    ]);
+    // Unrounded, the third fold would end at 0.8 * 3 / 4 = 0.6000000000000001 and overlap the next.
+    expect(segmentsOverlap(folds[2]!, folds[3]!)).toBe(false);
+    expect(() => timeFolds({ from: 0, to: 1 }, 0)).toThrow(RangeError);
+  });
+
+  it('choose the operating point on four 20% LENS folds before the test segment, and never on the test split', () => {
+    const lens = operatingPointScenarios(true).filter((s) => s.sources.some((x) => x.id === 'starlink_lens'));
+    const segments = lens.map((s) => s.sources[0]!.segment!).sort((a, b) => a.from - b.from);
+    expect(segments).toEqual(timeFolds({ from: 0, to: 0.8 }, 4));
+    // Same load on every fold, so that their p99s and spurious shares compare.
+    expect(new Set(lens.map((s) => JSON.stringify(s.workload))).size).toBe(1);
+    expect(lens.every((s) => s.withPhase)).toBe(true);
+    expect(operatingPointScenarios(true).some((s) => s.split === 'test')).toBe(false);
+    expect(operatingPointScenarios(false).some((s) => s.usesTraces)).toBe(false);
+    expect(() => checkSplits([...SCENARIOS, ...LENS_TRAIN_FOLDS])).not.toThrow();
+    const test = SCENARIOS.find((s) => s.split === 'test' && s.sources.some((x) => x.id === 'starlink_lens'))!;
+    const leak: Scenario = { ...LENS_TRAIN_FOLDS[0]!, name: 'leak', sources: [{ id: 'starlink_lens', segment: { from: 0.7, to: 0.9 } }] };
+    expect(() => checkSplits([test, leak])).toThrow(/split leak/);
+    expect(() => chooseOperatingPoint({ weights: DEFAULT_MODEL_WEIGHTS, scenarios: [test], traces: undefined, maxRequests: 3 })).toThrow(/test split/);
   });
 
   it('slice traces by time into disjoint segments', () => {
