@@ -15,7 +15,7 @@ import { chooseOperatingPoint, TIERS, type PolicyTrial } from './operating-point
 import { epochProgressBar } from './progress.js';
 import { REPLAY_PHASES, REPLAY_SEEDS, TRAIN_PHASES, withPhases, type PhasedRow } from './phases.js';
 import { evaluatePredictor, type PredictorReport } from './report.js';
-import { checkSplits, LENS_TRAIN_FOLDS, operatingPointScenarios, SCENARIOS, scenariosFor } from './scenarios.js';
+import { checkSplits, LENS_FOLDS, operatingPointScenarios, SCENARIOS, scenariosFor } from './scenarios.js';
 import { nodeTraceLibrary } from './traces.node.js';
 
 const TRAIN_USAGE = `usage: pdu train [options]
@@ -72,7 +72,7 @@ export async function runTrain(args: string[]): Promise<number> {
   await tf.setBackend('cpu');
   const started = Date.now();
   const traces = tracesOrWarn(values.traces);
-  checkSplits([...SCENARIOS, ...LENS_TRAIN_FOLDS]);
+  checkSplits([...SCENARIOS, ...LENS_FOLDS]);
   const scale = values.quick ? 0.25 : 1;
   const config = {
     ...DEFAULT_TRAIN_CONFIG,

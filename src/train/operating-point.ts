@@ -1,12 +1,13 @@
 /**
  * The model's operating point, chosen where it matters: by replaying scenarios outside the test
- * split (src/train/scenarios.ts, operatingPointScenarios) with the model predictor, end to end. A row-level target (precision, recall, AUC) would not
- * do: what a request costs (a spurious retransmission) and buys (an earlier recovery, a lower
- * p99) only shows in the message latencies, and a late request costs a whole message's p99
- * while a needless one costs one packet. So this is a policy search on replays,
- * scored the way the aim is stated, with one threshold per kind of decision (first request for
- * a hole, for a tail, a repeat): their costs differ (on a FIFO path a hole is never late, a tail
- * often is; a repeat only helps if the outage has ended by the time its answer is sent).
+ * split (src/train/scenarios.ts, operatingPointScenarios) with the model predictor, end to end.
+ * A row-level target (precision, recall, AUC) would not do: what a request costs (a spurious
+ * retransmission) and buys (an earlier recovery, a lower p99) only shows in the message
+ * latencies, and a late request costs a whole message's p99 while a needless one costs one
+ * packet. So this is a policy search on replays, scored the way the aim is stated, with one
+ * threshold per kind of decision (first request for a hole, for a tail, a repeat): their costs
+ * differ (on a FIFO path a hole is never late, a tail often is; a repeat only helps if the
+ * outage has ended by the time its answer is sent).
  *
  * Every scenario is replayed at several variants (src/train/phases.ts): per-packet trace
  * scenarios at REPLAY_PHASES (the replay starting elsewhere in the same segment), the others at
@@ -17,13 +18,12 @@
  *
  * Phases do not make one segment representative: the LENS validation segment (two long outages
  * and a short one) put a point at 5.0% spurious that had 8.5-16.7% on the training segments and
- * 11.1% on the test segment. So LENS is scored as cross-validation folds by time, each 20% of
- * the trace and each a scenario of its own (0-20, 20-40, 40-60 and the validation 60-80%; the
- * test 80-100% never), and the rule below holds a policy to its bounds on every fold, not on
- * figures pooled across them. The test segment is one more such segment, and pooled figures let
- * easy folds hide a hard one, which is how the validation segment hid the training segments.
- * Per fold, the heuristic's budget and p99 are also paired with the policy's on the same data,
- * so the differences in difficulty between segments do not enter the comparison.
+ * 11.1% on the test segment. So Starlink LENS is scored by cross-validation over time folds,
+ * LENS 0-80% in four folds of 20% (the test 80-100% never), each at every phase, all 32 variants
+ * pooled into one scenario. Pooled, not bounded fold by fold: with two or three outages per fold
+ * the per-fold bounds were knife edges (11.1% against the heuristic's 11.0% on one fold, a p99
+ * 0.753 against 0.747 of timeout on another), and the only policies within 5% spurious on every
+ * fold were those that never asked early (p99 0.997-1.001 of timeout on every fold).
  *
  * The rule bounds each scenario separately (means across scenarios hid a tripled spurious share
  * on one path behind a lower one on another). A scenario's spurious budget is the larger of the
@@ -33,8 +33,11 @@
  *     aim's 5% (or the timeout's own share);
  *   1 `not-worse-than-heuristic`: on every scenario, p99 ratio no higher than the heuristic's and
  *     spurious within the budget;
- *   2 `spurious-within-aim`: on every scenario, spurious within the aim's 5% (or the timeout's own
- *     share): half of the aim met everywhere, which the heuristic's budget (12.5% on LENS) is not;
+ *   2 `not-worse-or-within-aim`: on every scenario, either of the two: not worse than the
+ *     heuristic, or spurious within the aim's 5% (or the timeout's own share). The spurious half
+ *     of the aim alone is no achievement: timeout-only recovery meets it, and on the LENS folds
+ *     only policies that never ask early did; here it counts where the model cannot match the
+ *     heuristic's p99 (GE wifi, where no threshold did);
  *   3 `spurious-within-heuristic`: on every scenario, spurious within the budget;
  *   4 `fewest-spurious`: the rest, fewest scenarios over budget, then the smallest excess.
  * Within tiers 0-3, the lowest mean (over scenarios) of the p99 ratios, then the lower mean
@@ -96,7 +99,7 @@ export interface OperatingPointOptions {
   onTrial?: (trial: PolicyTrial) => void;
 }
 
-export const TIERS = ['meets-aim', 'not-worse-than-heuristic', 'spurious-within-aim', 'spurious-within-heuristic', 'fewest-spurious'] as const;
+export const TIERS = ['meets-aim', 'not-worse-than-heuristic', 'not-worse-or-within-aim', 'spurious-within-heuristic', 'fewest-spurious'] as const;
 
 export interface OperatingPoint {
   thresholds: ModelThresholds;
@@ -146,14 +149,7 @@ export function chooseOperatingPoint(o: OperatingPointOptions): OperatingPoint {
   const heuristic = trial('heuristic', heuristicRows, heuristicScores.map((s) => ({ ...s, spuriousBudget: budget(s.trace) })));
   o.onTrial?.(heuristic);
 
-  const tierOf = (t: PolicyTrial): number => {
-    const within = t.scenarios.every((s) => s.spuriousShare <= s.spuriousBudget);
-    if (t.scenarios.every((s) => s.p99Ratio <= AIM.p99Ratio && s.spuriousShare <= aimCap(s.trace))) return 0;
-    if (within && t.scenarios.every((s) => s.p99Ratio <= (heuristicOf.get(s.trace)?.p99Ratio ?? Infinity))) return 1;
-    if (t.scenarios.every((s) => s.spuriousShare <= aimCap(s.trace))) return 2;
-    if (within) return 3;
-    return 4;
-  };
+  const tierOf = (t: PolicyTrial): number => policyTier(t.scenarios, heuristicOf, aimCap);
   const overBudget = (t: PolicyTrial) => t.scenarios.filter((s) => s.spuriousShare > s.spuriousBudget).length;
   const excess = (t: PolicyTrial) => t.scenarios.reduce((sum, s) => sum + Math.max(0, s.spuriousShare - s.spuriousBudget), 0);
   const better = (a: PolicyTrial, b: PolicyTrial): boolean => {
@@ -199,6 +195,18 @@ export function chooseOperatingPoint(o: OperatingPointOptions): OperatingPoint {
     heuristic,
     trials,
   };
+}
+
+/** The policy's tier under the rule (index into TIERS), from its per-scenario scores. */
+export function policyTier(scores: readonly ScenarioScore[], heuristic: ReadonlyMap<string, ScenarioScore>, aimCap: (trace: string) => number): number {
+  const withinBudget = (s: ScenarioScore) => s.spuriousShare <= s.spuriousBudget;
+  const withinAim = (s: ScenarioScore) => s.spuriousShare <= aimCap(s.trace);
+  const notWorse = (s: ScenarioScore) => withinBudget(s) && s.p99Ratio <= (heuristic.get(s.trace)?.p99Ratio ?? Infinity);
+  if (scores.every((s) => s.p99Ratio <= AIM.p99Ratio && withinAim(s))) return 0;
+  if (scores.every(notWorse)) return 1;
+  if (scores.every((s) => notWorse(s) || withinAim(s))) return 2;
+  if (scores.every(withinBudget)) return 3;
+  return 4;
 }
 
 function mean(xs: number[]): number {

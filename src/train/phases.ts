@@ -48,7 +48,10 @@ export function replayVariants(scenarios: readonly Scenario[], phases: readonly 
   );
 }
 
-/** `trace-x@0.25` -> `trace-x`, `ge-y@s2` -> `ge-y`. */
+/**
+ * `trace-x@0.25` -> `trace-x`, `ge-y@s2` -> `ge-y`; a time fold of a scenario scored over its
+ * folds together (scenarios.ts, LENS_FOLDS) is a variant too: `trace-z@20-40@0.25` -> `trace-z`.
+ */
 export function baseScenario(trace: string): string {
   const at = trace.indexOf('@');
   return at < 0 ? trace : trace.slice(0, at);
