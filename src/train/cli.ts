@@ -92,10 +92,13 @@ export async function runTrain(args: string[]): Promise<number> {
   let forwardDiff: number | undefined;
   let trainRows: number | undefined;
   if (values.from) {
-    // The network as it is; only the operating point is searched again.
+    // The network as it is; only the operating point is searched again, starting from the one
+    // these weights carry. The coordinate search visits few of the candidates: started from 0.5
+    // everywhere on the LENS folds, it never tried the shipped point, which the rule ranked
+    // above the one it settled on. From the weights' own point, a re-choice keeps it unless a
+    // candidate ranks higher.
     const from = JSON.parse(readFileSync(values.from, 'utf8')) as ModelWeightsJson;
-    provisional = { ...from, threshold: 0.5 };
-    delete provisional.thresholds;
+    provisional = from;
     const trainMeta = (from.meta ?? {}) as { trainedOn?: string[]; config?: unknown };
     for (const scenario of trainMeta.trainedOn ?? []) summaries.unshift({ scenario, split: 'train', rows: NaN, lost: NaN, unmatched: 0 });
     if (trainMeta.config) Object.assign(config, trainMeta.config);
