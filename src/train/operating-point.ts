@@ -10,7 +10,7 @@
  * outage has ended by the time its answer is sent).
  *
  * Every scenario is replayed at several variants (src/train/phases.ts): per-packet trace
- * scenarios at REPLAY_PHASES (the replay starting elsewhere in the same segment), the others at
+ * scenarios at CHOICE_PHASES (the replay starting elsewhere in the same segment), the others at
  * REPLAY_SEEDS. At a single phase a LENS p99 is decided by a handful of messages and moves by
  * 50-100 ms between phases, more than most differences between policies. A policy is scored per
  * scenario: the median over variants of its p99 relative to timeout-only recovery in the same
@@ -19,7 +19,7 @@
  * Phases do not make one segment representative: the LENS validation segment (two long outages
  * and a short one) put a point at 5.0% spurious that had 8.5-16.7% on the training segments and
  * 11.1% on the test segment. So Starlink LENS is scored by cross-validation over time folds,
- * LENS 0-80% in four folds of 20% (the test 80-100% never), each at every phase, all 32 variants
+ * LENS 0-80% in four folds of 20% (the test 80-100% never), each at every phase, all 16 variants
  * pooled into one scenario. Pooled, not bounded fold by fold: with two or three outages per fold
  * the per-fold bounds were knife edges (11.1% against the heuristic's 11.0% on one fold, a p99
  * 0.753 against 0.747 of timeout on another), and the only policies within 5% spurious on every
@@ -48,7 +48,7 @@ import type { ModelWeightsJson } from '../predict/model-forward.js';
 import { TimeoutPredictor } from '../predict/timeout-predictor.js';
 import { defaultHeuristic } from './dataset.js';
 import { replayPolicies, type ReplayRow } from './evaluate.js';
-import { baseScenario, REPLAY_PHASES, REPLAY_SEEDS, replayVariants, summarisePhases, type PhasedRow } from './phases.js';
+import { baseScenario, CHOICE_PHASES, REPLAY_SEEDS, replayVariants, summarisePhases, type PhasedRow } from './phases.js';
 import type { Scenario, TraceLibrary } from './scenarios.js';
 
 export const THRESHOLD_CANDIDATES: Readonly<Record<DecisionKind, readonly number[]>> = {
@@ -113,7 +113,7 @@ export interface OperatingPoint {
 export function chooseOperatingPoint(o: OperatingPointOptions): OperatingPoint {
   const heldOut = o.scenarios.find((s) => s.split === 'test');
   if (heldOut) throw new Error(`the operating point is never chosen on the test split: ${heldOut.name}`);
-  const all = replayVariants(o.scenarios, o.phases ?? REPLAY_PHASES, o.seeds ?? REPLAY_SEEDS);
+  const all = replayVariants(o.scenarios, o.phases ?? CHOICE_PHASES, o.seeds ?? REPLAY_SEEDS);
   const messageScale = o.messageScale ?? 1;
   const baseline = replayPolicies({ scenarios: all, traces: o.traces, messageScale, policies: { timeout: () => new TimeoutPredictor() } });
   const timeoutSummary = summarisePhases(baseline);
