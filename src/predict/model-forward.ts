@@ -27,7 +27,7 @@ export interface ModelWeightsJson {
   /**
    * Per kind of decision, overriding `threshold`: a first request for a hole (a later packet
    * arrived), a first request for a tail (silence while a message is incomplete), and a repeat.
-   * Chosen together by replaying the validation scenarios (src/train/operating-point.ts).
+   * Chosen together by replaying the LENS folds and validation scenarios (src/train/operating-point.ts).
    */
   thresholds?: { hole: number; tail: number; repeat: number };
   /** Free-form provenance: data, splits, metrics. Ignored by inference. */

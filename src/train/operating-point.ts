@@ -1,19 +1,29 @@
 /**
- * The model's operating point, chosen where it matters: by replaying the validation scenarios
- * with the model predictor, end to end. A row-level target (precision, recall, AUC) would not
- * do: what a request costs (a spurious retransmission) and buys (an earlier recovery, a lower
- * p99) only shows in the message latencies, and a late request costs a whole message's p99
- * while a needless one costs one packet. So this is a policy search on the validation replays,
- * scored the way the aim is stated, with one threshold per kind of decision (first request for
- * a hole, for a tail, a repeat): their costs differ (on a FIFO path a hole is never late, a tail
- * often is; a repeat only helps if the outage has ended by the time its answer is sent).
+ * The model's operating point, chosen where it matters: by replaying scenarios outside the test
+ * split (src/train/scenarios.ts, operatingPointScenarios) with the model predictor, end to end.
+ * A row-level target (precision, recall, AUC) would not do: what a request costs (a spurious
+ * retransmission) and buys (an earlier recovery, a lower p99) only shows in the message
+ * latencies, and a late request costs a whole message's p99 while a needless one costs one
+ * packet. So this is a policy search on replays, scored the way the aim is stated, with one
+ * threshold per kind of decision (first request for a hole, for a tail, a repeat): their costs
+ * differ (on a FIFO path a hole is never late, a tail often is; a repeat only helps if the
+ * outage has ended by the time its answer is sent).
  *
  * Every scenario is replayed at several variants (src/train/phases.ts): per-packet trace
- * scenarios at REPLAY_PHASES (the replay starting elsewhere in the same validation segment), the
- * others at REPLAY_SEEDS. At a single phase a LENS p99 is decided by a handful of messages and
- * moves by 50-100 ms between phases, more than most differences between policies. A policy is
- * scored per scenario: the median over variants of its p99 relative to timeout-only recovery in
- * the same variant, and its spurious share pooled over the variants.
+ * scenarios at CHOICE_PHASES (the replay starting elsewhere in the same segment), the others at
+ * REPLAY_SEEDS. At a single phase a LENS p99 is decided by a handful of messages and moves by
+ * 50-100 ms between phases, more than most differences between policies. A policy is scored per
+ * scenario: the median over variants of its p99 relative to timeout-only recovery in the same
+ * variant, and its spurious share pooled over the variants.
+ *
+ * Phases do not make one segment representative: the LENS validation segment (two long outages
+ * and a short one) put a point at 5.0% spurious that had 8.5-16.7% on the training segments and
+ * 11.1% on the test segment. So Starlink LENS is scored by cross-validation over time folds,
+ * LENS 0-80% in four folds of 20% (the test 80-100% never), each at every phase, all 16 variants
+ * pooled into one scenario. Pooled, not bounded fold by fold: with two or three outages per fold
+ * the per-fold bounds were knife edges (11.1% against the heuristic's 11.0% on one fold, a p99
+ * 0.753 against 0.747 of timeout on another), and the only policies within 5% spurious on every
+ * fold were those that never asked early (p99 0.997-1.001 of timeout on every fold).
  *
  * The rule bounds each scenario separately (means across scenarios hid a tripled spurious share
  * on one path behind a lower one on another). A scenario's spurious budget is the larger of the
@@ -23,8 +33,11 @@
  *     aim's 5% (or the timeout's own share);
  *   1 `not-worse-than-heuristic`: on every scenario, p99 ratio no higher than the heuristic's and
  *     spurious within the budget;
- *   2 `spurious-within-aim`: on every scenario, spurious within the aim's 5% (or the timeout's own
- *     share): half of the aim met everywhere, which the heuristic's budget (12.5% on LENS) is not;
+ *   2 `not-worse-or-within-aim`: on every scenario, either of the two: not worse than the
+ *     heuristic, or spurious within the aim's 5% (or the timeout's own share). The spurious half
+ *     of the aim alone is no achievement: timeout-only recovery meets it, and on the LENS folds
+ *     only policies that never ask early did; here it counts where the model cannot match the
+ *     heuristic's p99 (GE wifi, where no threshold did);
  *   3 `spurious-within-heuristic`: on every scenario, spurious within the budget;
  *   4 `fewest-spurious`: the rest, fewest scenarios over budget, then the smallest excess.
  * Within tiers 0-3, the lowest mean (over scenarios) of the p99 ratios, then the lower mean
@@ -35,7 +48,7 @@ import type { ModelWeightsJson } from '../predict/model-forward.js';
 import { TimeoutPredictor } from '../predict/timeout-predictor.js';
 import { defaultHeuristic } from './dataset.js';
 import { replayPolicies, type ReplayRow } from './evaluate.js';
-import { baseScenario, REPLAY_PHASES, REPLAY_SEEDS, replayVariants, summarisePhases, type PhasedRow } from './phases.js';
+import { baseScenario, CHOICE_PHASES, REPLAY_SEEDS, replayVariants, summarisePhases, type PhasedRow } from './phases.js';
 import type { Scenario, TraceLibrary } from './scenarios.js';
 
 export const THRESHOLD_CANDIDATES: Readonly<Record<DecisionKind, readonly number[]>> = {
@@ -47,7 +60,7 @@ export const THRESHOLD_CANDIDATES: Readonly<Record<DecisionKind, readonly number
 /** Aim against timeout-only recovery (issue 7). */
 export const AIM = { p99Ratio: 0.75, spuriousShare: 0.05 } as const;
 
-/** One policy on one validation scenario, over its variants. */
+/** One policy on one scenario (a LENS fold, a validation scenario), over its variants. */
 export interface ScenarioScore {
   trace: string;
   /** Median over variants of p99 / timeout-only p99 in the same variant. */
@@ -86,7 +99,7 @@ export interface OperatingPointOptions {
   onTrial?: (trial: PolicyTrial) => void;
 }
 
-export const TIERS = ['meets-aim', 'not-worse-than-heuristic', 'spurious-within-aim', 'spurious-within-heuristic', 'fewest-spurious'] as const;
+export const TIERS = ['meets-aim', 'not-worse-than-heuristic', 'not-worse-or-within-aim', 'spurious-within-heuristic', 'fewest-spurious'] as const;
 
 export interface OperatingPoint {
   thresholds: ModelThresholds;
@@ -98,7 +111,9 @@ export interface OperatingPoint {
 }
 
 export function chooseOperatingPoint(o: OperatingPointOptions): OperatingPoint {
-  const all = replayVariants(o.scenarios, o.phases ?? REPLAY_PHASES, o.seeds ?? REPLAY_SEEDS);
+  const heldOut = o.scenarios.find((s) => s.split === 'test');
+  if (heldOut) throw new Error(`the operating point is never chosen on the test split: ${heldOut.name}`);
+  const all = replayVariants(o.scenarios, o.phases ?? CHOICE_PHASES, o.seeds ?? REPLAY_SEEDS);
   const messageScale = o.messageScale ?? 1;
   const baseline = replayPolicies({ scenarios: all, traces: o.traces, messageScale, policies: { timeout: () => new TimeoutPredictor() } });
   const timeoutSummary = summarisePhases(baseline);
@@ -134,14 +149,7 @@ export function chooseOperatingPoint(o: OperatingPointOptions): OperatingPoint {
   const heuristic = trial('heuristic', heuristicRows, heuristicScores.map((s) => ({ ...s, spuriousBudget: budget(s.trace) })));
   o.onTrial?.(heuristic);
 
-  const tierOf = (t: PolicyTrial): number => {
-    const within = t.scenarios.every((s) => s.spuriousShare <= s.spuriousBudget);
-    if (t.scenarios.every((s) => s.p99Ratio <= AIM.p99Ratio && s.spuriousShare <= aimCap(s.trace))) return 0;
-    if (within && t.scenarios.every((s) => s.p99Ratio <= (heuristicOf.get(s.trace)?.p99Ratio ?? Infinity))) return 1;
-    if (t.scenarios.every((s) => s.spuriousShare <= aimCap(s.trace))) return 2;
-    if (within) return 3;
-    return 4;
-  };
+  const tierOf = (t: PolicyTrial): number => policyTier(t.scenarios, heuristicOf, aimCap);
   const overBudget = (t: PolicyTrial) => t.scenarios.filter((s) => s.spuriousShare > s.spuriousBudget).length;
   const excess = (t: PolicyTrial) => t.scenarios.reduce((sum, s) => sum + Math.max(0, s.spuriousShare - s.spuriousBudget), 0);
   const better = (a: PolicyTrial, b: PolicyTrial): boolean => {
@@ -187,6 +195,18 @@ export function chooseOperatingPoint(o: OperatingPointOptions): OperatingPoint {
     heuristic,
     trials,
   };
+}
+
+/** The policy's tier under the rule (index into TIERS), from its per-scenario scores. */
+export function policyTier(scores: readonly ScenarioScore[], heuristic: ReadonlyMap<string, ScenarioScore>, aimCap: (trace: string) => number): number {
+  const withinBudget = (s: ScenarioScore) => s.spuriousShare <= s.spuriousBudget;
+  const withinAim = (s: ScenarioScore) => s.spuriousShare <= aimCap(s.trace);
+  const notWorse = (s: ScenarioScore) => withinBudget(s) && s.p99Ratio <= (heuristic.get(s.trace)?.p99Ratio ?? Infinity);
+  if (scores.every((s) => s.p99Ratio <= AIM.p99Ratio && withinAim(s))) return 0;
+  if (scores.every(notWorse)) return 1;
+  if (scores.every((s) => notWorse(s) || withinAim(s))) return 2;
+  if (scores.every(withinBudget)) return 3;
+  return 4;
 }
 
 function mean(xs: number[]): number {

@@ -14,8 +14,16 @@
 import { round, type ReplayRow } from './evaluate.js';
 import type { Scenario } from './scenarios.js';
 
-/** Replay phases (fractions of the segment) of per-packet trace scenarios, for choosing and judging alike. */
+/** Replay phases (fractions of the segment) of per-packet trace scenarios, for judging a policy. */
 export const REPLAY_PHASES: readonly number[] = [0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875];
+
+/**
+ * Phases at which the operating point's search replays each LENS fold (src/train/scenarios.ts,
+ * LENS_FOLDS): four folds at four phases are 16 replays per trial, twice the eight of the one
+ * validation segment it was chosen on before, over four times the outages. At eight phases
+ * (32 replays) the search alone took 16 minutes on two cores, and `pdu train` would pass 25.
+ */
+export const CHOICE_PHASES: readonly number[] = [0, 0.25, 0.5, 0.75];
 
 /** Phases at which the training split's trace scenarios are replayed to build the dataset. */
 export const TRAIN_PHASES: readonly number[] = REPLAY_PHASES;
@@ -48,7 +56,10 @@ export function replayVariants(scenarios: readonly Scenario[], phases: readonly 
   );
 }
 
-/** `trace-x@0.25` -> `trace-x`, `ge-y@s2` -> `ge-y`. */
+/**
+ * `trace-x@0.25` -> `trace-x`, `ge-y@s2` -> `ge-y`; a time fold of a scenario scored over its
+ * folds together (scenarios.ts, LENS_FOLDS) is a variant too: `trace-z@20-40@0.25` -> `trace-z`.
+ */
 export function baseScenario(trace: string): string {
   const at = trace.indexOf('@');
   return at < 0 ? trace : trace.slice(0, at);

@@ -25,6 +25,18 @@ export function sliceTrace(trace: PacketTrace, segment: TraceSegment): PacketTra
   };
 }
 
+/**
+ * `segment` cut into `count` consecutive segments of equal length (cross-validation folds by
+ * time): together they cover it exactly and no two overlap. Boundaries are rounded to 1e-9 so
+ * that they meet other segments' round bounds exactly (0.6 and not 0.6000000000000001, which
+ * would overlap a segment starting at 0.6).
+ */
+export function timeFolds(segment: TraceSegment, count: number): TraceSegment[] {
+  if (!(Number.isInteger(count) && count >= 1)) throw new RangeError(`fold count ${count} must be a positive integer`);
+  const bound = (i: number) => Math.round((segment.from + ((segment.to - segment.from) * i) / count) * 1e9) / 1e9;
+  return Array.from({ length: count }, (_, i) => ({ from: bound(i), to: bound(i + 1) }));
+}
+
 /** True when two segments of the same trace share entries. */
 export function segmentsOverlap(a: TraceSegment, b: TraceSegment): boolean {
   return a.from < b.to && b.from < a.to;
