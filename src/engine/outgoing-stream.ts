@@ -199,9 +199,7 @@ export class OutgoingStream {
     if (this.pacer.sendTime(size, this.pacingRate(), now) > now) return 'pacing';
     if (hasRetransmit) {
       const entry = this.retransmits.pop()!;
-      // A tail probe is not doubled: most that are needless answer a lost ACK, and a lost one
-      // is probed again a round trip later.
-      if (this.config.recovery.duplicateRetransmissions && !entry.copy && entry.cause !== 'tail') this.retransmits.push({ ...entry, copy: true });
+      if (this.config.recovery.duplicateRetransmissions && !entry.copy) this.retransmits.push({ ...entry, copy: true });
       return { message: entry.message, sequence: entry.sequence, cause: entry.cause, lost: entry.lost };
     }
     const message = fresh!;
