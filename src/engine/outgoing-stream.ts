@@ -238,6 +238,12 @@ export class OutgoingStream {
   onDataSent(f: FragmentToSend, packetNumber: number, bytes: number, now: number, end: FlightEnd): SentPacket {
     const packet = this.record(packetNumber, bytes, now, true);
     packet.fragment = { messageNumber: f.message.messageNumber, sequence: f.sequence };
+    // A tail sent within the last quarter RTT is revealed by this packet's ACK nearly as soon as
+    // by its own: it needs no probe of its own (in a stream of small messages, each is a tail).
+    const recent = now - this.rtt.srtt / 4;
+    if (this.tails.length > 0 && this.tails[this.tails.length - 1]!.packet.timeSent >= recent) {
+      this.tails = this.tails.filter((t) => t.packet.timeSent < recent);
+    }
     if (end.tail) {
       this.tails.push({ packet, ackNow: end.ackNow });
       if (this.tails.length > MAX_TAILS) this.tails.shift();
@@ -317,10 +323,12 @@ export class OutgoingStream {
   /**
    * When the first tail's acknowledgement is overdue: a loss delay after it left (as for a
    * packet with a later one acknowledged), measured on the round trip the tail itself should
-   * take (it may have joined a queue behind its own flight), plus the peer's ACK delay when it
-   * was sent without A. A tail stays a tail when later packets follow it: their
-   * acknowledgements would reveal its loss a round trip later than its own timer. Undefined
-   * without a tail in flight, or when the probes are spent.
+   * take (it may have joined a queue behind its own flight), and no sooner than the probe
+   * timeout without its ACK-delay term (srtt + 4 rttvar: on a path whose queue swings, such as a
+   * capacity-limited cellular one, a tighter timer resent a quarter of everything needlessly);
+   * plus the peer's ACK delay when the tail was sent without A. A tail stays a tail when later
+   * packets follow it a while later: their acknowledgements would reveal its loss a round trip
+   * after its own timer. Undefined without a tail in flight, or when the probes are spent.
    */
   private tailProbeTime(): number | undefined {
     if (this.consecutiveTailProbes >= MAX_TAIL_PROBES) return undefined;
@@ -331,7 +339,8 @@ export class OutgoingStream {
   }
 
   private tailDue(t: FlightTail): number {
-    const roundTrip = Math.max(this.tracker.lossDelay(this.rtt), this.config.recovery.timeThreshold * this.expectedRoundTrip(t.packet));
+    const r = this.rtt;
+    const roundTrip = Math.max(this.tracker.lossDelay(r), this.config.recovery.timeThreshold * this.expectedRoundTrip(t.packet), r.srtt + 4 * r.rttvar);
     return t.packet.timeSent + roundTrip + (t.ackNow ? 0 : this.config.ack.maxAckDelayMs);
   }
 

@@ -112,6 +112,15 @@ export function connect(pair: Pair, limitMs = 10_000): void {
   if (!done()) throw new Error('handshake did not complete');
 }
 
+/**
+ * Sends `count` small messages a -> b, `gapMs` apart, and lets them settle: the sender's RTT
+ * variation, which starts at half the first sample, has converged to the path's afterwards.
+ */
+export function settleRtt(pair: Pair, count = 30, gapMs = 20): void {
+  for (let i = 0; i < count; i++) pair.sim.schedule(pair.sim.now + i * gapMs, (now) => pair.a.send(new Uint8Array(1000), { ordered: false }, now));
+  pair.sim.runUntil(pair.sim.now + count * gapMs + 500);
+}
+
 /** Fills a message with bytes derived from its index, so the receiver can check integrity. */
 export function payload(index: number, size: number): Uint8Array {
   const out = new Uint8Array(size);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BernoulliLoss } from '../../src/transport/loss-models.js';
 import { MESSAGE_FLAG_ACK_NOW, PacketType } from '../../src/wire/index.js';
 import type { PduEvent } from '../../src/engine/index.js';
-import { connect, makePair, type Pair } from './engine-harness.js';
+import { connect, makePair, settleRtt, type Pair } from './engine-harness.js';
 
 const isData = (d: Uint8Array) => d[1] === PacketType.DATA;
 const asksAckNow = (d: Uint8Array) => isData(d) && (d[6]! & MESSAGE_FLAG_ACK_NOW) !== 0;
@@ -49,7 +49,7 @@ describe('the tail of a flight (A flag and tail probe), 50 ms RTT', () => {
   it('asks for an immediate ACK on the last datagram of a flight only, and the sender learns of delivery a round trip after it', () => {
     const pair = makePair({ seed: 31, delayMs: 25 });
     connect(pair);
-    pair.sim.runUntil(pair.sim.now + 500);
+    settleRtt(pair);
     const sent = recordSent(pair);
     const seen = watch(pair);
     const start = pair.sim.now;
@@ -67,7 +67,7 @@ describe('the tail of a flight (A flag and tail probe), 50 ms RTT', () => {
   it('resends a lost tail once its immediate ACK is overdue, long before the probe timeout', () => {
     const pair = makePair({ seed: 32, delayMs: 25 });
     connect(pair);
-    pair.sim.runUntil(pair.sim.now + 500);
+    settleRtt(pair);
     dropAtReceiver(pair, asksAckNow);
     const seen = watch(pair);
     const start = pair.sim.now;
@@ -87,7 +87,7 @@ describe('the tail of a flight (A flag and tail probe), 50 ms RTT', () => {
   it('probes a lost retransmission at the end of a flight the same way', () => {
     const pair = makePair({ seed: 33, delayMs: 25 });
     connect(pair);
-    pair.sim.runUntil(pair.sim.now + 500);
+    settleRtt(pair);
     // Fragment 3's first copy and its first resend are both lost.
     const isFragment3 = (d: Uint8Array) => isData(d) && d[8] === 3;
     dropAtReceiver(pair, isFragment3, 2);
@@ -105,7 +105,7 @@ describe('the tail of a flight (A flag and tail probe), 50 ms RTT', () => {
   it('does not probe a best-effort message (its loss gives it up), and stops probing a dead path after two rounds', () => {
     const pair = makePair({ seed: 34, delayMs: 25 });
     connect(pair);
-    pair.sim.runUntil(pair.sim.now + 500);
+    settleRtt(pair);
     dropAtReceiver(pair, asksAckNow);
     pair.a.send(new Uint8Array(500), { reliable: false, ordered: false }, pair.sim.now);
     pair.sim.runUntil(pair.sim.now + 1000);
@@ -124,7 +124,7 @@ describe('recovery.duplicateRetransmissions', () => {
   it('sends each retransmission twice, so one lost copy costs nothing, and the receiver takes the fragment once', () => {
     const pair = makePair({ seed: 35, delayMs: 25, engine: { recovery: { duplicateRetransmissions: true } } });
     connect(pair);
-    pair.sim.runUntil(pair.sim.now + 500);
+    settleRtt(pair);
     const sent = recordSent(pair);
     // Fragment 3's first copy and the first copy of its resend are lost; the second copy is not.
     const isFragment3 = (d: Uint8Array) => isData(d) && d[8] === 3;
@@ -145,7 +145,7 @@ describe('recovery.duplicateRetransmissions', () => {
   it('is off by default', () => {
     const pair = makePair({ seed: 36, delayMs: 25 });
     connect(pair);
-    pair.sim.runUntil(pair.sim.now + 500);
+    settleRtt(pair);
     const sent = recordSent(pair);
     dropAtReceiver(pair, (d) => isData(d) && d[8] === 3);
     pair.a.send(new Uint8Array(10_000), { ordered: false }, pair.sim.now);
