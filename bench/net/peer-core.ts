@@ -80,6 +80,9 @@ interface Session {
   received: { count: number; bytes: number; duplicates: number; malformed: number; first: number; last: number; highestSeq: number; outOfOrder: number };
 }
 
+/** The connect command's options past where and what to connect. */
+type ConnectOptions = Omit<Extract<AgentCommand, { cmd: 'connect' }>, 'cmd' | 'url' | 'room' | 'transport'>;
+
 export class BenchPeer {
   private session: Session | undefined;
 
@@ -112,21 +115,7 @@ export class BenchPeer {
     url: string,
     room: string,
     transport: Transport,
-    {
-      highWaterBytes,
-      traceEvents,
-      maxDatagramSize,
-      stripes,
-      packetThreshold,
-      duplicateRetransmissions,
-    }: {
-      highWaterBytes?: number;
-      traceEvents?: number;
-      maxDatagramSize?: number;
-      stripes?: number;
-      packetThreshold?: number;
-      duplicateRetransmissions?: boolean;
-    },
+    { highWaterBytes, traceEvents, maxDatagramSize, stripes, packetThreshold, duplicateRetransmissions }: ConnectOptions,
   ): Promise<ConnectResult> {
     if (this.session) await this.close();
     const started = this.env.now();

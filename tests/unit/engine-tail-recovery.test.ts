@@ -45,6 +45,19 @@ function watch(pair: Pair): { a: { e: PduEvent; now: number }[]; b: { e: PduEven
   return seen;
 }
 
+/** Fragment 3 of a 10,000-byte message (message numbers below 64: header byte 8). */
+const isFragment3 = (d: Uint8Array) => isData(d) && d[8] === 3;
+
+/** Sends one 10,000-byte message whose fragment 3 loses its first `copies` datagrams; runs 1 s. */
+function sendLosingFragment3(pair: Pair, copies: number) {
+  dropAtReceiver(pair, isFragment3, copies);
+  const seen = watch(pair);
+  const start = pair.sim.now;
+  pair.a.send(new Uint8Array(10_000), { ordered: false }, start);
+  pair.sim.runUntil(start + 1000);
+  return { seen, start };
+}
+
 describe('the tail of a flight (A flag and tail probe), 50 ms RTT', () => {
   it('asks for an immediate ACK on the last datagram of a flight only, and the sender learns of delivery a round trip after it', () => {
     const pair = makePair({ seed: 31, delayMs: 25 });
@@ -89,12 +102,7 @@ describe('the tail of a flight (A flag and tail probe), 50 ms RTT', () => {
     connect(pair);
     settleRtt(pair);
     // Fragment 3's first copy and its first resend are both lost.
-    const isFragment3 = (d: Uint8Array) => isData(d) && d[8] === 3;
-    dropAtReceiver(pair, isFragment3, 2);
-    const seen = watch(pair);
-    const start = pair.sim.now;
-    pair.a.send(new Uint8Array(10_000), { ordered: false }, start);
-    pair.sim.runUntil(start + 1000);
+    const { seen, start } = sendLosingFragment3(pair, 2);
     const r = pair.a.engine.stats().recovery;
     expect(r.retransmissions.threshold).toBe(1);
     expect(r.retransmissions.tail).toBe(1);
@@ -127,12 +135,7 @@ describe('recovery.duplicateRetransmissions', () => {
     settleRtt(pair);
     const sent = recordSent(pair);
     // Fragment 3's first copy and the first copy of its resend are lost; the second copy is not.
-    const isFragment3 = (d: Uint8Array) => isData(d) && d[8] === 3;
-    dropAtReceiver(pair, isFragment3, 2);
-    const seen = watch(pair);
-    const start = pair.sim.now;
-    pair.a.send(new Uint8Array(10_000), { ordered: false }, start);
-    pair.sim.runUntil(start + 1000);
+    const { seen, start } = sendLosingFragment3(pair, 2);
     expect(sent.filter(isFragment3)).toHaveLength(3);
     const r = pair.a.engine.stats().recovery;
     expect(r.retransmissions.threshold).toBe(2);
@@ -147,9 +150,7 @@ describe('recovery.duplicateRetransmissions', () => {
     connect(pair);
     settleRtt(pair);
     const sent = recordSent(pair);
-    dropAtReceiver(pair, (d) => isData(d) && d[8] === 3);
-    pair.a.send(new Uint8Array(10_000), { ordered: false }, pair.sim.now);
-    pair.sim.runUntil(pair.sim.now + 1000);
-    expect(sent.filter((d) => isData(d) && d[8] === 3)).toHaveLength(2);
+    sendLosingFragment3(pair, 1);
+    expect(sent.filter(isFragment3)).toHaveLength(2);
   });
 });
