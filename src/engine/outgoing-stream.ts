@@ -79,7 +79,7 @@ export class OutgoingStream {
   private startedBytes = 0;
   private consecutivePtos = 0;
   /** Data packets that ended a flight, oldest first, until acknowledged or lost. */
-  private tails: FlightTail[] = [];
+  private readonly tails: FlightTail[] = [];
   private consecutiveTailProbes = 0;
   private lastAckNowAt = Number.NEGATIVE_INFINITY;
   /** Smoothed delivery rate while the path was the limit, or above it (bytes/ms; 0 until then). */
@@ -240,10 +240,9 @@ export class OutgoingStream {
     packet.fragment = { messageNumber: f.message.messageNumber, sequence: f.sequence };
     // A tail sent within the last quarter RTT is revealed by this packet's ACK nearly as soon as
     // by its own: it needs no probe of its own (in a stream of small messages, each is a tail).
+    // Tails are in send order, so those sent that recently are the last ones.
     const recent = now - this.rtt.srtt / 4;
-    if (this.tails.length > 0 && this.tails[this.tails.length - 1]!.packet.timeSent >= recent) {
-      this.tails = this.tails.filter((t) => t.packet.timeSent < recent);
-    }
+    while (this.tails.length > 0 && this.tails[this.tails.length - 1]!.packet.timeSent >= recent) this.tails.pop();
     if (end.tail) {
       this.tails.push({ packet, ackNow: end.ackNow });
       if (this.tails.length > MAX_TAILS) this.tails.shift();
@@ -332,7 +331,7 @@ export class OutgoingStream {
    */
   private tailProbeTime(): number | undefined {
     if (this.consecutiveTailProbes >= MAX_TAIL_PROBES) return undefined;
-    this.tails = this.tails.filter((t) => this.tracker.get(t.packet.packetNumber) !== undefined);
+    this.keepTails((t) => this.tracker.get(t.packet.packetNumber) !== undefined);
     let first: number | undefined;
     for (const t of this.tails) first = earliest(first, this.tailDue(t));
     return first;
@@ -349,9 +348,12 @@ export class OutgoingStream {
    * is not probed: declaring its tail lost would give it up while it may well have arrived.
    */
   private probeTails(now: number): void {
-    const due = this.tails.filter((t) => this.tailDue(t) <= now);
-    if (due.length === 0) return;
-    this.tails = this.tails.filter((t) => !due.includes(t));
+    const due: FlightTail[] = [];
+    this.keepTails((t) => {
+      if (this.tailDue(t) > now) return true;
+      due.push(t);
+      return false;
+    });
     const lost: SentPacket[] = [];
     for (const t of due) {
       if (!this.messages.get(t.packet.fragment!.messageNumber)?.reliable) continue;
@@ -363,6 +365,12 @@ export class OutgoingStream {
     this.onLost(lost, now);
   }
 
+  /** Keeps the tails `keep` accepts, in place: pruning runs on every `nextTimeout`, not worth a new array each time. */
+  private keepTails(keep: (t: FlightTail) => boolean): void {
+    let kept = 0;
+    for (const t of this.tails) if (keep(t)) this.tails[kept++] = t;
+    this.tails.length = kept;
+  }
 
   onNack(ranges: readonly Range[], now: number): void {
     const minAge = this.config.recovery.nackMinAgeRttFraction * this.rtt.minRtt;
