@@ -389,6 +389,13 @@ export interface Figures {
   queue_drop: number;
   /** UDP packets a -> b during the row, and the largest IP packet a -> b seen on the link so far. */
   ab_packets: number;
+  /** UDP packets b -> a: the receiver's acknowledgements (SCTP SACKs, and PDU's own ACKs for PDU). */
+  ba_packets: number;
+  /** The wire_per_payload split by direction: a -> b and b -> a. */
+  wire_per_payload_ab: number;
+  wire_per_payload_ba: number;
+  /** PDU: control datagrams (ACK, NACK, probe) the receiver sent; null for plain channels. */
+  receiver_control_packets: number | null;
   largest_ip_packet_bytes: number;
   max_queue_bytes: number;
   expired: number;
@@ -422,14 +429,18 @@ export function figures(r: RowResult): Figures {
   const lat = (r.received.latencies ?? []).map(([, ms]) => ms).sort((x, y) => x - y);
   const { before, after } = r.counters;
   const udp = (c: RouterCounters) => ({
-    bytes: c.aToB.byProtocol.udp.offeredBytes + c.bToA.byProtocol.udp.offeredBytes,
+    abBytes: c.aToB.byProtocol.udp.offeredBytes,
+    baBytes: c.bToA.byProtocol.udp.offeredBytes,
+    baOffered: c.bToA.byProtocol.udp.offeredPackets,
     abOffered: c.aToB.byProtocol.udp.offeredPackets,
     abLost: c.aToB.byProtocol.udp.lostPackets,
     abDropped: c.aToB.byProtocol.udp.droppedPackets,
   });
   const u0 = udp(before);
   const u1 = udp(after);
-  const wire = u1.bytes - u0.bytes;
+  const wireAb = u1.abBytes - u0.abBytes;
+  const wireBa = u1.baBytes - u0.baBytes;
+  const perPayload = (bytes: number) => round(r.received.bytes > 0 ? bytes / r.received.bytes : Number.NaN, 3);
   const abOffered = u1.abOffered - u0.abOffered;
   const span = (r.received.lastArrivalAt - r.send.firstSendAt) / 1000;
   const expired = Object.entries(r.sender.rejected).reduce((n, [code, k]) => n + (code === 'expired' ? k : 0), 0);
@@ -453,10 +464,14 @@ export function figures(r: RowResult): Figures {
     p99_ci_ms: p99Interval(lat),
     max_ms: round(lat[lat.length - 1] ?? Number.NaN, 1),
     goodput_mb_s: round(span > 0 ? r.received.bytes / 1e6 / span : 0, 4),
-    wire_per_payload: round(r.received.bytes > 0 ? wire / r.received.bytes : Number.NaN, 3),
+    wire_per_payload: perPayload(wireAb + wireBa),
     link_loss: round(abOffered > 0 ? (u1.abLost - u0.abLost) / abOffered : 0, 4),
     queue_drop: round(abOffered > 0 ? (u1.abDropped - u0.abDropped) / abOffered : 0, 4),
     ab_packets: abOffered,
+    ba_packets: u1.baOffered - u0.baOffered,
+    wire_per_payload_ab: perPayload(wireAb),
+    wire_per_payload_ba: perPayload(wireBa),
+    receiver_control_packets: r.received.controlPacketsSent ?? null,
     largest_ip_packet_bytes: after.aToB.byProtocol.udp.largestPacketBytes,
     max_queue_bytes: r.sender.maxChannelQueueBytes,
     expired,

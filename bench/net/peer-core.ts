@@ -354,9 +354,10 @@ export class BenchPeer {
   private async receivedReport(withLatencies: boolean): Promise<ReceivedReport> {
     const s = this.active();
     const r = s.received;
-    const held = s.pdu ? ((await s.pdu.stats().catch(() => undefined))?.memory.orderedWaiting ?? 0) : 0;
+    const stats = s.pdu ? await s.pdu.stats().catch(() => undefined) : undefined;
     return {
-      heldForOrder: held,
+      heldForOrder: stats?.memory.orderedWaiting ?? 0,
+      controlPacketsSent: stats ? stats.traffic.controlPacketsSent : null,
       count: r.count,
       bytes: r.bytes,
       duplicates: r.duplicates,

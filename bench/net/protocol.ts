@@ -128,6 +128,8 @@ export interface ReceivedReport {
   outOfOrder: number;
   /** PDU: complete messages the receiver holds for an earlier ordered one (not lost, not yet delivered). */
   heldForOrder: number;
+  /** PDU: control datagrams (ACK, NACK, probe) the receiver sent; null for plain channels. */
+  controlPacketsSent: number | null;
 }
 
 export type AgentRequest = AgentCommand & { id: number };
