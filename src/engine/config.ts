@@ -78,6 +78,21 @@ export interface PduConfig {
     ackEveryPackets: number;
     /** Longest delay of an ACK (also what the sender adds to its PTO). */
     maxAckDelayMs: number;
+    /**
+     * An arrival the sender wants to hear about soon (out of order, or flagged A) is acknowledged
+     * within this fraction of the smoothed RTT (at most `maxAckDelayMs`), not at once, so that
+     * one ACK covers the burst around it: on a reordering path (stripes) nearly every arrival is
+     * out of order, and the two copies of a duplicated retransmission arrive together. The
+     * sender's time threshold leaves srtt/8 of slack, which this must stay well inside. 0: at once.
+     */
+    promptAckDelayRtt: number;
+    /**
+     * An ACK that reports a new hole is sent again this fraction of the smoothed RTT later,
+     * unless another ACK has gone out by then. That ACK is what lets the sender resend the
+     * missing packet; when it is lost and the flight has ended, no later one follows, and the
+     * loss waits for a tail probe's round trip. One repeat per hole. 0: no repeat.
+     */
+    holeAckRepeatRtt: number;
     /** Ranges per ACK frame, largest first. */
     maxAckRanges: number;
     /** ACKs that repeat a range before it is left out of later ones. */
@@ -190,6 +205,8 @@ export const DEFAULT_CONFIG: Omit<PduConfig, 'role'> = {
   ack: {
     ackEveryPackets: 8,
     maxAckDelayMs: 25,
+    promptAckDelayRtt: 1 / 16,
+    holeAckRepeatRtt: 1 / 8,
     maxAckRanges: 32,
     rangeRepeats: 3,
     maxNackRanges: 64,
@@ -257,6 +274,10 @@ export function resolveConfig(options: PduEngineOptions): PduConfig {
   }
   if (!(config.sharding.minFragmentSize >= 1)) throw new RangeError('sharding.minFragmentSize: >= 1');
   if (!(config.ack.ackEveryPackets >= 1)) throw new RangeError('ack.ackEveryPackets: >= 1');
+  if (!(config.ack.promptAckDelayRtt >= 0 && config.ack.promptAckDelayRtt <= 1)) {
+    throw new RangeError('ack.promptAckDelayRtt: 0..1');
+  }
+  if (!(config.ack.holeAckRepeatRtt >= 0 && config.ack.holeAckRepeatRtt <= 1)) throw new RangeError('ack.holeAckRepeatRtt: 0..1');
   // A window smaller than two ACK batches stalls on the receiver's ACK delay: on a sub-millisecond
   // path the sender would wait maxAckDelayMs per window, and the bandwidth estimate collapses.
   if (!(config.congestion.minWindowPackets >= 2 * config.ack.ackEveryPackets)) {

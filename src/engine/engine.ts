@@ -491,7 +491,7 @@ export class PduEngine {
     const ackFrame = ack ?? this.incoming.ackNow(now);
     if (ackFrame) batch.ack = ackFrame;
     const sealed = this.link.sealControl(batch, now);
-    if (batch.ack) this.incoming.onAckSent();
+    if (batch.ack) this.incoming.onAckSent(now, ctx.srttMs);
     this.pendingEcho = undefined;
     this.outgoing.onControlSent(sealed.packetNumber, sealed.bytes.length, batch.cancels ?? [], now);
     return this.count(sealed.bytes, 'control');

@@ -60,7 +60,7 @@ export class IncomingStream {
   ) {
     const a = config.ack;
     this.acks = new AckTracker(
-      { ackEveryPackets: a.ackEveryPackets, maxAckDelayMs: a.maxAckDelayMs, maxAckRanges: a.maxAckRanges, rangeRepeats: a.rangeRepeats },
+      { ackEveryPackets: a.ackEveryPackets, maxAckDelayMs: a.maxAckDelayMs, promptAckDelayRtt: a.promptAckDelayRtt, holeAckRepeatRtt: a.holeAckRepeatRtt, maxAckRanges: a.maxAckRanges, rangeRepeats: a.rangeRepeats },
       a.maxAckRanges * 4,
     );
     this.holes = new NackScheduler(predictor, this.arrivals, {
@@ -128,7 +128,7 @@ export class IncomingStream {
         else if (deadline !== undefined) this.holdToDeadline(f.messageNumber, deadline);
         break;
     }
-    this.acks.onPacket(packetNumber, true, now, f.ackNow === true);
+    this.acks.onPacket(packetNumber, true, now, ctx.srttMs, f.ackNow === true);
     for (const m of result.deliver) {
       this.counts.messagesReceived++;
       this.sink.message(m, now);
@@ -138,7 +138,7 @@ export class IncomingStream {
 
   onControl(packetNumber: number, ackEliciting: boolean, now: number, ctx: PathContext): void {
     this.holes.onPacket(packetNumber, now, ctx);
-    this.acks.onPacket(packetNumber, ackEliciting, now);
+    this.acks.onPacket(packetNumber, ackEliciting, now, ctx.srttMs);
   }
 
   onCancel(messageNumbers: readonly number[], now: number, ctx: PathContext): void {
@@ -171,8 +171,8 @@ export class IncomingStream {
     return this.acks.buildAck(now);
   }
 
-  onAckSent(): void {
-    this.acks.onAckSent();
+  onAckSent(now: number, srttMs: number): void {
+    this.acks.onAckSent(now, srttMs);
   }
 
   /** NACK ranges due at `now`, largest first. */

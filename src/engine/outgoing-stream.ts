@@ -225,14 +225,15 @@ export class OutgoingStream {
    * it in time, and only the probe timeout (which allows for the peer's ACK delay and four RTT
    * deviations) would. So the tail asks for an immediate ACK and is probed once that ACK is a
    * round trip overdue (RACK-TLP's tail loss probe, RFC 8985 section 7, made tighter by the A
-   * flag). A retransmission always asks: losing it again is what makes a message the slowest.
-   * New data asks at most once per quarter of a smoothed RTT, so that a stream of small
-   * messages, each a tail, does not draw an ACK for every datagram; a tail without A is probed
-   * after the peer's ACK delay too.
+   * flag). A retransmission always asks, tail or not (the first of a duplicated pair is not):
+   * losing it again is what makes a message the slowest, and the peer's prompt ACK covers the
+   * pair. New data asks only as a tail, at most once per quarter of a smoothed RTT, so that a
+   * stream of small messages, each a tail, does not draw an ACK for every datagram; a tail
+   * without A is probed after the peer's ACK delay too.
    */
   flightEnd(f: FragmentToSend, now: number): FlightEnd {
     const tail = !this.retransmits.hasLive() && this.nextFreshMessage(now) === undefined;
-    return { tail, ackNow: tail && (f.cause !== undefined || now - this.lastAckNowAt >= this.rtt.srtt / 4) };
+    return { tail, ackNow: f.cause !== undefined || (tail && now - this.lastAckNowAt >= this.rtt.srtt / 4) };
   }
 
   onDataSent(f: FragmentToSend, packetNumber: number, bytes: number, now: number, end: FlightEnd): SentPacket {
@@ -325,7 +326,8 @@ export class OutgoingStream {
    * take (it may have joined a queue behind its own flight), and no sooner than the probe
    * timeout without its ACK-delay term (srtt + 4 rttvar: on a path whose queue swings, such as a
    * capacity-limited cellular one, a tighter timer resent a quarter of everything needlessly);
-   * plus the peer's ACK delay when the tail was sent without A. A tail stays a tail when later
+   * plus the peer's ACK delay: its prompt one (a fraction of srtt) for a tail flagged A, its
+   * longest otherwise. A tail stays a tail when later
    * packets follow it a while later: their acknowledgements would reveal its loss a round trip
    * after its own timer. Undefined without a tail in flight, or when the probes are spent.
    */
@@ -340,7 +342,8 @@ export class OutgoingStream {
   private tailDue(t: FlightTail): number {
     const r = this.rtt;
     const roundTrip = Math.max(this.tracker.lossDelay(r), this.config.recovery.timeThreshold * this.expectedRoundTrip(t.packet), r.srtt + 4 * r.rttvar);
-    return t.packet.timeSent + roundTrip + (t.ackNow ? 0 : this.config.ack.maxAckDelayMs);
+    const ack = this.config.ack;
+    return t.packet.timeSent + roundTrip + (t.ackNow ? r.srtt * ack.promptAckDelayRtt : ack.maxAckDelayMs);
   }
 
   /**

@@ -5,6 +5,10 @@ export interface AckPolicy {
   ackEveryPackets: number;
   /** Longest an ack-eliciting packet waits for its ACK (advertised to the sender's PTO). */
   maxAckDelayMs: number;
+  /** Fraction of the smoothed RTT an arrival out of order or flagged A waits for its ACK (0: at once). */
+  promptAckDelayRtt: number;
+  /** Fraction of the smoothed RTT after which an ACK reporting a new hole is repeated (0: never). */
+  holeAckRepeatRtt: number;
   /** Ranges reported per ACK, largest first. */
   maxAckRanges: number;
   /**
@@ -22,9 +26,11 @@ export interface AckFrameContent {
 
 /**
  * Receiver-side record of packet numbers seen, and when to acknowledge them (RFC 9002 13.2 in
- * spirit): promptly when something is out of order or the sender asks (the A flag on the tail
- * of its flight), every few packets otherwise, never later
- * than the advertised maximum ACK delay. ACK-only packets are recorded but elicit nothing.
+ * spirit): soon (a small fraction of the RTT) when the sender asks (the A flag on the tail of
+ * its flight) or something is out of order, so that a burst reordered across stripes draws one
+ * ACK rather than one per packet; at once every few packets; never later than the advertised
+ * maximum ACK delay. An ACK that reports a new hole goes out a second time shortly after, unless
+ * another has by then: losing it would leave the sender blind to the loss until a timer. ACK-only packets are recorded but elicit nothing.
  * Each ACK reports the newest ranges; a hole already reported in `rangeRepeats` ACKs is left
  * out (if every one of those ACKs was lost, the sender's timers recover).
  */
@@ -33,6 +39,8 @@ export class AckTracker {
   private largestTime = 0;
   private unackedEliciting = 0;
   private deadline: number | undefined;
+  /** When to repeat the last ACK, which reported a new hole (undefined: no repeat due). */
+  private repeatAt: number | undefined;
   /** Largest packet number at each of the last `rangeRepeats` ACKs sent, oldest first. */
   private readonly reportedLargest: number[] = [];
 
@@ -50,26 +58,31 @@ export class AckTracker {
 
   /**
    * Records a packet; returns false for a duplicate. `ackNow`: the sender asked for an immediate
-   * ACK (it has nothing more queued, and it times its tail probe on that).
+   * ACK (it has nothing more queued, and it times its tail probe on that). `srttMs` scales the
+   * delay of an ACK for an arrival out of order.
    */
-  onPacket(packetNumber: number, ackEliciting: boolean, now: number, ackNow = false): boolean {
+  onPacket(packetNumber: number, ackEliciting: boolean, now: number, srttMs: number, ackNow = false): boolean {
     const previousLargest = this.received.max();
     if (!this.received.insert(packetNumber)) return false;
     if (previousLargest === undefined || packetNumber > previousLargest) this.largestTime = now;
     if (!ackEliciting) return true;
     this.unackedEliciting++;
     const outOfOrder = previousLargest !== undefined && packetNumber !== previousLargest + 1;
-    if (ackNow || outOfOrder || this.unackedEliciting >= this.policy.ackEveryPackets) this.deadline = now;
-    else this.deadline = Math.min(this.deadline ?? Number.POSITIVE_INFINITY, now + this.policy.maxAckDelayMs);
+    let delay = this.policy.maxAckDelayMs;
+    if (this.unackedEliciting >= this.policy.ackEveryPackets) delay = 0;
+    else if (ackNow || outOfOrder) delay = Math.min(delay, srttMs * this.policy.promptAckDelayRtt);
+    this.deadline = Math.min(this.deadline ?? Number.POSITIVE_INFINITY, now + delay);
     return true;
   }
 
   ackDeadline(): number | undefined {
-    return this.deadline;
+    if (this.repeatAt === undefined) return this.deadline;
+    return Math.min(this.deadline ?? Number.POSITIVE_INFINITY, this.repeatAt);
   }
 
   wantsAck(now: number): boolean {
-    return this.deadline !== undefined && this.deadline <= now;
+    const due = this.ackDeadline();
+    return due !== undefined && due <= now;
   }
 
   buildAck(now: number): AckFrameContent | undefined {
@@ -83,12 +96,19 @@ export class AckTracker {
     return { largest, ackDelayMs: Math.max(0, now - this.largestTime), ranges };
   }
 
-  onAckSent(): void {
+  onAckSent(now: number, srttMs: number): void {
     this.unackedEliciting = 0;
     this.deadline = undefined;
+    this.repeatAt = undefined;
     const largest = this.received.max();
     if (largest === undefined) return;
+    const previous = this.reportedLargest[this.reportedLargest.length - 1];
     this.reportedLargest.push(largest);
     if (this.reportedLargest.length > this.policy.rangeRepeats) this.reportedLargest.shift();
+    // The hole just below the newest range is new if its top lies above what the previous ACK
+    // reported (a hole only ever opens above the largest packet seen so far).
+    const top = this.received.descending(2);
+    const newHole = top.length > 1 && (previous === undefined || top[0]!.start - 1 > previous);
+    if (newHole && this.policy.holeAckRepeatRtt > 0) this.repeatAt = now + srttMs * this.policy.holeAckRepeatRtt;
   }
 }

@@ -143,6 +143,8 @@ describe('recovery.duplicateRetransmissions', () => {
     expect(ofMessages(seen.b)).toBe(1);
     // One round: the copy that got through arrived with the first resend, not a round later.
     expect(timeOf(seen.b, 'message')! - start).toBeLessThan(100);
+    // Both copies ask for a prompt ACK, though only the second ends the flight.
+    expect(sent.filter(isFragment3).slice(1).map(asksAckNow)).toEqual([true, true]);
   });
 
   it('is off by default', () => {

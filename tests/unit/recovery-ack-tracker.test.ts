@@ -1,60 +1,115 @@
 import { describe, expect, it } from 'vitest';
 import { AckTracker } from '../../src/recovery/ack-tracker.js';
 
-const policy = { ackEveryPackets: 4, maxAckDelayMs: 25, maxAckRanges: 8, rangeRepeats: 2 };
+const policy = { ackEveryPackets: 4, maxAckDelayMs: 25, promptAckDelayRtt: 1 / 16, holeAckRepeatRtt: 1 / 8, maxAckRanges: 8, rangeRepeats: 2 };
+/** Smoothed RTT handed to the tracker: a prompt ACK waits 80/16 = 5 ms, a hole's ACK repeats 80/8 = 10 ms later. */
+const SRTT = 80;
 
 describe('AckTracker', () => {
   it('delays an in-order ACK up to the max delay, or until enough packets', () => {
     const a = new AckTracker(policy, 64);
-    a.onPacket(0, true, 0);
+    a.onPacket(0, true, 0, SRTT);
     expect(a.ackDeadline()).toBe(25);
-    a.onPacket(1, true, 1);
-    a.onPacket(2, true, 2);
+    a.onPacket(1, true, 1, SRTT);
+    a.onPacket(2, true, 2, SRTT);
     expect(a.wantsAck(2)).toBe(false);
-    a.onPacket(3, true, 3);
+    a.onPacket(3, true, 3, SRTT);
     expect(a.wantsAck(3)).toBe(true);
   });
 
-  it('acknowledges at once when a packet arrives out of order', () => {
+  it('acknowledges an arrival out of order within srtt/16, one ACK for a reordered burst', () => {
     const a = new AckTracker(policy, 64);
-    a.onPacket(0, true, 0);
-    a.onAckSent();
-    a.onPacket(2, true, 5);
-    expect(a.wantsAck(5)).toBe(true);
-    const ack = a.buildAck(7)!;
-    expect(ack.largest).toBe(2);
-    expect(ack.ackDelayMs).toBe(2);
-    expect(ack.ranges).toEqual([{ start: 2, end: 2 }, { start: 0, end: 0 }]);
+    a.onPacket(0, true, 0, SRTT);
+    a.onAckSent(0, SRTT);
+    a.onPacket(2, true, 5, SRTT);
+    expect(a.ackDeadline()).toBe(10);
+    // The burst's next arrivals, out of order too, do not push the ACK later nor make it sooner.
+    a.onPacket(4, true, 7, SRTT);
+    a.onPacket(3, true, 8, SRTT);
+    expect(a.wantsAck(9)).toBe(false);
+    expect(a.wantsAck(10)).toBe(true);
+    const ack = a.buildAck(10)!;
+    expect(ack.largest).toBe(4);
+    expect(ack.ackDelayMs).toBe(3);
+    expect(ack.ranges).toEqual([{ start: 2, end: 4 }, { start: 0, end: 0 }]);
   });
 
-  it('acknowledges at once an in-order packet whose sender asked (A, the tail of its flight)', () => {
+  it('acknowledges an arrival out of order at once when so configured', () => {
+    const a = new AckTracker({ ...policy, promptAckDelayRtt: 0 }, 64);
+    a.onPacket(0, true, 0, SRTT);
+    a.onAckSent(0, SRTT);
+    a.onPacket(2, true, 5, SRTT);
+    expect(a.wantsAck(5)).toBe(true);
+  });
+
+  it('acknowledges within srtt/16 an in-order packet whose sender asked (A, the tail of its flight)', () => {
     const a = new AckTracker(policy, 64);
-    a.onPacket(0, true, 0);
-    expect(a.wantsAck(0)).toBe(false);
-    a.onPacket(1, true, 1, true);
-    expect(a.wantsAck(1)).toBe(true);
-    a.onAckSent();
-    a.onPacket(2, true, 2);
+    a.onPacket(0, true, 0, SRTT);
+    expect(a.ackDeadline()).toBe(25);
+    a.onPacket(1, true, 1, SRTT, true);
+    expect(a.ackDeadline()).toBe(6);
+    expect(a.wantsAck(6)).toBe(true);
+    a.onAckSent(6, SRTT);
+    a.onPacket(2, true, 7, SRTT);
+    expect(a.ackDeadline()).toBe(32);
+  });
+
+  it('acknowledges at once after ackEveryPackets, whatever else is pending', () => {
+    const a = new AckTracker(policy, 64);
+    for (let pn = 0; pn < 3; pn++) a.onPacket(pn, true, pn, SRTT, pn === 2);
     expect(a.wantsAck(2)).toBe(false);
+    a.onPacket(3, true, 3, SRTT);
+    expect(a.wantsAck(3)).toBe(true);
   });
 
   it('never elicits an ACK for ACK-only packets, and flags duplicates', () => {
     const a = new AckTracker(policy, 64);
-    expect(a.onPacket(0, false, 0)).toBe(true);
+    expect(a.onPacket(0, false, 0, SRTT)).toBe(true);
     expect(a.ackDeadline()).toBeUndefined();
-    expect(a.onPacket(0, false, 1)).toBe(false);
+    expect(a.onPacket(0, false, 1, SRTT)).toBe(false);
   });
 
   it('stops repeating a hole after it has gone out in enough ACKs', () => {
     const a = new AckTracker(policy, 64);
-    a.onPacket(0, true, 0);
-    a.onPacket(2, true, 0);
+    a.onPacket(0, true, 0, SRTT);
+    a.onPacket(2, true, 0, SRTT);
     for (let i = 0; i < 2; i++) {
       expect(a.buildAck(1)!.ranges.length).toBe(2);
-      a.onAckSent();
+      a.onAckSent(1, SRTT);
     }
     // Two ACKs carried the hole below 2: the next ones leave it out.
-    a.onPacket(3, true, 2);
+    a.onPacket(3, true, 2, SRTT);
     expect(a.buildAck(3)!.ranges).toEqual([{ start: 2, end: 3 }]);
+  });
+
+  it('repeats once an ACK that reported a new hole, unless another ACK went out first', () => {
+    const a = new AckTracker(policy, 64);
+    a.onPacket(0, true, 0, SRTT);
+    a.onPacket(2, true, 1, SRTT);
+    a.onAckSent(6, SRTT);
+    // The hole at 1 went out once: the same ACK goes again 10 ms later, then no more.
+    expect(a.ackDeadline()).toBe(16);
+    expect(a.buildAck(16)!.ranges).toEqual([{ start: 2, end: 2 }, { start: 0, end: 0 }]);
+    a.onAckSent(16, SRTT);
+    expect(a.ackDeadline()).toBeUndefined();
+    // An ACK without a hole, or whose hole an earlier ACK reported, is not repeated.
+    a.onPacket(3, true, 20, SRTT, true);
+    a.onAckSent(25, SRTT);
+    expect(a.ackDeadline()).toBeUndefined();
+    // A new hole, then an ACK for a later arrival before the repeat is due: that ACK is the repeat.
+    a.onPacket(5, true, 30, SRTT);
+    a.onAckSent(35, SRTT);
+    expect(a.ackDeadline()).toBe(45);
+    a.onPacket(6, true, 40, SRTT, true);
+    a.onAckSent(44, SRTT);
+    expect(a.ackDeadline()).toBeUndefined();
+  });
+
+  it('never repeats when so configured', () => {
+    const a = new AckTracker({ ...policy, holeAckRepeatRtt: 0 }, 64);
+    a.onPacket(0, true, 0, SRTT);
+    a.onPacket(2, true, 1, SRTT);
+    a.onAckSent(6, SRTT);
+    expect(a.ackDeadline()).toBeUndefined();
   });
 });
