@@ -79,13 +79,12 @@ export interface PduConfig {
     /** Longest delay of an ACK (also what the sender adds to its PTO). */
     maxAckDelayMs: number;
     /**
-     * An arrival the sender wants to hear about soon (out of order, or flagged A) is acknowledged
-     * within this fraction of the smoothed RTT (at most `maxAckDelayMs`), not at once, so that
-     * one ACK covers the burst around it: on a reordering path (stripes) nearly every arrival is
-     * out of order, and the two copies of a duplicated retransmission arrive together. The
-     * sender's time threshold leaves srtt/8 of slack, which this must stay well inside. 0: at once.
+     * An arrival out of order is acknowledged within this fraction of the smoothed RTT (at most
+     * `maxAckDelayMs`), not at once, so that one ACK covers the burst around it: on a reordering
+     * path (stripes) nearly every arrival is out of order. The sender's time threshold leaves
+     * srtt/8 of slack, which this must stay well inside. 0: at once.
      */
-    promptAckDelayRtt: number;
+    outOfOrderAckDelayRtt: number;
     /**
      * An ACK that reports a new hole is sent again this fraction of the smoothed RTT later,
      * unless another ACK has gone out by then. That ACK is what lets the sender resend the
@@ -205,7 +204,7 @@ export const DEFAULT_CONFIG: Omit<PduConfig, 'role'> = {
   ack: {
     ackEveryPackets: 8,
     maxAckDelayMs: 25,
-    promptAckDelayRtt: 1 / 16,
+    outOfOrderAckDelayRtt: 1 / 16,
     holeAckRepeatRtt: 1 / 8,
     maxAckRanges: 32,
     rangeRepeats: 3,
@@ -274,8 +273,8 @@ export function resolveConfig(options: PduEngineOptions): PduConfig {
   }
   if (!(config.sharding.minFragmentSize >= 1)) throw new RangeError('sharding.minFragmentSize: >= 1');
   if (!(config.ack.ackEveryPackets >= 1)) throw new RangeError('ack.ackEveryPackets: >= 1');
-  if (!(config.ack.promptAckDelayRtt >= 0 && config.ack.promptAckDelayRtt <= 1)) {
-    throw new RangeError('ack.promptAckDelayRtt: 0..1');
+  if (!(config.ack.outOfOrderAckDelayRtt >= 0 && config.ack.outOfOrderAckDelayRtt <= 1)) {
+    throw new RangeError('ack.outOfOrderAckDelayRtt: 0..1');
   }
   if (!(config.ack.holeAckRepeatRtt >= 0 && config.ack.holeAckRepeatRtt <= 1)) throw new RangeError('ack.holeAckRepeatRtt: 0..1');
   // A window smaller than two ACK batches stalls on the receiver's ACK delay: on a sub-millisecond

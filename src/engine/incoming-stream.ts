@@ -60,7 +60,7 @@ export class IncomingStream {
   ) {
     const a = config.ack;
     this.acks = new AckTracker(
-      { ackEveryPackets: a.ackEveryPackets, maxAckDelayMs: a.maxAckDelayMs, promptAckDelayRtt: a.promptAckDelayRtt, holeAckRepeatRtt: a.holeAckRepeatRtt, maxAckRanges: a.maxAckRanges, rangeRepeats: a.rangeRepeats },
+      { ackEveryPackets: a.ackEveryPackets, maxAckDelayMs: a.maxAckDelayMs, outOfOrderAckDelayRtt: a.outOfOrderAckDelayRtt, holeAckRepeatRtt: a.holeAckRepeatRtt, maxAckRanges: a.maxAckRanges, rangeRepeats: a.rangeRepeats },
       a.maxAckRanges * 4,
     );
     this.holes = new NackScheduler(predictor, this.arrivals, {

@@ -326,8 +326,7 @@ export class OutgoingStream {
    * take (it may have joined a queue behind its own flight), and no sooner than the probe
    * timeout without its ACK-delay term (srtt + 4 rttvar: on a path whose queue swings, such as a
    * capacity-limited cellular one, a tighter timer resent a quarter of everything needlessly);
-   * plus the peer's ACK delay: its prompt one (a fraction of srtt) for a tail flagged A, its
-   * longest otherwise. A tail stays a tail when later
+   * plus the peer's ACK delay when the tail was sent without A. A tail stays a tail when later
    * packets follow it a while later: their acknowledgements would reveal its loss a round trip
    * after its own timer. Undefined without a tail in flight, or when the probes are spent.
    */
@@ -342,8 +341,7 @@ export class OutgoingStream {
   private tailDue(t: FlightTail): number {
     const r = this.rtt;
     const roundTrip = Math.max(this.tracker.lossDelay(r), this.config.recovery.timeThreshold * this.expectedRoundTrip(t.packet), r.srtt + 4 * r.rttvar);
-    const ack = this.config.ack;
-    return t.packet.timeSent + roundTrip + (t.ackNow ? r.srtt * ack.promptAckDelayRtt : ack.maxAckDelayMs);
+    return t.packet.timeSent + roundTrip + (t.ackNow ? 0 : this.config.ack.maxAckDelayMs);
   }
 
   /**

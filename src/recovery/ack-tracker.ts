@@ -5,8 +5,8 @@ export interface AckPolicy {
   ackEveryPackets: number;
   /** Longest an ack-eliciting packet waits for its ACK (advertised to the sender's PTO). */
   maxAckDelayMs: number;
-  /** Fraction of the smoothed RTT an arrival out of order or flagged A waits for its ACK (0: at once). */
-  promptAckDelayRtt: number;
+  /** Fraction of the smoothed RTT an arrival out of order waits for its ACK (0: at once). */
+  outOfOrderAckDelayRtt: number;
   /** Fraction of the smoothed RTT after which an ACK reporting a new hole is repeated (0: never). */
   holeAckRepeatRtt: number;
   /** Ranges reported per ACK, largest first. */
@@ -26,10 +26,10 @@ export interface AckFrameContent {
 
 /**
  * Receiver-side record of packet numbers seen, and when to acknowledge them (RFC 9002 13.2 in
- * spirit): soon (a small fraction of the RTT) when the sender asks (the A flag on the tail of
- * its flight) or something is out of order, so that a burst reordered across stripes draws one
- * ACK rather than one per packet; at once every few packets; never later than the advertised
- * maximum ACK delay. An ACK that reports a new hole goes out a second time shortly after, unless
+ * spirit): at once when the sender asks (the A flag: a retransmission, or the tail of its
+ * flight) and every few packets; soon (a small fraction of the RTT) when something is out of
+ * order, so that a burst reordered across stripes draws one ACK rather than one per packet;
+ * never later than the advertised maximum ACK delay. An ACK that reports a new hole goes out a second time shortly after, unless
  * another has by then: losing it would leave the sender blind to the loss until a timer. ACK-only packets are recorded but elicit nothing.
  * Each ACK reports the newest ranges; a hole already reported in `rangeRepeats` ACKs is left
  * out (if every one of those ACKs was lost, the sender's timers recover).
@@ -69,8 +69,8 @@ export class AckTracker {
     this.unackedEliciting++;
     const outOfOrder = previousLargest !== undefined && packetNumber !== previousLargest + 1;
     let delay = this.policy.maxAckDelayMs;
-    if (this.unackedEliciting >= this.policy.ackEveryPackets) delay = 0;
-    else if (ackNow || outOfOrder) delay = Math.min(delay, srttMs * this.policy.promptAckDelayRtt);
+    if (ackNow || this.unackedEliciting >= this.policy.ackEveryPackets) delay = 0;
+    else if (outOfOrder) delay = Math.min(delay, srttMs * this.policy.outOfOrderAckDelayRtt);
     this.deadline = Math.min(this.deadline ?? Number.POSITIVE_INFINITY, now + delay);
     return true;
   }
