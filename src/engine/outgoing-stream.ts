@@ -226,8 +226,8 @@ export class OutgoingStream {
    * deviations) would. So the tail asks for an immediate ACK and is probed once that ACK is a
    * round trip overdue (RACK-TLP's tail loss probe, RFC 8985 section 7, made tighter by the A
    * flag). A retransmission always asks, tail or not (the first of a duplicated pair is not):
-   * losing it again is what makes a message the slowest, and the peer's prompt ACK covers the
-   * pair. New data asks only as a tail, at most once per quarter of a smoothed RTT, so that a
+   * losing it again is what makes a message the slowest, and the peer's immediate ACK covers
+   * the pair. New data asks only as a tail, at most once per quarter of a smoothed RTT, so that a
    * stream of small messages, each a tail, does not draw an ACK for every datagram; a tail
    * without A is probed after the peer's ACK delay too.
    */

@@ -29,8 +29,9 @@ export interface AckFrameContent {
  * spirit): at once when the sender asks (the A flag: a retransmission, or the tail of its
  * flight) and every few packets; soon (a small fraction of the RTT) when something is out of
  * order, so that a burst reordered across stripes draws one ACK rather than one per packet;
- * never later than the advertised maximum ACK delay. An ACK that reports a new hole goes out a second time shortly after, unless
- * another has by then: losing it would leave the sender blind to the loss until a timer. ACK-only packets are recorded but elicit nothing.
+ * never later than the advertised maximum ACK delay. An ACK that reports a new hole goes out a
+ * second time shortly after, unless another has by then: losing it would leave the sender blind
+ * to the loss until a timer. ACK-only packets are recorded but elicit nothing.
  * Each ACK reports the newest ranges; a hole already reported in `rangeRepeats` ACKs is left
  * out (if every one of those ACKs was lost, the sender's timers recover).
  */
@@ -58,8 +59,8 @@ export class AckTracker {
 
   /**
    * Records a packet; returns false for a duplicate. `ackNow`: the sender asked for an immediate
-   * ACK (it has nothing more queued, and it times its tail probe on that). `srttMs` scales the
-   * delay of an ACK for an arrival out of order.
+   * ACK (a retransmission, or nothing more queued; it times its tail probe on that). `srttMs`
+   * scales the delay of an ACK for an arrival out of order.
    */
   onPacket(packetNumber: number, ackEliciting: boolean, now: number, srttMs: number, ackNow = false): boolean {
     const previousLargest = this.received.max();
