@@ -108,8 +108,9 @@ export class AckTracker {
     if (this.reportedLargest.length > this.policy.rangeRepeats) this.reportedLargest.shift();
     // The hole just below the newest range is new if its top lies above what the previous ACK
     // reported (a hole only ever opens above the largest packet seen so far).
-    const top = this.received.descending(2);
-    const newHole = top.length > 1 && (previous === undefined || top[0]!.start - 1 > previous);
+    const ranges = this.received.list();
+    const newest = ranges[ranges.length - 1]!;
+    const newHole = ranges.length > 1 && (previous === undefined || newest.start - 1 > previous);
     if (newHole && this.policy.holeAckRepeatRtt > 0) this.repeatAt = now + srttMs * this.policy.holeAckRepeatRtt;
   }
 }
