@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BernoulliLoss } from '../../src/transport/loss-models.js';
 import { PacketType } from '../../src/wire/index.js';
 import type { PduEngineOptions } from '../../src/engine/index.js';
-import { connect, makePair, payload, settleRtt, type Pair } from './engine-harness.js';
+import { connect, dropIncoming, makePair, payload, settleRtt, type Pair } from './engine-harness.js';
 
 const MESSAGES = 20;
 const SIZE = 16 * 1024;
@@ -43,20 +43,6 @@ describe('ACK schedule on a reordering path', () => {
 });
 
 describe('ACK repeat for a new hole', () => {
-  /** Loses, on the way back, the first ACK b sends after `armed()` turns true. */
-  function loseOneAck(pair: Pair, armed: () => boolean): () => boolean {
-    let lost = false;
-    const handle = pair.a.handleDatagram.bind(pair.a);
-    pair.a.handleDatagram = (bytes, now) => {
-      if (!lost && armed() && bytes[1] === PacketType.CONTROL) {
-        lost = true;
-        return;
-      }
-      handle(bytes, now);
-    };
-    return () => lost;
-  }
-
   function run(holeAckRepeatRtt: number) {
     const pair = makePair({ seed: 42, delayMs: 25, engine: { ack: { holeAckRepeatRtt } } });
     connect(pair);
@@ -71,7 +57,8 @@ describe('ACK repeat for a new hole', () => {
       if (d && d[1] === PacketType.DATA) link.configure({ loss: new BernoulliLoss(++sentData === 8 ? 1 : 0) });
       return d;
     };
-    const ackLost = loseOneAck(pair, () => sentData >= 9);
+    // On the way back, the first ACK b sends once the flight's last datagram has left.
+    const acksLost = dropIncoming(pair.a, (d) => sentData >= 9 && d[1] === PacketType.CONTROL);
     let arrivedAt: number | undefined;
     pair.b.on((e, now) => {
       if (e.type === 'message') arrivedAt = now;
@@ -80,7 +67,7 @@ describe('ACK repeat for a new hole', () => {
     pair.a.send(new Uint8Array(10_000), { ordered: false }, start);
     pair.sim.runUntil(start + 1000);
     const stats = pair.a.engine.stats().recovery;
-    return { ackLost: ackLost(), latency: arrivedAt! - start, retransmissions: stats.retransmissions.timeout, pto: stats.ptoCount };
+    return { ackLost: acksLost() === 1, latency: arrivedAt! - start, retransmissions: stats.retransmissions.timeout, pto: stats.ptoCount };
   }
 
   it('lets the sender resend on the repeated ACK instead of waiting for a probe', () => {

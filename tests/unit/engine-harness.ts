@@ -103,6 +103,23 @@ export function makePair(o: PairOptions): Pair {
   return { sim, a, b };
 }
 
+/**
+ * Loses, at `endpoint`'s door, the first `count` datagrams that match (checked as they arrive);
+ * returns how many it has dropped so far.
+ */
+export function dropIncoming(endpoint: EngineEndpoint, match: (d: Uint8Array) => boolean, count = 1): () => number {
+  let dropped = 0;
+  const handle = endpoint.handleDatagram.bind(endpoint);
+  endpoint.handleDatagram = (bytes, now) => {
+    if (dropped < count && match(bytes)) {
+      dropped++;
+      return;
+    }
+    handle(bytes, now);
+  };
+  return () => dropped;
+}
+
 /** Connects both sides (before any loss is switched on, as real stacks do) and returns when both report `connected`. */
 export function connect(pair: Pair, limitMs = 10_000): void {
   pair.sim.schedule(pair.sim.now, (now) => pair.a.connect(now));

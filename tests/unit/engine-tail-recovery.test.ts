@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BernoulliLoss } from '../../src/transport/loss-models.js';
 import { MESSAGE_FLAG_ACK_NOW, PacketType } from '../../src/wire/index.js';
 import type { PduEvent } from '../../src/engine/index.js';
-import { connect, makePair, settleRtt, type Pair } from './engine-harness.js';
+import { connect, dropIncoming, makePair, settleRtt, type Pair } from './engine-harness.js';
 
 const isData = (d: Uint8Array) => d[1] === PacketType.DATA;
 const asksAckNow = (d: Uint8Array) => isData(d) && (d[6]! & MESSAGE_FLAG_ACK_NOW) !== 0;
@@ -17,19 +17,6 @@ function recordSent(pair: Pair): Uint8Array[] {
     return d;
   };
   return sent;
-}
-
-/** Loses, at b's door, the first `count` a->b datagrams that match. */
-function dropAtReceiver(pair: Pair, match: (d: Uint8Array) => boolean, count = 1): void {
-  let left = count;
-  const handle = pair.b.handleDatagram.bind(pair.b);
-  pair.b.handleDatagram = (bytes, now) => {
-    if (left > 0 && match(bytes)) {
-      left--;
-      return;
-    }
-    handle(bytes, now);
-  };
 }
 
 function timeOf(events: { e: PduEvent; now: number }[], type: PduEvent['type']): number | undefined {
@@ -50,7 +37,7 @@ const isFragment3 = (d: Uint8Array) => isData(d) && d[8] === 3;
 
 /** Sends one 10,000-byte message whose fragment 3 loses its first `copies` datagrams; runs 1 s. */
 function sendLosingFragment3(pair: Pair, copies: number) {
-  dropAtReceiver(pair, isFragment3, copies);
+  dropIncoming(pair.b, isFragment3, copies);
   const seen = watch(pair);
   const start = pair.sim.now;
   pair.a.send(new Uint8Array(10_000), { ordered: false }, start);
@@ -81,7 +68,7 @@ describe('the tail of a flight (A flag and tail probe), 50 ms RTT', () => {
     const pair = makePair({ seed: 32, delayMs: 25 });
     connect(pair);
     settleRtt(pair);
-    dropAtReceiver(pair, asksAckNow);
+    dropIncoming(pair.b, asksAckNow);
     const seen = watch(pair);
     const start = pair.sim.now;
     pair.a.send(new Uint8Array(10_000), { ordered: false }, start);
@@ -114,7 +101,7 @@ describe('the tail of a flight (A flag and tail probe), 50 ms RTT', () => {
     const pair = makePair({ seed: 34, delayMs: 25 });
     connect(pair);
     settleRtt(pair);
-    dropAtReceiver(pair, asksAckNow);
+    dropIncoming(pair.b, asksAckNow);
     pair.a.send(new Uint8Array(500), { reliable: false, ordered: false }, pair.sim.now);
     pair.sim.runUntil(pair.sim.now + 1000);
     expect(pair.a.engine.stats().recovery.retransmissions.tail).toBe(0);
