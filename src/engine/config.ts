@@ -273,10 +273,9 @@ export function resolveConfig(options: PduEngineOptions): PduConfig {
   }
   if (!(config.sharding.minFragmentSize >= 1)) throw new RangeError('sharding.minFragmentSize: >= 1');
   if (!(config.ack.ackEveryPackets >= 1)) throw new RangeError('ack.ackEveryPackets: >= 1');
-  if (!(config.ack.outOfOrderAckDelayRtt >= 0 && config.ack.outOfOrderAckDelayRtt <= 1)) {
-    throw new RangeError('ack.outOfOrderAckDelayRtt: 0..1');
+  for (const key of ['outOfOrderAckDelayRtt', 'holeAckRepeatRtt'] as const) {
+    if (!(config.ack[key] >= 0 && config.ack[key] <= 1)) throw new RangeError(`ack.${key}: 0..1`);
   }
-  if (!(config.ack.holeAckRepeatRtt >= 0 && config.ack.holeAckRepeatRtt <= 1)) throw new RangeError('ack.holeAckRepeatRtt: 0..1');
   // A window smaller than two ACK batches stalls on the receiver's ACK delay: on a sub-millisecond
   // path the sender would wait maxAckDelayMs per window, and the bandwidth estimate collapses.
   if (!(config.congestion.minWindowPackets >= 2 * config.ack.ackEveryPackets)) {

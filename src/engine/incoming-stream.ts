@@ -58,11 +58,8 @@ export class IncomingStream {
     maxPayload: number,
     private readonly sink: IncomingSink,
   ) {
-    const a = config.ack;
-    this.acks = new AckTracker(
-      { ackEveryPackets: a.ackEveryPackets, maxAckDelayMs: a.maxAckDelayMs, outOfOrderAckDelayRtt: a.outOfOrderAckDelayRtt, holeAckRepeatRtt: a.holeAckRepeatRtt, maxAckRanges: a.maxAckRanges, rangeRepeats: a.rangeRepeats },
-      a.maxAckRanges * 4,
-    );
+    // config.ack is an AckPolicy (plus the NACK sizes the tracker ignores).
+    this.acks = new AckTracker(config.ack, config.ack.maxAckRanges * 4);
     this.holes = new NackScheduler(predictor, this.arrivals, {
       maxHoles: config.limits.maxTrackedHoles,
       maxRunTracked: config.limits.maxTrackedHoles,

@@ -48,7 +48,7 @@ export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 export const MESSAGE_FLAG_ORDERED = 0x01;
 export const MESSAGE_FLAG_RELIABLE = 0x02;
 export const MESSAGE_FLAG_DEADLINE = 0x04;
-/** The sender has nothing more queued after this datagram: acknowledge it at once. */
+/** Acknowledge this datagram at once: a retransmission, or nothing more queued behind it. */
 export const MESSAGE_FLAG_ACK_NOW = 0x08;
 export const MESSAGE_FLAGS_RESERVED = 0xf0;
 

@@ -48,9 +48,10 @@ export interface FragmentHeader {
    */
   deadline?: number;
   /**
-   * Set on the datagram after which the sender has nothing more queued (the tail of a flight):
-   * the receiver acknowledges it at once, so that the sender can tell a lost tail from a delayed
-   * ACK one round trip after sending it. Per datagram, not per message.
+   * Set on a retransmission and on the datagram after which the sender has nothing more queued
+   * (the tail of a flight): the receiver acknowledges it at once, so that the sender can tell a
+   * lost datagram from a delayed ACK one round trip after sending it. Per datagram, not per
+   * message.
    */
   ackNow?: boolean;
   /** Fragment bytes (plaintext in the session API, ciphertext in `decodeDataHeader`). */
