@@ -32,6 +32,7 @@
  *                                          each set up like the single one
  *   npm run bench:net -- --packet-threshold <n>   PDU's starting recovery.packetThreshold (default 3)
  *   npm run bench:net -- --duplicate-retransmissions   PDU sends every retransmission twice
+ *   npm run bench:net -- --no-lane-loss    PDU without loss detection per stripe (recovery.laneLossDetection)
  *   npm run bench:net -- --seconds <s>     every row's length in seconds (overrides the matrix's)
  *   npm run bench:net -- --out <file>      where the JSON goes (default test-results/bench-net.json)
  *   npm run bench:net -- --aim-seconds <s>    length of the below-capacity aim rows (default 30: 150
@@ -76,6 +77,7 @@ const datagramSize = option('--datagram') !== undefined ? Number(option('--datag
 const stripes = option('--stripes') !== undefined ? Number(option('--stripes')) : undefined;
 const packetThreshold = option('--packet-threshold') !== undefined ? Number(option('--packet-threshold')) : undefined;
 const duplicateRetransmissions = flag('--duplicate-retransmissions');
+const noLaneLoss = flag('--no-lane-loss');
 const outFile = option('--out') ?? 'test-results/bench-net.json';
 /** Every planned row's length in seconds, overriding the matrix's (e.g. 30 for 150 messages at 5/s). */
 const rowSeconds = option('--seconds') !== undefined ? Number(option('--seconds')) : undefined;
@@ -229,10 +231,12 @@ interface JsonRow extends Omit<Figures, 'sent'> {
   stripe_sctp_chunks?: number[];
   /** PDU sent every retransmission twice (--duplicate-retransmissions). */
   duplicate_retransmissions?: boolean;
+  /** PDU ran without loss detection per stripe (--no-lane-loss). */
+  lane_loss_detection?: boolean;
   /** Peer connection(s) and channel set up, handshake included (the slower side), ms. */
   connect_ms?: number;
   /** PDU's retransmission counters in full (the sender's EngineStats). */
-  retx?: { predictive: number; timeout: number; spurious: number; threshold: number; pto: number; nacks_received: number };
+  retx?: { predictive: number; timeout: number; spurious: number; threshold: number; lane: number; tail: number; pto: number; nacks_received: number; untrusted_lanes: number };
 }
 
 async function main(): Promise<void> {
@@ -265,6 +269,7 @@ async function main(): Promise<void> {
       pair.stripes = stripes;
       pair.packetThreshold = packetThreshold;
       pair.duplicateRetransmissions = duplicateRetransmissions;
+      if (noLaneLoss) pair.laneLossDetection = false;
       versions[stack] = `${pair.versions.a} -> ${pair.versions.b}`;
       console.log(`\n== ${stack} (${versions[stack]}) ==`);
       try {
@@ -306,9 +311,16 @@ async function main(): Promise<void> {
             connect_ms: Math.round(Math.max(result.connect[0].connectMs, result.connect[1].connectMs)),
             ...(stripes !== undefined && stripes > 1 && isPdu(p.transport) ? { stripes } : {}),
             ...(duplicateRetransmissions && isPdu(p.transport) ? { duplicate_retransmissions: true } : {}),
+            ...(noLaneLoss && isPdu(p.transport) ? { lane_loss_detection: false } : {}),
             ...(result.sender.stripeChunks ? { stripe_sctp_chunks: result.sender.stripeChunks } : {}),
             ...(result.sender.stats
-              ? { retx: { ...result.sender.stats.retransmissions, nacks_received: result.sender.stats.nacksReceived } }
+              ? {
+                  retx: {
+                    ...result.sender.stats.retransmissions,
+                    nacks_received: result.sender.stats.nacksReceived,
+                    untrusted_lanes: result.sender.stats.untrustedLanes,
+                  },
+                }
               : {}),
             ...(result.sender.stats ? { predictor: result.sender.stats.predictor + (result.sender.stats.predictorFallback ? ' (fallback)' : '') } : {}),
             ...rest,

@@ -3,6 +3,7 @@
 // per session.
 import type { CongestionSample } from '../src/congestion/congestion-report.js';
 import type { EngineStats, PduEngineOptions, PduEvent, SendOptions } from '../src/engine/index.js';
+import type { LaneLoad } from '../src/transport/datachannel.js';
 import type { ImpairmentConfig } from '../src/transport/impaired-channel.js';
 
 /** How the driver uses the channel, beside the engine's own config. */
@@ -29,7 +30,8 @@ export type HostToWorker =
   | { type: 'open'; session: number; options: PduEngineOptions; highWaterBytes: number; core: CoreChoice; transport?: SessionTransportOptions }
   | { type: 'send'; session: number; ticket: number; data: Uint8Array; opts: SendOptions | undefined }
   | { type: 'datagrams'; session: number; datagrams: Uint8Array[] }
-  | { type: 'channel-state'; session: number; open: boolean; queuedBytes: number; highWaterBytes: number }
+  /** The relayed channel's state; `lanes` where it has FIFO lanes (DatagramChannel.laneLoads). */
+  | { type: 'channel-state'; session: number; open: boolean; queuedBytes: number; highWaterBytes: number; lanes?: LaneLoad[] }
   | { type: 'sample'; session: number; sample: CongestionSample }
   | { type: 'stats'; session: number; ticket: number }
   | { type: 'trace'; session: number; ticket: number }
@@ -53,6 +55,8 @@ export type WorkerToHost =
       session: number;
       events: PduEvent[];
       datagrams: Uint8Array[];
+      /** With relayed datagrams picked for lanes: the lane of each (-1: the host picks). */
+      lanes?: number[];
       sendReplies: SendReply[];
       statsReplies: Array<{ ticket: number; stats: EngineStats }>;
       traceReplies: Array<{ ticket: number; jsonl: string }>;

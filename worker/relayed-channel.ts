@@ -1,11 +1,16 @@
 import type { CongestionSample } from '../src/congestion/congestion-report.js';
-import type { DatagramChannel } from '../src/transport/datachannel.js';
+import { chooseLane, type DatagramChannel, type LaneLoad } from '../src/transport/datachannel.js';
+
+/** In a relayed batch's lanes: this datagram has none, the host's channel picks. */
+export const NO_LANE = -1;
 
 /**
  * The worker's view of a data channel that stays on the host thread: datagrams go out in batches
  * through `flush`, and the host reports the channel's queue. Between two reports the bytes this
  * side has posted count as queued, so the worker never overshoots the high-water mark while a
- * report is in transit.
+ * report is in transit. Where the host's channel has lanes (a StripedChannel), the host reports
+ * each lane's load and this side picks the lane of each datagram, so the engine knows it when it
+ * seals the datagram; bytes posted to a lane since the report count against its room.
  */
 export class RelayedChannel implements DatagramChannel {
   readonly label = 'pdu';
@@ -13,6 +18,12 @@ export class RelayedChannel implements DatagramChannel {
   private reportedQueue = 0;
   private postedSinceReport = 0;
   private outgoing: Uint8Array[] = [];
+  /** The lane of each outgoing datagram (NO_LANE where it has none). */
+  private outgoingLanes: number[] = [];
+  private lanesInBatch = false;
+  private lanes: LaneLoad[] | undefined;
+  private postedToLane: number[] = [];
+  private nextLane = 0;
   private datagramHandler: (d: Uint8Array) => void = () => undefined;
   private readonly writableHandlers: Array<() => void> = [];
   private readonly closeHandlers: Array<() => void> = [];
@@ -41,17 +52,44 @@ export class RelayedChannel implements DatagramChannel {
     this.lowWaterBytes = bytes;
   }
 
-  send(datagram: Uint8Array): void {
+  pickLane(): number | undefined {
+    const lanes = this.lanes;
+    if (!lanes) return undefined;
+    const loads = lanes.map((l, i) => {
+      const posted = this.postedToLane[i] ?? 0;
+      return l.room !== undefined ? { ...l, room: l.room - posted } : { ...l, queuedBytes: l.queuedBytes + posted };
+    });
+    return chooseLane(loads, this.nextLane);
+  }
+
+  laneLoads(): LaneLoad[] | undefined {
+    return this.lanes;
+  }
+
+  send(datagram: Uint8Array, lane?: number): void {
     if (this.outgoing.length === 0) this.wantFlush();
+    if (this.lanes && lane !== undefined) {
+      this.postedToLane[lane] = (this.postedToLane[lane] ?? 0) + datagram.byteLength;
+      this.nextLane = (lane + 1) % this.lanes.length;
+      this.lanesInBatch = true;
+    }
+    this.outgoingLanes.push(this.lanes && lane !== undefined ? lane : NO_LANE);
     this.outgoing.push(datagram);
     this.postedSinceReport += datagram.byteLength;
   }
 
-  /** Hands over the batch to post to the host. */
-  takeOutgoing(): Uint8Array[] {
-    const batch = this.outgoing;
+  /**
+   * Hands over the batch to post to the host, with the lane of each datagram where any has one
+   * (NO_LANE: the host picks).
+   */
+  takeOutgoing(): { datagrams: Uint8Array[]; lanes?: number[] } {
+    const datagrams = this.outgoing;
+    const lanes = this.outgoingLanes;
+    const withLanes = this.lanesInBatch;
     this.outgoing = [];
-    return batch;
+    this.outgoingLanes = [];
+    this.lanesInBatch = false;
+    return withLanes ? { datagrams, lanes } : { datagrams };
   }
 
   onDatagram(handler: (datagram: Uint8Array) => void): void {
@@ -69,13 +107,15 @@ export class RelayedChannel implements DatagramChannel {
     for (const d of datagrams) this.datagramHandler(d);
   }
 
-  /** The host's report of the real channel. */
-  updateState(open: boolean, queuedBytes: number, highWaterBytes: number): void {
+  /** The host's report of the real channel (`lanes` where it has them). */
+  updateState(open: boolean, queuedBytes: number, highWaterBytes: number, lanes?: LaneLoad[]): void {
     const wasAbove = this.queuedBytes() > this.lowWaterBytes;
     const wasBlocked = this.queuedBytes() >= this.highWaterBytes;
     this.highWaterBytes = highWaterBytes;
     this.reportedQueue = queuedBytes;
     this.postedSinceReport = 0;
+    this.lanes = lanes !== undefined && lanes.length > 0 ? lanes : undefined;
+    this.postedToLane = [];
     if (this.open && !open) {
       this.open = false;
       for (const h of this.closeHandlers) h();

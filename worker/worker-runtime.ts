@@ -101,7 +101,7 @@ export class WorkerRuntime {
         session.relay?.receive(message.datagrams);
         return;
       case 'channel-state':
-        session.relay?.updateState(message.open, message.queuedBytes, message.highWaterBytes);
+        session.relay?.updateState(message.open, message.queuedBytes, message.highWaterBytes, message.lanes);
         return;
       case 'sample': {
         session.relay?.updateSample(message.sample);
@@ -179,7 +179,11 @@ export class WorkerRuntime {
     queueMicrotask(() => {
       session.flushScheduled = false;
       const output = session.output;
-      output.datagrams = session.relay?.takeOutgoing() ?? [];
+      const relayed = session.relay?.takeOutgoing();
+      if (relayed) {
+        output.datagrams = relayed.datagrams;
+        if (relayed.lanes) output.lanes = relayed.lanes;
+      }
       session.output = emptyOutput(id);
       const transfer: ArrayBuffer[] = [];
       for (const d of output.datagrams) addTransferable(transfer, d);

@@ -142,6 +142,8 @@ export class StackPair {
   packetThreshold: number | undefined;
   /** PDU rows only: recovery.duplicateRetransmissions. */
   duplicateRetransmissions = false;
+  /** PDU rows only: recovery.laneLossDetection (undefined: the engine's default). */
+  laneLossDetection: boolean | undefined;
 
   private constructor(
     readonly stack: Stack,
@@ -176,6 +178,7 @@ export class StackPair {
           ...(this.stripes !== undefined && this.stripes > 1 && isPdu(transport) ? { stripes: this.stripes } : {}),
           ...(this.packetThreshold !== undefined && isPdu(transport) ? { packetThreshold: this.packetThreshold } : {}),
           ...(this.duplicateRetransmissions && isPdu(transport) ? { duplicateRetransmissions: true } : {}),
+          ...(this.laneLossDetection !== undefined && isPdu(transport) ? { laneLossDetection: this.laneLossDetection } : {}),
         };
         return await Promise.all([
           this.a.request<ConnectResult>({ cmd: 'connect', url: this.signalingUrl, room, transport, ...options }, 40_000),

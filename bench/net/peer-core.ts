@@ -115,7 +115,7 @@ export class BenchPeer {
     url: string,
     room: string,
     transport: Transport,
-    { highWaterBytes, traceEvents, maxDatagramSize, stripes, packetThreshold, duplicateRetransmissions }: ConnectOptions,
+    { highWaterBytes, traceEvents, maxDatagramSize, stripes, packetThreshold, duplicateRetransmissions, laneLossDetection }: ConnectOptions,
   ): Promise<ConnectResult> {
     if (this.session) await this.close();
     const started = this.env.now();
@@ -153,6 +153,7 @@ export class BenchPeer {
           predictor: PREDICTOR[transport],
           ...(packetThreshold ? { packetThreshold } : {}),
           ...(duplicateRetransmissions ? { duplicateRetransmissions } : {}),
+          ...(laneLossDetection !== undefined ? { laneLossDetection } : {}),
         },
         statsIntervalMs: 0,
         ...(highWaterBytes !== undefined ? { highWaterBytes } : {}),
@@ -417,7 +418,16 @@ function summarize(st: EngineStats): PduStatsSummary {
   return {
     predictor: st.recovery.predictor,
     ...(st.recovery.predictorFallback ? { predictorFallback: st.recovery.predictorFallback } : {}),
-    retransmissions: { predictive: retx.predictive, timeout: retx.timeout, spurious: retx.spurious, threshold: retx.threshold, pto: retx.pto },
+    retransmissions: {
+      predictive: retx.predictive,
+      timeout: retx.timeout,
+      spurious: retx.spurious,
+      threshold: retx.threshold,
+      lane: retx.lane,
+      tail: retx.tail,
+      pto: retx.pto,
+    },
+    untrustedLanes: st.recovery.untrustedLanes,
     nacksReceived: st.recovery.nacksReceived,
     messages: { sent: st.messages.sent, delivered: st.messages.delivered, expired: st.messages.expired },
     traffic: {

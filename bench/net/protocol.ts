@@ -30,6 +30,8 @@ export type AgentCommand =
       packetThreshold?: number;
       /** PDU only: recovery.duplicateRetransmissions. */
       duplicateRetransmissions?: boolean;
+      /** PDU only: recovery.laneLossDetection (the engine's default is on). */
+      laneLossDetection?: boolean;
     }
   /** Sends `count` messages of `size` bytes, one every `intervalMs`; returns when the last one is handed over. */
   | { cmd: 'send'; count: number; size: number; intervalMs: number; deadlineMs?: number; sampleMs?: number }
@@ -104,7 +106,9 @@ export interface SenderReport {
 export interface PduStatsSummary {
   predictor: string;
   predictorFallback?: string;
-  retransmissions: { predictive: number; timeout: number; spurious: number; threshold: number; pto: number };
+  retransmissions: { predictive: number; timeout: number; spurious: number; threshold: number; lane: number; tail: number; pto: number };
+  /** Lanes the sender withdrew from lane loss detection (seen to reorder). */
+  untrustedLanes: number;
   nacksReceived: number;
   messages: { sent: number; delivered: number; expired: number };
   traffic: { wireBytesSent: number; payloadBytesSent: number; payloadBytesResent: number; datagramsSent: number };

@@ -3,7 +3,7 @@ import { DEFAULT_CONFIG, PduEngine, PduError } from '../engine/index.js';
 import { EngineDriver, bundleLossSignal } from '../host/engine-driver.js';
 import type { PduHost } from '../host/pdu-host.js';
 import type { CongestionSample } from '../congestion/congestion-report.js';
-import { rttFromStats, type DatagramChannel, type StatsSource } from '../transport/datachannel.js';
+import { rttFromStats, type DatagramChannel, type LaneLoad, type StatsSource } from '../transport/datachannel.js';
 import { ImpairedChannel, type ImpairmentConfig } from '../transport/impaired-channel.js';
 import type { CoreChoice, SendReply, SessionTransportOptions } from '../../worker/protocol.js';
 import type { TransferableChannel } from './platform.js';
@@ -66,6 +66,12 @@ export function inlineSession(channel: DatagramChannel, callbacks: BackendCallba
   };
 }
 
+/** The lanes to report of a relayed channel that has them. */
+function laneState(channel: DatagramChannel): { lanes?: LaneLoad[] } {
+  const lanes = channel.laneLoads?.();
+  return lanes !== undefined && lanes.length > 0 ? { lanes } : {};
+}
+
 /** Bytes a session may hold at once, from its limits: what the host reserves in its budget. */
 export function sessionMemoryBytes(options: { limits?: { maxSendBufferBytes?: number; maxReassemblyBytes?: number } }): number {
   const defaults = DEFAULT_CONFIG.limits;
@@ -101,7 +107,13 @@ export function workerSession(
 
   const port = host.attach(memoryBytes, {
     onOutput(output) {
-      if (relayed) for (const d of output.datagrams) if (relayed.open) relayed.send(d);
+      if (relayed) {
+        const { datagrams, lanes } = output;
+        for (let i = 0; i < datagrams.length; i++) {
+          const lane = lanes?.[i];
+          if (relayed.open) relayed.send(datagrams[i]!, lane !== undefined && lane >= 0 ? lane : undefined);
+        }
+      }
       if (output.datagrams.length > 0) {
         reportState();
         watchQueue();
@@ -163,6 +175,7 @@ export function workerSession(
         open: relayed.open,
         queuedBytes: relayed.queuedBytes(),
         highWaterBytes: relayed.highWaterBytes,
+        ...laneState(relayed),
       });
   };
 

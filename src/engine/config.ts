@@ -54,6 +54,12 @@ export interface PduConfig {
     packetThreshold: number;
     /** RFC 9002 kTimeThreshold. */
     timeThreshold: number;
+    /**
+     * Where the host names each datagram's FIFO lane (`pollTransmit(now, lane)`: one per SCTP
+     * association), declare a packet lost as soon as a later packet on its lane is acknowledged,
+     * without the thresholds' count or time slack. A lane seen to reorder loses the rule.
+     */
+    laneLossDetection: boolean;
     /** Timer granularity (RFC 9002 kGranularity). */
     granularityMs: number;
     /** Bounds of the probe timeout before backoff. */
@@ -193,6 +199,7 @@ export const DEFAULT_CONFIG: Omit<PduConfig, 'role'> = {
     initialRttMs: 250,
     packetThreshold: 3,
     timeThreshold: 9 / 8,
+    laneLossDetection: true,
     granularityMs: 1,
     minPtoMs: 5,
     maxPtoMs: 10_000,

@@ -7,7 +7,7 @@ import { TimeoutPredictor } from '../predict/timeout-predictor.js';
 import type { CompletedMessage } from '../reassembly/incoming-messages.js';
 import type { NackDecision, PathContext } from '../recovery/nack-scheduler.js';
 import { RttEstimator } from '../recovery/rtt-estimator.js';
-import type { LossCause, SentPacket } from '../recovery/sent-packet-tracker.js';
+import { MAX_LANES, type LossCause, type SentPacket } from '../recovery/sent-packet-tracker.js';
 import { ShardingPolicy, type ShardingDecision } from '../shard/sharding-policy.js';
 import type { ControlFrame } from '../wire/types.js';
 import { resolveConfig, type PduConfig, type PduEngineOptions } from './config.js';
@@ -51,6 +51,8 @@ export class PduEngine {
   private readonly urgent: Uint8Array[] = [];
   private engineState: EngineState = 'idle';
   private now = 0;
+  /** The lane of the datagram being polled (pollTransmit). */
+  private lane: number | undefined;
   private handshakeStartedAt = 0;
   private nextHelloAt = Number.POSITIVE_INFINITY;
   private helloInterval: number;
@@ -175,10 +177,18 @@ export class PduEngine {
   /**
    * The next datagram to put on the channel, or undefined when nothing may go now. `now` is when
    * the caller sends it (default: the time of the last call): a host that polls later than it
-   * handled input passes its clock, so send times, RTT samples and pacing stay true.
+   * handled input passes its clock, so send times, RTT samples and pacing stay true. `lane`
+   * names the FIFO lane the caller will send it on (an integer 0..MAX_LANES-1; a striped
+   * channel's stripe, or 0 for a lone SCTP channel): datagrams sent on one lane arrive in the
+   * order sent or not at all. Give it only where that holds; it lets loss detection skip its
+   * slack (`recovery.laneLossDetection`).
    */
-  pollTransmit(now?: number): Uint8Array | undefined {
+  pollTransmit(now?: number, lane?: number): Uint8Array | undefined {
     if (now !== undefined) this.advance(now);
+    if (lane !== undefined && !(Number.isInteger(lane) && lane >= 0 && lane < MAX_LANES)) {
+      throw new PduError('invalid-argument', `pollTransmit: lane ${lane} is not an integer in 0..${MAX_LANES - 1}`);
+    }
+    this.lane = lane;
     const urgent = this.urgent.shift();
     if (urgent) return this.count(urgent, 'urgent');
     if (this.engineState !== 'keyed' && this.engineState !== 'established') return undefined;
@@ -284,6 +294,7 @@ export class PduEngine {
         invalidAcks: o.counts.invalidAcks,
         ptoCount: o.counts.ptoCount,
         packetThreshold: o.tracker.packetThreshold,
+        untrustedLanes: o.tracker.untrustedLaneCount,
       },
       rtt: {
         srtt: this.rtt.srtt,
@@ -493,7 +504,7 @@ export class PduEngine {
     const sealed = this.link.sealControl(batch, now);
     if (batch.ack) this.incoming.onAckSent(now, ctx.srttMs);
     this.pendingEcho = undefined;
-    this.outgoing.onControlSent(sealed.packetNumber, sealed.bytes.length, batch.cancels ?? [], now);
+    this.outgoing.onControlSent(sealed.packetNumber, sealed.bytes.length, batch.cancels ?? [], now, this.lane);
     return this.count(sealed.bytes, 'control');
   }
 
@@ -521,7 +532,7 @@ export class PduEngine {
   private sendFragment(f: FragmentToSend): Uint8Array {
     const end = this.outgoing.flightEnd(f, this.now);
     const sealed = this.link.sealFragment(f.message, f.sequence, end.ackNow, this.now);
-    this.outgoing.onDataSent(f, sealed.packetNumber, sealed.bytes.length, this.now, end);
+    this.outgoing.onDataSent(f, sealed.packetNumber, sealed.bytes.length, this.now, end, this.lane);
     this.activitySinceReport = true;
     return this.count(sealed.bytes, 'data');
   }
@@ -644,6 +655,7 @@ export class PduEngine {
       event,
       pn: p.packetNumber,
       ...(p.fragment ? { msg: p.fragment.messageNumber, seq: p.fragment.sequence } : {}),
+      ...(p.lane !== undefined ? { lane: p.lane } : {}),
       ...(cause ? { cause } : {}),
       cc: this.cc(),
     });

@@ -34,10 +34,12 @@ export interface RetransmissionStats {
   /** Fragments resent on the sender's own loss detection: ACK thresholds and probe timeouts. */
   timeout: number;
   /**
-   * Of `timeout`: by the packet/time thresholds on ACK; by the tail probe (the last datagram of a
+   * Of `timeout`: by the packet/time thresholds on ACK; by a later packet acknowledged on the
+   * same FIFO lane (`recovery.laneLossDetection`); by the tail probe (the last datagram of a
    * flight unacknowledged a round trip after it left); and by PTO.
    */
   threshold: number;
+  lane: number;
   tail: number;
   pto: number;
   /** Resent fragments whose original was acknowledged after all. */
@@ -67,6 +69,8 @@ export interface EngineStats {
     ptoCount: number;
     /** Packet threshold of loss detection in force: the configured one, raised on a reordering path. */
     packetThreshold: number;
+    /** Lanes withdrawn from the lane rule, having been seen to reorder. */
+    untrustedLanes: number;
   };
   rtt: { srtt: number; rttvar: number; minRtt: number; latest: number; jitter: number; samples: number };
   congestion: {

@@ -84,7 +84,7 @@ export class OutgoingStream {
   private lastAckNowAt = Number.NEGATIVE_INFINITY;
   /** Smoothed delivery rate while the path was the limit, or above it (bytes/ms; 0 until then). */
   private drainRate = 0;
-  readonly retx: RetransmissionStats = { predictive: 0, timeout: 0, threshold: 0, tail: 0, pto: 0, spurious: 0 };
+  readonly retx: RetransmissionStats = { predictive: 0, timeout: 0, threshold: 0, lane: 0, tail: 0, pto: 0, spurious: 0 };
   readonly counts = {
     nacksReceived: 0,
     nacksIgnored: 0,
@@ -109,6 +109,7 @@ export class OutgoingStream {
     this.tracker = new SentPacketTracker(
       { packetThreshold: r.packetThreshold, timeThreshold: r.timeThreshold, granularityMs: r.granularityMs },
       config.limits.maxRememberedLost,
+      r.laneLossDetection,
     );
     const c = config.congestion;
     this.controller = new BbrController({
@@ -236,8 +237,8 @@ export class OutgoingStream {
     return { tail, ackNow: f.cause !== undefined || (tail && now - this.lastAckNowAt >= this.rtt.srtt / 4) };
   }
 
-  onDataSent(f: FragmentToSend, packetNumber: number, bytes: number, now: number, end: FlightEnd): SentPacket {
-    const packet = this.record(packetNumber, bytes, now, true);
+  onDataSent(f: FragmentToSend, packetNumber: number, bytes: number, now: number, end: FlightEnd, lane: number | undefined): SentPacket {
+    const packet = this.record(packetNumber, bytes, now, true, lane);
     packet.fragment = { messageNumber: f.message.messageNumber, sequence: f.sequence };
     // A tail sent within the last quarter RTT is revealed by this packet's ACK nearly as soon as
     // by its own: it needs no probe of its own (in a stream of small messages, each is a tail).
@@ -268,8 +269,8 @@ export class OutgoingStream {
   }
 
   /** Records a control packet; one carrying CANCEL is ack-eliciting and its cancels are resent if lost. */
-  onControlSent(packetNumber: number, bytes: number, cancels: number[], now: number): void {
-    const packet = this.record(packetNumber, bytes, now, cancels.length > 0);
+  onControlSent(packetNumber: number, bytes: number, cancels: number[], now: number, lane: number | undefined): void {
+    const packet = this.record(packetNumber, bytes, now, cancels.length > 0, lane);
     if (cancels.length > 0) packet.cancels = cancels;
   }
 
@@ -316,6 +317,7 @@ export class OutgoingStream {
       }
       this.controller.onAck(sample, this.rate.delivered, this.tracker.bytesInFlight, now, this.rtProp());
     }
+    this.onLost(result.laneLost, now);
     this.onLost(this.tracker.detectLosses(now, this.rtt), now);
     this.tracker.pruneLost(now - Math.max(1000, 4 * this.rtt.srtt));
   }
@@ -456,7 +458,7 @@ export class OutgoingStream {
     return this.rtt.pto(this.config.ack.maxAckDelayMs, backoff, r.granularityMs, r.minPtoMs, r.maxPtoMs);
   }
 
-  private record(packetNumber: number, bytes: number, now: number, ackEliciting: boolean): SentPacket {
+  private record(packetNumber: number, bytes: number, now: number, ackEliciting: boolean, lane: number | undefined): SentPacket {
     const snapshot = this.rate.snapshot(now, bytes, this.tracker.bytesInFlight);
     const packet: SentPacket = {
       packetNumber,
@@ -469,6 +471,7 @@ export class OutgoingStream {
       appLimited: snapshot.appLimited,
       priorInFlight: this.tracker.bytesInFlight,
     };
+    if (lane !== undefined) packet.lane = lane;
     this.tracker.onSent(packet);
     if (ackEliciting) this.pacer.onSent(bytes, this.pacingRate(), now);
     return packet;

@@ -11,6 +11,8 @@ export interface TraceRecord {
   pn?: number;
   msg?: number;
   seq?: number;
+  /** Sender side: the FIFO lane the packet took, where the host named one. */
+  lane?: number;
   cause?: string;
   features?: Record<string, number | boolean>;
   p?: number;

@@ -11,8 +11,11 @@ export interface SansIoEngine<Event, SendOptions, Stats> {
   send(data: Uint8Array, opts: SendOptions | undefined, now: number): string;
   handleDatagram(bytes: Uint8Array, now: number): void;
   handleTimeout(now: number): void;
-  /** The next datagram to send; `now` is when it leaves (its send time for loss detection and RTT). */
-  pollTransmit(now: number): Uint8Array | undefined;
+  /**
+   * The next datagram to send; `now` is when it leaves (its send time for loss detection and
+   * RTT), `lane` the channel's FIFO lane it will take (DatagramChannel.pickLane).
+   */
+  pollTransmit(now: number, lane?: number): Uint8Array | undefined;
   /** A sent datagram nothing reads any more: its memory may hold a later one. */
   recycleDatagram(datagram: Uint8Array): void;
   pollEvent(): Event | undefined;
@@ -116,6 +119,8 @@ export class EngineDriver<Event, SendOptions, Stats> {
   /** Datagrams gathered for the next bundle and their bundle size. */
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
+  /** The lane the gathered bundle leaves on. */
+  private pendingLane: number | undefined;
 
   constructor(
     readonly engine: SansIoEngine<Event, SendOptions, Stats>,
@@ -210,13 +215,15 @@ export class EngineDriver<Event, SendOptions, Stats> {
           full = true;
           break;
         }
-        const datagram = this.engine.pollTransmit(now);
+        // A bundle leaves on one lane: what joins it is sealed for the bundle's lane.
+        const lane = this.pending.length > 0 ? this.pendingLane : channel.pickLane?.();
+        const datagram = this.engine.pollTransmit(now, lane);
         if (!datagram) break;
-        if (bundling && datagram.length <= MAX_BUNDLED_DATAGRAM) this.addToBundle(datagram);
+        if (bundling && datagram.length <= MAX_BUNDLED_DATAGRAM) this.addToBundle(datagram, lane);
         else {
-          // Behind what is already gathered, never ahead of it.
+          // Behind what is already gathered (on the same lane), never ahead of it.
           this.flushBundle();
-          this.transmit(datagram);
+          this.transmit(datagram, lane);
         }
       }
       this.flushBundle();
@@ -231,10 +238,13 @@ export class EngineDriver<Event, SendOptions, Stats> {
     this.arm();
   }
 
-  private addToBundle(datagram: Uint8Array): void {
+  private addToBundle(datagram: Uint8Array, lane: number | undefined): void {
     const entry = BUNDLE_ENTRY_OVERHEAD + datagram.length;
     if (this.pending.length > 0 && this.pendingBytes + entry > this.bundleBytes) this.flushBundle();
-    if (this.pending.length === 0) this.pendingBytes = BUNDLE_HEADER_BYTES;
+    if (this.pending.length === 0) {
+      this.pendingBytes = BUNDLE_HEADER_BYTES;
+      this.pendingLane = lane;
+    }
     this.pending.push(datagram);
     this.pendingBytes += entry;
   }
@@ -245,18 +255,18 @@ export class EngineDriver<Event, SendOptions, Stats> {
     if (pending.length === 0) return;
     this.pending = [];
     this.pendingBytes = 0;
-    if (pending.length === 1) this.transmit(pending[0]!);
+    if (pending.length === 1) this.transmit(pending[0]!, this.pendingLane);
     else {
-      this.put(encodeBundle(pending));
+      this.put(encodeBundle(pending), this.pendingLane);
       this.announced = true;
       // The bundle holds copies.
       for (const datagram of pending) this.engine.recycleDatagram(datagram);
     }
   }
 
-  private transmit(datagram: Uint8Array): void {
-    this.put(datagram);
-    this.probeBundles(datagram);
+  private transmit(datagram: Uint8Array, lane: number | undefined): void {
+    this.put(datagram, lane);
+    this.probeBundles(datagram, lane);
     if (this.channel.copiesOnSend) this.engine.recycleDatagram(datagram);
   }
 
@@ -265,14 +275,14 @@ export class EngineDriver<Event, SendOptions, Stats> {
    * and learns that we read bundles; an older peer drops them as malformed. Knowing that the
    * peer reads bundles is no reason to stop: it may not know that we do.
    */
-  private probeBundles(datagram: Uint8Array): void {
+  private probeBundles(datagram: Uint8Array, lane: number | undefined): void {
     if (this.bundleBytes === 0 || this.announced || datagram.length > MAX_BUNDLED_DATAGRAM) return;
     const left = this.heardPeer ? this.probesAfterContact-- : this.probesBeforeContact--;
-    if (left > 0) this.put(encodeBundle([datagram]));
+    if (left > 0) this.put(encodeBundle([datagram]), lane);
   }
 
-  private put(bytes: Uint8Array): void {
-    this.channel.send(bytes);
+  private put(bytes: Uint8Array, lane: number | undefined): void {
+    this.channel.send(bytes, lane);
     this.queueLimit.onSent(bytes.byteLength);
   }
 

@@ -3,10 +3,11 @@ import type { RttEstimator } from './rtt-estimator.js';
 
 /**
  * Why a packet's content was sent again: the receiver asked (NACK), or the sender's own timers
- * found it lost: a later packet was acknowledged (threshold), the tail of a flight went
- * unacknowledged for a round trip (tail), or nothing was acknowledged for a probe timeout (pto).
+ * found it lost: a later packet was acknowledged (threshold), a later packet on the same FIFO
+ * lane was (lane), the tail of a flight went unacknowledged for a round trip (tail), or nothing
+ * was acknowledged for a probe timeout (pto).
  */
-export type LossCause = 'nack' | 'threshold' | 'tail' | 'pto';
+export type LossCause = 'nack' | 'threshold' | 'lane' | 'tail' | 'pto';
 
 export interface SentFragmentRef {
   messageNumber: number;
@@ -20,6 +21,11 @@ export interface SentPacket {
   bytes: number;
   /** Counts toward bytes in flight and arms the loss timers. ACK-only packets do not. */
   ackEliciting: boolean;
+  /**
+   * The FIFO lane the channel sent it on (a stripe's SCTP association), when the channel told:
+   * on a lane, what was sent earlier arrives earlier or never.
+   */
+  lane?: number;
   fragment?: SentFragmentRef;
   /** Message numbers cancelled in this packet: a CANCEL must arrive, so it is resent when lost. */
   cancels?: number[];
@@ -42,6 +48,8 @@ export interface AckResult {
   spurious: SentPacket[];
   /** Raw RTT sample from the largest newly acknowledged ack-eliciting packet, if it was the largest acked. */
   rttSample?: number;
+  /** Packets this ACK shows lost on their FIFO lane, now declared lost (cause 'lane'). */
+  laneLost: SentPacket[];
 }
 
 export interface LossConstants {
@@ -133,6 +141,9 @@ class InFlightWindow {
   }
 }
 
+/** Lanes a sender may name (`PduEngine.pollTransmit`): stripes are peer connections, so few. */
+export const MAX_LANES = 64;
+
 /** Highest the packet threshold rises to on a reordering path; the time threshold still applies. */
 export const MAX_PACKET_THRESHOLD = 64;
 
@@ -147,6 +158,12 @@ export const MAX_PACKET_THRESHOLD = 64;
  * all, the threshold rises past the number of later packets acknowledged before it (at most
  * MAX_PACKET_THRESHOLD). A path striped over several associations reorders by design; a FIFO
  * path never raises it.
+ *
+ * Where the channel names each packet's FIFO lane (one per SCTP association), a packet is lost as
+ * soon as a later packet on its own lane is acknowledged: order between lanes says nothing, order
+ * within one says everything, so this needs neither a count nor a time slack. Should a packet so
+ * declared be acknowledged after all, that lane is not FIFO (its stack retransmitted, or the path
+ * reorders), and from then on its packets are judged by the thresholds alone.
  */
 export class SentPacketTracker {
   private readonly inFlight = new InFlightWindow();
@@ -157,10 +174,16 @@ export class SentPacketTracker {
   private largestAckedNumber = -1;
   private lastAckElicitingTime: number | undefined;
   private threshold: number;
+  /** Per lane: the largest packet number acknowledged on it (-1 before any). */
+  private readonly laneLargestAcked: number[] = [];
+  /** Lanes shown not to be FIFO: the lane rule no longer applies to them. */
+  private readonly untrustedLanes = new Set<number>();
 
   constructor(
     private readonly constants: LossConstants,
     private readonly maxRememberedLost: number,
+    /** Apply the lane rule to packets that carry a lane. */
+    private readonly laneLossDetection = true,
   ) {
     this.threshold = constants.packetThreshold;
   }
@@ -199,7 +222,7 @@ export class SentPacketTracker {
     for (const r of ranges) {
       if (r.end > largest || r.start < 0 || r.end < r.start) return undefined;
     }
-    const result: AckResult = { newlyAcked: [], spurious: [] };
+    const result: AckResult = { newlyAcked: [], spurious: [], laneLost: [] };
     let largestNewly: SentPacket | undefined;
     for (const r of ranges) {
       for (const p of this.inFlight.between(r.start, r.end)) {
@@ -207,6 +230,7 @@ export class SentPacketTracker {
         this.bytesInFlightCount -= p.bytes;
         result.newlyAcked.push(p);
         if (!largestNewly || p.packetNumber > largestNewly.packetNumber) largestNewly = p;
+        this.onLaneAcked(p);
       }
       this.collect(this.recentlyLost, r, (p) => {
         this.recentlyLost.delete(p.packetNumber);
@@ -214,12 +238,14 @@ export class SentPacketTracker {
         if (p.lossCause === 'threshold') {
           const extent = this.largestAckedNumber - p.packetNumber;
           this.threshold = Math.min(MAX_PACKET_THRESHOLD, Math.max(this.threshold, extent + 1));
-        }
+        } else if (p.lossCause === 'lane') this.untrustedLanes.add(p.lane!);
+        this.onLaneAcked(p);
       });
     }
     if (largestNewly && largestNewly.packetNumber === largest) result.rttSample = now - largestNewly.timeSent;
     this.largestAckedNumber = Math.max(this.largestAckedNumber, largest);
     result.newlyAcked.sort((a, b) => a.packetNumber - b.packetNumber);
+    if (this.laneLossDetection && this.laneLargestAcked.length > 0) result.laneLost = this.lostOnLanes(ranges, now);
     return result;
   }
 
@@ -233,6 +259,44 @@ export class SentPacketTracker {
     }
     for (const p of lost) this.declareLost(p, 'threshold', now);
     return lost;
+  }
+
+  /** Lanes the rule was withdrawn from, having shown themselves not to be FIFO. */
+  get untrustedLaneCount(): number {
+    return this.untrustedLanes.size;
+  }
+
+  /**
+   * The lane rule, on one ACK frame. A frame reports every packet received in its span (its
+   * lowest range start to its largest), so a packet in the span that it leaves out had not
+   * arrived when the frame was built; older packets may simply have been left out (a frame
+   * carries few ranges). If the frame also reports a later packet on the same lane, that one
+   * arrived first, and on a FIFO lane the earlier one never will. The later packet is each
+   * lane's largest acknowledged, and counts only if this frame itself reports it: a frame that
+   * crossed a newer one on the way back may predate it.
+   */
+  private lostOnLanes(ranges: readonly Range[], now: number): SentPacket[] {
+    let floor = Infinity;
+    for (const r of ranges) floor = Math.min(floor, r.start);
+    let top = -1;
+    const bound: number[] = [];
+    for (let lane = 0; lane < this.laneLargestAcked.length; lane++) {
+      const q = this.laneLargestAcked[lane]!;
+      const evidence = q > floor && !this.untrustedLanes.has(lane) && ranges.some((r) => r.start <= q && q <= r.end);
+      bound.push(evidence ? q : -1);
+      if (evidence) top = Math.max(top, q);
+    }
+    if (top < 0) return [];
+    const lost = this.inFlight.between(floor, top).filter((p) => p.lane !== undefined && (bound[p.lane] ?? -1) > p.packetNumber);
+    for (const p of lost) this.declareLost(p, 'lane', now);
+    return lost;
+  }
+
+  private onLaneAcked(p: SentPacket): void {
+    const lane = p.lane;
+    if (lane === undefined) return;
+    while (this.laneLargestAcked.length <= lane) this.laneLargestAcked.push(-1);
+    if (p.packetNumber > this.laneLargestAcked[lane]!) this.laneLargestAcked[lane] = p.packetNumber;
   }
 
   /** Earliest time a packet below the largest acknowledged becomes lost by the time threshold. */

@@ -18,7 +18,21 @@ export interface DatagramChannel {
   readonly highWaterBytes: number;
   /** Where `onWritable` fires: once the queue has drained to `bytes` or below. */
   setLowWater(bytes: number): void;
-  send(datagram: Uint8Array): void;
+  /**
+   * Sends one datagram, on `lane` when given (a lane from `pickLane`; a channel without lanes
+   * ignores it).
+   */
+  send(datagram: Uint8Array, lane?: number): void;
+  /**
+   * The FIFO lane the next datagram should take, or undefined when the channel promises no order.
+   * A lane is a path on which datagrams arrive in the order sent or not at all (one SCTP
+   * association that does not retransmit); the engine's loss detection leans on it
+   * (`pollTransmit(now, lane)`). StripedChannel has one per stripe. A lone channel names none:
+   * on one FIFO path the engine's packet threshold already finds losses quickly.
+   */
+  pickLane?(): number | undefined;
+  /** Each lane's state, for a relay that picks lanes on another thread (RelayedChannel). */
+  laneLoads?(): LaneLoad[] | undefined;
   /**
    * True when `send` copies the datagram before it returns (a W3C RTCDataChannel does), so the
    * sender may reuse its memory at once; absent or false when the stack keeps a reference.
@@ -36,6 +50,38 @@ export interface DatagramChannel {
   /** A congestion sample from what this stack exposes (getStats RTT, queue, SCTP state). */
   sample(): Promise<CongestionSample>;
   close(): void;
+}
+
+/** What a lane's choice rests on (chooseLane). */
+export interface LaneLoad {
+  open: boolean;
+  /** Bytes queued in the lane's stack. */
+  queuedBytes: number;
+  /** Bytes the lane's stack would put on the wire at once (`sendRoom`), where it can tell. */
+  room?: number;
+}
+
+/**
+ * The lane a datagram goes to: the most room where every lane tells its room, else the fewest
+ * queued bytes, among open lanes; ties go to the first from `start` on (round-robin when the
+ * caller moves `start` past each choice), so an idle set of lanes shares a burst evenly.
+ */
+export function chooseLane(loads: readonly LaneLoad[], start: number): number {
+  const n = loads.length;
+  const roomKnown = loads.every((l) => l.room !== undefined);
+  let best = -1;
+  let bestScore = -Infinity;
+  for (let k = 0; k < n; k++) {
+    const i = (start + k) % n;
+    const load = loads[i]!;
+    if (!load.open) continue;
+    const score = roomKnown ? load.room! : -load.queuedBytes;
+    if (score > bestScore) {
+      best = i;
+      bestScore = score;
+    }
+  }
+  return best < 0 ? start % n : best;
 }
 
 /** The W3C RTCDataChannel surface the adapter needs (also satisfied by a channel transferred to a worker). */

@@ -5,7 +5,7 @@
  * none. Off by default, and then `send` goes straight to the channel.
  */
 import type { CongestionSample } from '../congestion/congestion-report.js';
-import type { DatagramChannel } from './datachannel.js';
+import type { DatagramChannel, LaneLoad } from './datachannel.js';
 import { Link, type LinkConfig } from './link.js';
 import { parseLossSpec } from './loss-models.js';
 import { Rng } from './rng.js';
@@ -115,10 +115,19 @@ export class ImpairedChannel implements DatagramChannel {
     return this.inner.queuedBytes() + (this.link?.queuedBytes(this.clock()) ?? 0);
   }
 
-  send(datagram: Uint8Array): void {
+  /** The inner channel's lanes while no impairment is on; the link does not carry lanes. */
+  pickLane(): number | undefined {
+    return this.link ? undefined : this.inner.pickLane?.();
+  }
+
+  laneLoads(): LaneLoad[] | undefined {
+    return this.link ? undefined : this.inner.laneLoads?.();
+  }
+
+  send(datagram: Uint8Array, lane?: number): void {
     const link = this.link;
     if (!link) {
-      this.inner.send(datagram);
+      this.inner.send(datagram, lane);
       return;
     }
     const now = this.clock();

@@ -10,7 +10,8 @@ import { Rng } from './rng.js';
 export interface Endpoint {
   handleDatagram(bytes: Uint8Array, now: number): void;
   handleTimeout(now: number): void;
-  pollTransmit(): Uint8Array | undefined;
+  /** `lane`: the FIFO lane the datagram will take, where the simulation has several (`lanes`). */
+  pollTransmit(lane?: number): Uint8Array | undefined;
   nextTimeout(): number | undefined;
 }
 
@@ -26,6 +27,13 @@ export interface SimulationOptions {
   seed: number;
   aToB?: Partial<LinkConfig>;
   bToA?: Partial<LinkConfig>;
+  /**
+   * Striping: each direction is this many links, each configured like `aToB` / `bToA` and then
+   * by its entry in `laneLinks` (e.g. more delay on one), like StripedChannel's stripes. Datagrams
+   * take them in turn, and the endpoint is told each datagram's lane (default 1: one link, no lanes).
+   */
+  lanes?: number;
+  laneLinks?: Partial<LinkConfig>[];
   /** Endpoint calls and datagrams allowed before the run is declared stuck (default 20 million). */
   maxSteps?: number;
   hooks?: SimulationHooks;
@@ -43,8 +51,13 @@ export class SimulationStepBudgetError extends Error {
 }
 
 export class Simulation {
+  /** Lane 0's links (the only ones without striping). */
   readonly aToB: Link;
   readonly bToA: Link;
+  /** Every lane's link per direction. */
+  readonly aToBLanes: Link[];
+  readonly bToALanes: Link[];
+  private readonly nextLane = { a: 0, b: 0 };
   private clock: number;
   private stepCount = 0;
   private readonly maxSteps: number;
@@ -57,8 +70,14 @@ export class Simulation {
     options: SimulationOptions,
   ) {
     const rng = new Rng(options.seed);
-    this.aToB = new Link(rng.fork('a->b'), options.aToB);
-    this.bToA = new Link(rng.fork('b->a'), options.bToA);
+    const lanes = options.lanes ?? 1;
+    // Lane 0 draws from the same stream as an unstriped run, so one lane reproduces it exactly.
+    const link = (direction: string, base: Partial<LinkConfig> | undefined, lane: number) =>
+      new Link(rng.fork(lane === 0 ? direction : `${direction} lane ${lane}`), { ...base, ...options.laneLinks?.[lane] });
+    this.aToBLanes = Array.from({ length: lanes }, (_, i) => link('a->b', options.aToB, i));
+    this.bToALanes = Array.from({ length: lanes }, (_, i) => link('b->a', options.bToA, i));
+    this.aToB = this.aToBLanes[0]!;
+    this.bToA = this.bToALanes[0]!;
     this.clock = options.startTime ?? 0;
     this.maxSteps = options.maxSteps ?? 20_000_000;
     this.hooks = options.hooks ?? {};
@@ -95,7 +114,8 @@ export class Simulation {
   /** Earliest pending event, or undefined when idle. */
   nextEventTime(): number | undefined {
     let t: number | undefined;
-    for (const candidate of [this.aToB.nextDeliveryTime(), this.bToA.nextDeliveryTime(), this.a.nextTimeout(), this.b.nextTimeout(), this.callbacks.peekTime()]) {
+    const links = [...this.aToBLanes, ...this.bToALanes].map((l) => l.nextDeliveryTime());
+    for (const candidate of [...links, this.a.nextTimeout(), this.b.nextTimeout(), this.callbacks.peekTime()]) {
       if (candidate !== undefined && (t === undefined || candidate < t)) t = candidate;
     }
     return t;
@@ -116,8 +136,8 @@ export class Simulation {
   /** One round of everything due at the current time: deliveries, then callbacks, then timeouts. */
   private processDue(): void {
     const now = this.clock;
-    this.deliver(this.aToB, this.b, 'b', now);
-    this.deliver(this.bToA, this.a, 'a', now);
+    for (const link of this.aToBLanes) this.deliver(link, this.b, 'b', now);
+    for (const link of this.bToALanes) this.deliver(link, this.a, 'a', now);
     for (let fn = this.callbacks.popDue(now); fn; fn = this.callbacks.popDue(now)) {
       this.step();
       fn(now);
@@ -144,14 +164,18 @@ export class Simulation {
 
   /** Moves every datagram the endpoints want to send onto their outgoing links at the current time. */
   private flush(): void {
-    this.drain(this.a, this.aToB, 'a');
-    this.drain(this.b, this.bToA, 'b');
+    this.drain(this.a, this.aToBLanes, 'a');
+    this.drain(this.b, this.bToALanes, 'b');
   }
 
-  private drain(from: Endpoint, link: Link, side: Side): void {
-    for (let datagram = from.pollTransmit(); datagram; datagram = from.pollTransmit()) {
+  private drain(from: Endpoint, links: Link[], side: Side): void {
+    for (;;) {
+      const lane = links.length > 1 ? this.nextLane[side] : undefined;
+      const datagram = from.pollTransmit(lane);
+      if (!datagram) return;
       this.step();
-      const outcome = link.offer(datagram, this.clock);
+      if (lane !== undefined) this.nextLane[side] = (lane + 1) % links.length;
+      const outcome = links[lane ?? 0]!.offer(datagram, this.clock);
       this.hooks.onTransmit?.(side, datagram, this.clock, outcome);
     }
   }

@@ -1,5 +1,6 @@
 import type { CongestionSample } from '../congestion/congestion-report.js';
-import type { DatagramChannel } from './datachannel.js';
+import { MAX_LANES } from '../recovery/sent-packet-tracker.js';
+import { chooseLane, type DatagramChannel, type LaneLoad } from './datachannel.js';
 
 export interface StripedChannelOptions {
   /** Label of the striped channel (default: the first stripe's). */
@@ -14,10 +15,11 @@ export interface StripedChannelOptions {
  * it can leave in one. The engine above sees a single channel, and its loss detection adapts to
  * the reordering between stripes (SentPacketTracker).
  *
- * - send: to the stripe with the most room in its transport window when every stripe can tell
- *   (`sendRoom`, werift), so a datagram leaves at once instead of waiting in one stripe's queue
- *   while later ones pass it on another; else to the stripe with the fewest queued bytes. Ties
- *   go round-robin, so an idle set of stripes shares a burst evenly.
+ * - send: to the lane (stripe) the caller picked, else to the stripe with the most room in its
+ *   transport window when every stripe can tell (`sendRoom`, werift), so a datagram leaves at
+ *   once instead of waiting in one stripe's queue while later ones pass it on another; else to
+ *   the stripe with the fewest queued bytes (chooseLane). Each stripe is a FIFO lane
+ *   (`pickLane`), which the engine's loss detection uses.
  * - Incoming datagrams of all stripes are merged (arrival order across stripes is not kept).
  * - queuedBytes and highWaterBytes are sums; writable fires when the sum has drained to the
  *   low-water mark after having been above it.
@@ -41,6 +43,7 @@ export class StripedChannel implements DatagramChannel {
     options: StripedChannelOptions = {},
   ) {
     if (stripes.length === 0) throw new Error('StripedChannel: no stripes');
+    if (stripes.length > MAX_LANES) throw new Error(`StripedChannel: ${stripes.length} stripes, at most ${MAX_LANES}`);
     this.label = options.label ?? stripes[0]!.label;
     this.roomKnown = stripes.every((s) => s.sendRoom !== undefined);
     for (const stripe of stripes) {
@@ -84,29 +87,22 @@ export class StripedChannel implements DatagramChannel {
     for (const s of this.stripes) s.setLowWater(share);
   }
 
-  /**
-   * The stripe a datagram goes to: the most room where room is known, else the fewest queued
-   * bytes; ties round-robin from the last choice.
-   */
-  pick(): number {
-    const n = this.stripes.length;
-    let best = -1;
-    let bestScore = -Infinity;
-    for (let k = 0; k < n; k++) {
-      const i = (this.next + k) % n;
-      const stripe = this.stripes[i]!;
-      if (!stripe.open) continue;
-      const score = this.roomKnown ? stripe.sendRoom!() : -stripe.queuedBytes();
-      if (score > bestScore) {
-        best = i;
-        bestScore = score;
-      }
-    }
-    return best < 0 ? this.next % n : best;
+  /** Each stripe's state, the input of chooseLane. */
+  laneLoads(): LaneLoad[] {
+    return this.stripes.map((s) => {
+      const load: LaneLoad = { open: s.open, queuedBytes: s.queuedBytes() };
+      if (this.roomKnown) load.room = s.sendRoom!();
+      return load;
+    });
   }
 
-  send(datagram: Uint8Array): void {
-    const i = this.pick();
+  /** Each stripe is a lane: an SCTP association PDU's channels keep from retransmitting. */
+  pickLane(): number {
+    return chooseLane(this.laneLoads(), this.next);
+  }
+
+  send(datagram: Uint8Array, lane?: number): void {
+    const i = lane !== undefined && Number.isInteger(lane) && lane >= 0 && lane < this.stripes.length ? lane : this.pickLane();
     this.next = (i + 1) % this.stripes.length;
     this.stripes[i]!.send(datagram);
   }

@@ -107,6 +107,11 @@ describe('PduChannel between two werift peers', () => {
     expect(total).toBeGreaterThan(150);
     const stats = await a.stats();
     expect(stats.recovery.retransmissions.timeout + stats.recovery.retransmissions.predictive).toBeGreaterThan(0);
+    // The worker picked each datagram's connection (lane) from the host's reports, and the host
+    // sent it there: drops were found from later datagrams on the same connection, and no
+    // connection ever delivered out of order (werift does not retransmit under PDU).
+    expect(stats.recovery.retransmissions.lane).toBeGreaterThan(0);
+    expect(stats.recovery.untrustedLanes).toBe(0);
   }, 120_000);
 
   it('rejects with typed errors: oversize message, send after close', async () => {

@@ -31,8 +31,8 @@ export class EngineEndpoint implements Endpoint {
     this.drain();
   }
 
-  pollTransmit(): Uint8Array | undefined {
-    return this.engine.pollTransmit();
+  pollTransmit(lane?: number): Uint8Array | undefined {
+    return this.engine.pollTransmit(undefined, lane);
   }
 
   nextTimeout(): number | undefined {
@@ -65,6 +65,9 @@ export interface PairOptions {
   delayMs?: number;
   aToB?: Partial<LinkConfig>;
   bToA?: Partial<LinkConfig>;
+  /** Striped paths: Simulation's `lanes` and `laneLinks`. */
+  lanes?: number;
+  laneLinks?: Partial<LinkConfig>[];
   engine?: Omit<PduEngineOptions, 'role'>;
   maxSteps?: number;
 }
@@ -98,6 +101,8 @@ export function makePair(o: PairOptions): Pair {
     seed: o.seed,
     aToB: { delayMs, ...o.aToB },
     bToA: { delayMs, ...o.bToA },
+    ...(o.lanes !== undefined ? { lanes: o.lanes } : {}),
+    ...(o.laneLinks !== undefined ? { laneLinks: o.laneLinks } : {}),
     maxSteps: o.maxSteps ?? 50_000_000,
   });
   return { sim, a, b };

@@ -8,7 +8,9 @@ class RecordingChannel implements DatagramChannel {
   readonly label = 'pdu';
   open = true;
   queue = 0;
-  readonly sent: Array<{ seq: number; at: number; bytes: Uint8Array }> = [];
+  readonly sent: Array<{ seq: number; at: number; bytes: Uint8Array; lane?: number }> = [];
+  /** Lanes this channel offers (none when undefined). */
+  lanes: number | undefined;
   private writable: Array<() => void> = [];
   constructor(readonly highWaterBytes = 1 << 20) {}
   whenOpen = () => Promise.resolve();
@@ -17,9 +19,11 @@ class RecordingChannel implements DatagramChannel {
   setLowWater(bytes: number): void {
     this.lowWater = bytes;
   }
-  send(datagram: Uint8Array): void {
-    this.sent.push({ seq: new DataView(datagram.buffer, datagram.byteOffset).getUint32(0), at: Date.now(), bytes: datagram });
+  send(datagram: Uint8Array, lane?: number): void {
+    this.sent.push({ seq: new DataView(datagram.buffer, datagram.byteOffset).getUint32(0), at: Date.now(), bytes: datagram, ...(lane !== undefined ? { lane } : {}) });
   }
+  pickLane = () => (this.lanes === undefined ? undefined : this.lanes - 1);
+  laneLoads = () => (this.lanes === undefined ? undefined : Array.from({ length: this.lanes }, () => ({ open: true, queuedBytes: 0 })));
   onDatagram(): void {}
   onWritable(handler: () => void): void {
     this.writable.push(handler);
@@ -57,6 +61,21 @@ describe('ImpairedChannel', () => {
     expect(inner.sent[0]?.bytes).toBe(d);
     expect(ch.queuedBytes()).toBe(500);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("offers the inner channel's lanes only while off: the link in between does not keep them", () => {
+    const inner = new RecordingChannel();
+    inner.lanes = 3;
+    const ch = impaired(inner);
+    expect(ch.pickLane()).toBe(2);
+    expect(ch.laneLoads()).toHaveLength(3);
+    ch.send(datagram(1), 2);
+    expect(inner.sent[0]?.lane).toBe(2);
+    ch.impair({ loss: 'none', delayMs: 10 });
+    expect(ch.pickLane()).toBeUndefined();
+    expect(ch.laneLoads()).toBeUndefined();
+    ch.impair(null);
+    expect(ch.pickLane()).toBe(2);
   });
 
   it('lets the sender reuse datagram memory only while off and over a copying channel', () => {

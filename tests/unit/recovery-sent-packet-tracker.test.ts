@@ -132,3 +132,55 @@ describe('SentPacketTracker (RFC 9002 loss detection)', () => {
     expect(t.onPto(3000, 100, 10).map((p) => p.packetNumber)).toEqual([pn + 2, pn + 5]);
   });
 });
+
+describe('SentPacketTracker: loss detection per FIFO lane', () => {
+  /** Packets 0..n-1 sent at t=0 over `lanes` lanes in turn (packet i on lane i % lanes). */
+  function laned(n: number, lanes: number, laneLossDetection = true) {
+    const t = new SentPacketTracker({ packetThreshold: 3, timeThreshold: 9 / 8, granularityMs: 1 }, 100, laneLossDetection);
+    for (let i = 0; i < n; i++) t.onSent({ ...packet(i, 0), lane: i % lanes });
+    return t;
+  }
+
+  it('declares a packet lost as soon as a later packet on its lane is acknowledged in the same frame', () => {
+    const t = laned(8, 2);
+    const rtt = new RttEstimator(100);
+    rtt.update(50, 0);
+    // The frame spans 0..3 and leaves out 1; 3 went on the same lane after it. Neither the count
+    // (3 - 1 < 3) nor the time (10 ms of 56) would call 1 lost yet.
+    const r = t.onAck(3, [{ start: 2, end: 3 }, { start: 0, end: 0 }], 10)!;
+    expect(r.laneLost.map((p) => [p.packetNumber, p.lossCause])).toEqual([[1, 'lane']]);
+    expect(t.detectLosses(10, rtt)).toEqual([]);
+    expect(t.get(1)).toBeUndefined();
+  });
+
+  it('judges only packets inside the frame span, and nothing with the rule off', () => {
+    const t = laned(8, 2);
+    // The frame starts at 2: packets 0 and 1 were left out, not necessarily missed.
+    expect(t.onAck(3, [{ start: 2, end: 3 }], 10)!.laneLost).toEqual([]);
+    const off = laned(8, 2, false);
+    expect(off.onAck(3, [{ start: 2, end: 3 }, { start: 0, end: 0 }], 10)!.laneLost).toEqual([]);
+  });
+
+  it('takes no evidence from a frame that does not itself report the later packet (it may be older)', () => {
+    const t = laned(8, 2);
+    // Packet 4 (lane 0) is acknowledged first; then a frame that crossed it on the way back,
+    // built before 4 arrived, leaves out 2 (lane 0) and reports only 3 and 0..1.
+    t.onAck(4, [{ start: 4, end: 4 }], 10);
+    expect(t.onAck(3, [{ start: 3, end: 3 }, { start: 0, end: 1 }], 11)!.laneLost).toEqual([]);
+    expect(t.get(2)).toBeDefined();
+    // A frame that reports 4 and leaves out 2 proves it.
+    expect(t.onAck(4, [{ start: 3, end: 4 }, { start: 0, end: 1 }], 12)!.laneLost.map((p) => p.packetNumber)).toEqual([2]);
+  });
+
+  it('withdraws the rule from a lane once a packet it declared lost is acknowledged', () => {
+    const t = laned(12, 2);
+    t.onAck(3, [{ start: 2, end: 3 }, { start: 0, end: 0 }], 10);
+    // Packet 1 arrived after all: lane 1 reorders (its stack retransmitted, say).
+    const late = t.onAck(3, [{ start: 0, end: 3 }], 11)!;
+    expect(late.spurious.map((p) => p.packetNumber)).toEqual([1]);
+    expect(t.untrustedLaneCount).toBe(1);
+    // Lane 1 is judged by the thresholds alone now; lane 0 keeps the rule.
+    const r = t.onAck(7, [{ start: 7, end: 7 }, { start: 6, end: 6 }, { start: 0, end: 3 }], 12)!;
+    expect(r.laneLost.map((p) => p.packetNumber)).toEqual([4]);
+  });
+});

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { NO_LANE, RelayedChannel } from '../../worker/relayed-channel.js';
+
+const d = (n: number) => new Uint8Array(n);
+
+describe('RelayedChannel lanes', () => {
+  it('names no lane until the host reports lanes, and then none in the batch', () => {
+    const ch = new RelayedChannel(64 * 1024, () => undefined);
+    expect(ch.pickLane()).toBeUndefined();
+    ch.send(d(100));
+    expect(ch.takeOutgoing()).toEqual({ datagrams: [d(100)] });
+  });
+
+  it("picks by each lane's reported room less what it posted there since, and posts the lanes", () => {
+    const ch = new RelayedChannel(64 * 1024, () => undefined);
+    ch.updateState(true, 0, 64 * 1024, [
+      { open: true, queuedBytes: 0, room: 2000 },
+      { open: true, queuedBytes: 0, room: 2500 },
+      { open: false, queuedBytes: 0, room: 9000 },
+    ]);
+    const first = ch.pickLane()!;
+    expect(first).toBe(1);
+    ch.send(d(1200), first);
+    // Lane 1 has 1300 left now, lane 0 still 2000.
+    expect(ch.pickLane()).toBe(0);
+    ch.send(d(1200), 0);
+    // A datagram without a lane (sent through an impairment) travels with NO_LANE: the host picks.
+    ch.send(d(300));
+    expect(ch.takeOutgoing().lanes).toEqual([1, 0, NO_LANE]);
+    // A fresh report replaces what was posted.
+    ch.updateState(true, 0, 64 * 1024, [
+      { open: true, queuedBytes: 0, room: 100 },
+      { open: true, queuedBytes: 0, room: 5000 },
+    ]);
+    expect(ch.pickLane()).toBe(1);
+    // Lanes without a room figure: the fewest queued bytes, counting what was posted.
+    ch.updateState(true, 0, 64 * 1024, [
+      { open: true, queuedBytes: 1000 },
+      { open: true, queuedBytes: 0 },
+    ]);
+    ch.send(d(1500), 1);
+    expect(ch.pickLane()).toBe(0);
+  });
+});
