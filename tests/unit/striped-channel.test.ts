@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CongestionSample } from '../../src/congestion/congestion-report.js';
-import { PduEngine, type EngineStats, type PduEvent, type SendOptions } from '../../src/engine/index.js';
+import { PduEngine, type EngineStats, type PduEngineOptions, type PduEvent, type SendOptions } from '../../src/engine/index.js';
 import { EngineDriver } from '../../src/host/engine-driver.js';
 import { chooseLane, type DatagramChannel } from '../../src/transport/datachannel.js';
 import { PacketType } from '../../src/wire/index.js';
@@ -70,6 +70,37 @@ class MemoryStripe implements DatagramChannel {
 
 const stripes = (n: number) => Array.from({ length: n }, () => new MemoryStripe());
 const d = (byte: number) => new Uint8Array(100).fill(byte);
+
+/**
+ * Two PDU engines, each driven over a StripedChannel of `n` in-memory stripes joined pairwise,
+ * stripe i delaying `delayMs(i)` each way; `until` polls a condition for up to 10 s.
+ */
+function stripedSession(n: number, delayMs: (i: number) => number, recovery: NonNullable<PduEngineOptions['recovery']>) {
+  const [a, b] = [stripes(n), stripes(n)];
+  for (let i = 0; i < n; i++) {
+    a[i]!.peer = b[i]!;
+    b[i]!.peer = a[i]!;
+    a[i]!.delayMs = b[i]!.delayMs = delayMs(i);
+  }
+  const events: [PduEvent[], PduEvent[]] = [[], []];
+  const engines = [0, 1].map((i) => new PduEngine({ role: i === 0 ? 'initiator' : 'responder', recovery }));
+  const drivers = ([a, b] as const).map(
+    (side, i) =>
+      new EngineDriver<PduEvent, SendOptions, EngineStats>(engines[i]!, new StripedChannel(side), {
+        sampleIntervalMs: 10,
+        onEvent: (e) => events[i as 0 | 1].push(e),
+      }),
+  );
+  for (const drv of drivers) drv.start();
+  const until = async (check: () => boolean) => {
+    const start = Date.now();
+    while (!check()) {
+      if (Date.now() - start > 10_000) throw new Error('timed out');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+  return { a, engines, drivers, events, until };
+}
 
 describe('StripedChannel', () => {
   it('spreads datagrams round-robin over idle stripes', () => {
@@ -192,30 +223,8 @@ describe('StripedChannel', () => {
   });
 
   it('carries a PDU session whose stripes reorder datagrams', async () => {
-    const n = 3;
-    const [a, b] = [stripes(n), stripes(n)];
-    for (let i = 0; i < n; i++) {
-      a[i]!.peer = b[i]!;
-      b[i]!.peer = a[i]!;
-      // Stripe i is i * 3 ms slower each way: datagrams cross over.
-      a[i]!.delayMs = b[i]!.delayMs = i * 3;
-    }
-    const events: [PduEvent[], PduEvent[]] = [[], []];
-    const drivers = ([a, b] as const).map(
-      (side, i) =>
-        new EngineDriver<PduEvent, SendOptions, EngineStats>(new PduEngine({ role: i === 0 ? 'initiator' : 'responder', recovery: { packetThreshold: 16 } }), new StripedChannel(side), {
-          sampleIntervalMs: 10,
-          onEvent: (e) => events[i as 0 | 1].push(e),
-        }),
-    );
-    for (const drv of drivers) drv.start();
-    const until = async (check: () => boolean) => {
-      const start = Date.now();
-      while (!check()) {
-        if (Date.now() - start > 10_000) throw new Error('timed out');
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    };
+    // Stripe i is i * 3 ms slower each way: datagrams cross over.
+    const { a, drivers, events, until } = stripedSession(3, (i) => i * 3, { packetThreshold: 16 });
     await until(() => events.every((es) => es.some((e) => e.type === 'connected')));
     for (let m = 0; m < 4; m++) drivers[0]!.send(new Uint8Array(16 * 1024).fill(m + 1));
     const messages = () => events[1].filter((e): e is Extract<PduEvent, { type: 'message' }> => e.type === 'message');
@@ -231,33 +240,12 @@ describe('StripedChannel', () => {
   });
 
   it("tells the engine each datagram's stripe, so a loss is found from a later datagram on that stripe", async () => {
-    const n = 2;
-    const [a, b] = [stripes(n), stripes(n)];
-    for (let i = 0; i < n; i++) {
-      a[i]!.peer = b[i]!;
-      b[i]!.peer = a[i]!;
-    }
-    // Stripe 0 loses one DATA datagram from the middle of the first message; with the count and
-    // time thresholds set far out, the lane rule is the only quick way to find it.
+    // With the count and time thresholds set far out, the lane rule is the only quick way to
+    // find a loss.
+    const { a, engines, drivers, events, until } = stripedSession(2, () => 0, { timeThreshold: 1000 / 60, packetThreshold: 60 });
+    // Stripe 0 loses one DATA datagram from the middle of the first message.
     let dataSeen = 0;
     a[0]!.lose = (m) => m[1] === PacketType.DATA && ++dataSeen === 3;
-    const events: [PduEvent[], PduEvent[]] = [[], []];
-    const engines = [0, 1].map((i) => new PduEngine({ role: i === 0 ? 'initiator' : 'responder', recovery: { timeThreshold: 1000 / 60, packetThreshold: 60 } }));
-    const drivers = ([a, b] as const).map(
-      (side, i) =>
-        new EngineDriver<PduEvent, SendOptions, EngineStats>(engines[i]!, new StripedChannel(side), {
-          sampleIntervalMs: 10,
-          onEvent: (e) => events[i as 0 | 1].push(e),
-        }),
-    );
-    for (const drv of drivers) drv.start();
-    const until = async (check: () => boolean) => {
-      const start = Date.now();
-      while (!check()) {
-        if (Date.now() - start > 10_000) throw new Error('timed out');
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    };
     await until(() => events.every((es) => es.some((e) => e.type === 'connected')));
     drivers[0]!.send(new Uint8Array(16 * 1024).fill(7));
     await until(() => events[1].some((e) => e.type === 'message'));
