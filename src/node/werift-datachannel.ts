@@ -84,6 +84,11 @@ export function adaptWeriftDataChannel(pc: RTCPeerConnection, channel: RTCDataCh
       if (state[0] !== 'open') throw new Error('data channel closed before it opened');
     },
     queuedBytes,
+    // One SCTP association that PDU keeps from retransmitting: one FIFO lane.
+    pickLane: () => 0,
+    laneLoads() {
+      return [{ open: this.open, queuedBytes: queuedBytes(), room: this.sendRoom!() }];
+    },
     send(datagram) {
       channel.send(Buffer.from(datagram.buffer, datagram.byteOffset, datagram.byteLength));
       if (waitingForRoom()) watchDrain();

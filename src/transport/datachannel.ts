@@ -27,8 +27,9 @@ export interface DatagramChannel {
    * The FIFO lane the next datagram should take, or undefined when the channel promises no order.
    * A lane is a path on which datagrams arrive in the order sent or not at all (one SCTP
    * association that does not retransmit); the engine's loss detection leans on it
-   * (`pollTransmit(now, lane)`). StripedChannel has one per stripe. A lone channel names none:
-   * on one FIFO path the engine's packet threshold already finds losses quickly.
+   * (`pollTransmit(now, lane)`). The W3C and werift adapters are one lane each (PDU opens their
+   * channel without retransmissions), StripedChannel one per stripe; the simulator's channels and
+   * an impairment in force promise none.
    */
   pickLane?(): number | undefined;
   /** Each lane's state, for a relay that picks lanes on another thread (RelayedChannel). */
@@ -133,6 +134,11 @@ export function adaptW3cDataChannel(channel: W3cDataChannelLike, options: W3cAda
         channel.addEventListener('close', () => reject(new Error('data channel closed before it opened')));
       }),
     queuedBytes: () => channel.bufferedAmount,
+    // One SCTP association without retransmissions (the channel is opened so): one FIFO lane.
+    pickLane: () => 0,
+    laneLoads() {
+      return [{ open: this.open, queuedBytes: channel.bufferedAmount }];
+    },
     // RTCDataChannel.send takes a copy of the bytes before it returns.
     copiesOnSend: true,
     send(datagram) {

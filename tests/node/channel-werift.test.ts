@@ -73,6 +73,10 @@ describe('PduChannel between two werift peers', () => {
     const stats = await a.stats();
     const retx = stats.recovery.retransmissions;
     expect(retx.predictive + retx.timeout).toBeGreaterThan(0);
+    // The lone channel is one FIFO lane: drops are found from later datagrams on it, and none
+    // of those findings is undone by a late arrival.
+    expect(retx.lane).toBeGreaterThan(0);
+    expect(stats.recovery.untrustedLanes).toBe(0);
   }, 120_000);
 
   it('stripes datagrams over several peer connections to the same peer, and recovers what one drops', async () => {
