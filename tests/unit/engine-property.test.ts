@@ -44,6 +44,15 @@ describe('PduEngine properties over random seeds and links', () => {
           return { index, size: s.size, at, opts };
         });
         const r = runWorkload(pair, messages, 120_000, 5_000);
+        // A receiver forgets an unfinished best-effort message when the sender's CANCEL arrives.
+        // The CANCEL is resent on the probe timeout's backoff, and on a per-packet Gilbert-Elliott
+        // link a sender that sends this sparsely can lose every try of several seconds in one bad
+        // run (seed 44083, ge 25/4: six in 4.3 s). Cleanup is eventual: give it a minute more.
+        const receiverHolds = () => {
+          const m = pair.b.engine.stats().memory;
+          return m.messagesInProgress + m.reassemblyBytes;
+        };
+        for (let waited = 0; waited < 60_000 && receiverHolds() > 0; waited += 500) pair.sim.runUntil(pair.sim.now + 500);
         const label = `seed ${seed}, ${link.loss.label}, delay ${link.delayMs}`;
         let lastOrdered = -1;
         for (const [id, got] of [...r.received.entries()].sort((x, y) => x[1].order - y[1].order)) {
@@ -65,8 +74,7 @@ describe('PduEngine properties over random seeds and links', () => {
           expect(s.dropped.internalErrors, label).toBe(0);
           expect(s.memory.sendBufferBytes, label).toBe(0);
         }
-        const rx = pair.b.engine.stats().memory;
-        expect(rx.messagesInProgress + rx.reassemblyBytes, `${label}: receiver cleaned up`).toBe(0);
+        expect(receiverHolds(), `${label}: receiver cleaned up`).toBe(0);
       }),
       { numRuns: Number(process.env['PDU_PROPERTY_RUNS'] ?? 25) },
     );
