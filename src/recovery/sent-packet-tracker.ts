@@ -178,6 +178,8 @@ export class SentPacketTracker {
   private readonly laneLargestAcked: number[] = [];
   /** Lanes shown not to be FIFO: the lane rule no longer applies to them. */
   private readonly untrustedLanes = new Set<number>();
+  /** Scratch for lostOnLanes: per lane, the later packet a frame proves arrived (-1: none). */
+  private readonly laneBound: number[] = [];
 
   constructor(
     private readonly constants: LossConstants,
@@ -276,21 +278,29 @@ export class SentPacketTracker {
    * crossed a newer one on the way back may predate it.
    */
   private lostOnLanes(ranges: readonly Range[], now: number): SentPacket[] {
-    let floor = Infinity;
-    for (const r of ranges) floor = Math.min(floor, r.start);
-    let top = -1;
-    const bound: number[] = [];
+    // A frame of one range leaves nothing out inside its span (the common case on a clean path).
+    if (ranges.length < 2) return [];
+    const bound = this.laneBound;
+    let any = false;
     for (let lane = 0; lane < this.laneLargestAcked.length; lane++) {
       const q = this.laneLargestAcked[lane]!;
-      const evidence = q > floor && !this.untrustedLanes.has(lane) && ranges.some((r) => r.start <= q && q <= r.end);
-      bound.push(evidence ? q : -1);
-      if (evidence) top = Math.max(top, q);
+      const evidence = !this.untrustedLanes.has(lane) && ranges.some((r) => r.start <= q && q <= r.end);
+      bound[lane] = evidence ? q : -1;
+      any ||= evidence;
     }
-    if (top < 0) return [];
-    const lost = this.inFlight.between(floor, top).filter((p) => p.lane !== undefined && (bound[p.lane] ?? -1) > p.packetNumber);
+    if (!any) return [];
+    // The gaps between the frame's ranges (a peer need not list them in order).
+    const sorted = [...ranges].sort((x, y) => y.start - x.start);
+    const lost: SentPacket[] = [];
+    for (let i = 1; i < sorted.length; i++) {
+      for (const p of this.inFlight.between(sorted[i]!.end + 1, sorted[i - 1]!.start - 1)) {
+        if (p.lane !== undefined && (bound[p.lane] ?? -1) > p.packetNumber) lost.push(p);
+      }
+    }
     for (const p of lost) this.declareLost(p, 'lane', now);
     return lost;
   }
+
 
   private onLaneAcked(p: SentPacket): void {
     const lane = p.lane;
