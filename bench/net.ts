@@ -33,6 +33,8 @@
  *   npm run bench:net -- --packet-threshold <n>   PDU's starting recovery.packetThreshold (default 3)
  *   npm run bench:net -- --duplicate-retransmissions   PDU sends every retransmission twice
  *   npm run bench:net -- --no-lane-loss    PDU without loss detection per stripe (recovery.laneLossDetection)
+ *   npm run bench:net -- --ack-every <n>   PDU acknowledges at least every n packets (ack.ackEveryPackets, default 8)
+ *   npm run bench:net -- --ooo-ack-delay <f>   PDU's delay of an out-of-order ACK, fraction of srtt (default 1/16)
  *   npm run bench:net -- --seconds <s>     every row's length in seconds (overrides the matrix's)
  *   npm run bench:net -- --out <file>      where the JSON goes (default test-results/bench-net.json)
  *   npm run bench:net -- --aim-seconds <s>    length of the below-capacity aim rows (default 30: 150
@@ -78,6 +80,12 @@ const stripes = option('--stripes') !== undefined ? Number(option('--stripes')) 
 const packetThreshold = option('--packet-threshold') !== undefined ? Number(option('--packet-threshold')) : undefined;
 const duplicateRetransmissions = flag('--duplicate-retransmissions');
 const noLaneLoss = flag('--no-lane-loss');
+const ackEvery = option('--ack-every') !== undefined ? Number(option('--ack-every')) : undefined;
+const oooAckDelay = option('--ooo-ack-delay') !== undefined ? Number(option('--ooo-ack-delay')) : undefined;
+const ackOverrides =
+  ackEvery !== undefined || oooAckDelay !== undefined
+    ? { ...(ackEvery !== undefined ? { ackEveryPackets: ackEvery } : {}), ...(oooAckDelay !== undefined ? { outOfOrderAckDelayRtt: oooAckDelay } : {}) }
+    : undefined;
 const outFile = option('--out') ?? 'test-results/bench-net.json';
 /** Every planned row's length in seconds, overriding the matrix's (e.g. 30 for 150 messages at 5/s). */
 const rowSeconds = option('--seconds') !== undefined ? Number(option('--seconds')) : undefined;
@@ -233,6 +241,8 @@ interface JsonRow extends Omit<Figures, 'sent'> {
   duplicate_retransmissions?: boolean;
   /** PDU ran without loss detection per stripe (--no-lane-loss). */
   lane_loss_detection?: boolean;
+  /** PDU's ACK schedule overrides (--ack-every, --ooo-ack-delay). */
+  ack?: { ackEveryPackets?: number; outOfOrderAckDelayRtt?: number };
   /** Peer connection(s) and channel set up, handshake included (the slower side), ms. */
   connect_ms?: number;
   /** PDU's retransmission counters in full (the sender's EngineStats). */
@@ -270,6 +280,7 @@ async function main(): Promise<void> {
       pair.packetThreshold = packetThreshold;
       pair.duplicateRetransmissions = duplicateRetransmissions;
       if (noLaneLoss) pair.laneLossDetection = false;
+      pair.ack = ackOverrides;
       versions[stack] = `${pair.versions.a} -> ${pair.versions.b}`;
       console.log(`\n== ${stack} (${versions[stack]}) ==`);
       try {
@@ -312,6 +323,7 @@ async function main(): Promise<void> {
             ...(stripes !== undefined && stripes > 1 && isPdu(p.transport) ? { stripes } : {}),
             ...(duplicateRetransmissions && isPdu(p.transport) ? { duplicate_retransmissions: true } : {}),
             ...(noLaneLoss && isPdu(p.transport) ? { lane_loss_detection: false } : {}),
+            ...(ackOverrides && isPdu(p.transport) ? { ack: ackOverrides } : {}),
             ...(result.sender.stripeChunks ? { stripe_sctp_chunks: result.sender.stripeChunks } : {}),
             ...(result.sender.stats
               ? {

@@ -144,6 +144,8 @@ export class StackPair {
   duplicateRetransmissions = false;
   /** PDU rows only: recovery.laneLossDetection (undefined: the engine's default). */
   laneLossDetection: boolean | undefined;
+  /** PDU rows only: ACK schedule overrides. */
+  ack: { ackEveryPackets?: number; outOfOrderAckDelayRtt?: number } | undefined;
 
   private constructor(
     readonly stack: Stack,
@@ -179,6 +181,7 @@ export class StackPair {
           ...(this.packetThreshold !== undefined && isPdu(transport) ? { packetThreshold: this.packetThreshold } : {}),
           ...(this.duplicateRetransmissions && isPdu(transport) ? { duplicateRetransmissions: true } : {}),
           ...(this.laneLossDetection !== undefined && isPdu(transport) ? { laneLossDetection: this.laneLossDetection } : {}),
+          ...(this.ack && isPdu(transport) ? { ack: this.ack } : {}),
         };
         return await Promise.all([
           this.a.request<ConnectResult>({ cmd: 'connect', url: this.signalingUrl, room, transport, ...options }, 40_000),

@@ -115,7 +115,7 @@ export class BenchPeer {
     url: string,
     room: string,
     transport: Transport,
-    { highWaterBytes, traceEvents, maxDatagramSize, stripes, packetThreshold, duplicateRetransmissions, laneLossDetection }: ConnectOptions,
+    { highWaterBytes, traceEvents, maxDatagramSize, stripes, packetThreshold, duplicateRetransmissions, laneLossDetection, ack }: ConnectOptions,
   ): Promise<ConnectResult> {
     if (this.session) await this.close();
     const started = this.env.now();
@@ -155,6 +155,7 @@ export class BenchPeer {
           ...(duplicateRetransmissions ? { duplicateRetransmissions } : {}),
           ...(laneLossDetection !== undefined ? { laneLossDetection } : {}),
         },
+        ...(ack ? { ack } : {}),
         statsIntervalMs: 0,
         ...(highWaterBytes !== undefined ? { highWaterBytes } : {}),
         ...(traceEvents ? { trace: { maxEvents: traceEvents } } : {}),

@@ -32,6 +32,8 @@ export type AgentCommand =
       duplicateRetransmissions?: boolean;
       /** PDU only: recovery.laneLossDetection (the engine's default is on). */
       laneLossDetection?: boolean;
+      /** PDU only: ACK schedule overrides (the engine's `ack` config). */
+      ack?: { ackEveryPackets?: number; outOfOrderAckDelayRtt?: number };
     }
   /** Sends `count` messages of `size` bytes, one every `intervalMs`; returns when the last one is handed over. */
   | { cmd: 'send'; count: number; size: number; intervalMs: number; deadlineMs?: number; sampleMs?: number }
