@@ -48,12 +48,13 @@ function enginePair(core: PduCore, recycle = true): (messages: number) => number
     for (let moved = true; moved; ) {
       moved = false;
       // The peer keeps nothing of a datagram it handled, so its memory goes back to the sender, as
-      // a host whose channel copies on send (a W3C RTCDataChannel) gives it back.
-      for (let d = a.pollTransmit(); d; d = a.pollTransmit(), moved = true) {
+      // a host whose channel copies on send (a W3C RTCDataChannel) gives it back. Such a channel
+      // is one FIFO lane, and its host says so (lane 0).
+      for (let d = a.pollTransmit(undefined, 0); d; d = a.pollTransmit(undefined, 0), moved = true) {
         b.handleDatagram(d, now);
         if (recycle) a.recycleDatagram(d);
       }
-      for (let d = b.pollTransmit(); d; d = b.pollTransmit(), moved = true) {
+      for (let d = b.pollTransmit(undefined, 0); d; d = b.pollTransmit(undefined, 0), moved = true) {
         a.handleDatagram(d, now);
         if (recycle) b.recycleDatagram(d);
       }
