@@ -114,10 +114,14 @@ export class Simulation {
   /** Earliest pending event, or undefined when idle. */
   nextEventTime(): number | undefined {
     let t: number | undefined;
-    const links = [...this.aToBLanes, ...this.bToALanes].map((l) => l.nextDeliveryTime());
-    for (const candidate of [...links, this.a.nextTimeout(), this.b.nextTimeout(), this.callbacks.peekTime()]) {
+    const consider = (candidate: number | undefined) => {
       if (candidate !== undefined && (t === undefined || candidate < t)) t = candidate;
-    }
+    };
+    for (const link of this.aToBLanes) consider(link.nextDeliveryTime());
+    for (const link of this.bToALanes) consider(link.nextDeliveryTime());
+    consider(this.a.nextTimeout());
+    consider(this.b.nextTimeout());
+    consider(this.callbacks.peekTime());
     return t;
   }
 
