@@ -5,6 +5,7 @@ import { encodeBundle, isBundle, splitBundle } from '../../src/host/datagram-bun
 import { WakeTimer } from '../../src/host/wake-timer.js';
 import type { CongestionSample } from '../../src/congestion/congestion-report.js';
 import type { DatagramChannel } from '../../src/transport/datachannel.js';
+import { PacketType } from '../../src/wire/index.js';
 
 /** One end of an in-memory channel: what it sends reaches the other end in a later task. */
 class MemoryChannel implements DatagramChannel {
@@ -20,6 +21,13 @@ class MemoryChannel implements DatagramChannel {
   reusedSends = 0;
   /** What each send held when it was sent. */
   readonly sentBytes: string[] = [];
+  /**
+   * FIFO lanes this channel offers (none when 0): each pickLane names the next in turn, as a
+   * channel whose stripes' room changes between two looks might. The lane of each send.
+   */
+  lanes = 0;
+  readonly sentLanes: (number | undefined)[] = [];
+  private nextLane = 0;
   private readonly buffers = new WeakSet<ArrayBufferLike>();
   /** What the receiving side does with a message (default: hand it to the driver). */
   deliver: (message: Uint8Array, handler: (d: Uint8Array) => void) => void = (m, h) => h(m);
@@ -34,7 +42,11 @@ class MemoryChannel implements DatagramChannel {
     return 0;
   }
   setLowWater(): void {}
-  send(datagram: Uint8Array): void {
+  pickLane(): number | undefined {
+    return this.lanes > 0 ? this.nextLane++ % this.lanes : undefined;
+  }
+  send(datagram: Uint8Array, lane?: number): void {
+    this.sentLanes.push(lane);
     if (this.buffers.has(datagram.buffer)) this.reusedSends++;
     this.buffers.add(datagram.buffer);
     const copy = datagram.slice();
@@ -58,9 +70,10 @@ class MemoryChannel implements DatagramChannel {
 
 type Driver = EngineDriver<PduEvent, SendOptions, EngineStats>;
 
-function pair(opts: { bundleBytes: [number, number]; lossRate?: [number | undefined, number | undefined]; lateResponder?: boolean }) {
+function pair(opts: { bundleBytes: [number, number]; lossRate?: [number | undefined, number | undefined]; lateResponder?: boolean; lanes?: number }) {
   const a = new MemoryChannel();
   const b = new MemoryChannel();
+  a.lanes = b.lanes = opts.lanes ?? 0;
   a.peer = b;
   b.peer = a;
   const events: [PduEvent[], PduEvent[]] = [[], []];
@@ -116,6 +129,36 @@ describe('EngineDriver bundles', () => {
     expect(a.sent.length).toBeLessThan(120);
     const stats = p.drivers[0].engine.stats();
     expect(stats.recovery.retransmissions.timeout + stats.recovery.retransmissions.predictive).toBe(0);
+  });
+
+  it('seals every datagram of a bundle for the lane the bundle takes', async () => {
+    const p = pair({ bundleBytes: [16 * 1024, 16 * 1024], lanes: 3 });
+    // The lane each datagram was sealed for, by its bytes.
+    const engine = p.drivers[0].engine;
+    const poll = engine.pollTransmit.bind(engine);
+    const sealedFor = new Map<string, number | undefined>();
+    engine.pollTransmit = (now, lane) => {
+      const d = poll(now, lane);
+      if (d) sealedFor.set(Buffer.from(d).toString('hex'), lane);
+      return d;
+    };
+    await transfer(p, 4, 64 * 1024);
+    const [a] = p.channels;
+    expect(multi(a.sent).length).toBeGreaterThan(0);
+    expect(new Set(a.sentLanes)).toEqual(new Set([0, 1, 2]));
+    let checked = 0;
+    a.sentBytes.forEach((hex, i) => {
+      const message = Buffer.from(hex, 'hex');
+      const parts: Uint8Array[] = [];
+      if (isBundle(message)) splitBundle(message, (d) => void parts.push(d));
+      else parts.push(message);
+      // Sealed datagrams only: a handshake datagram may be resent byte for byte on another lane.
+      for (const d of parts.filter((x) => x[1] === PacketType.DATA || x[1] === PacketType.CONTROL)) {
+        expect(sealedFor.get(Buffer.from(d).toString('hex')), `channel message ${i}`).toBe(a.sentLanes[i]);
+        checked++;
+      }
+    });
+    expect(checked).toBeGreaterThan(a.sent.length);
   });
 
   it('never bundles towards a peer that does not (an older peer drops bundles)', async () => {
