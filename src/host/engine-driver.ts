@@ -1,5 +1,6 @@
 import type { CongestionSample } from '../congestion/congestion-report.js';
 import type { EngineStats } from '../engine/index.js';
+import { MAX_LANES } from '../recovery/sent-packet-tracker.js';
 import type { DatagramChannel } from '../transport/datachannel.js';
 import { BUNDLE_ENTRY_OVERHEAD, BUNDLE_HEADER_BYTES, MAX_BUNDLED_DATAGRAM, encodeBundle, isBundle, splitBundle } from './datagram-bundle.js';
 import { ChannelQueueLimit } from './queue-limit.js';
@@ -121,6 +122,8 @@ export class EngineDriver<Event, SendOptions, Stats> {
   private pendingBytes = 0;
   /** The lane the gathered bundle leaves on. */
   private pendingLane: number | undefined;
+  /** The largest datagram the engine has produced: what a bundle must have room for. */
+  private largestDatagram = 0;
 
   constructor(
     readonly engine: SansIoEngine<Event, SendOptions, Stats>,
@@ -215,10 +218,14 @@ export class EngineDriver<Event, SendOptions, Stats> {
           full = true;
           break;
         }
-        // A bundle leaves on one lane: what joins it is sealed for the bundle's lane.
-        const lane = this.pending.length > 0 ? this.pendingLane : channel.pickLane?.();
+        // A bundle leaves on one lane, and what joins it is sealed for that lane. A bundle the
+        // largest datagram so far could not join goes now, so that the next datagram's lane is
+        // picked afresh (on a striped channel, consecutive bundles spread over the stripes).
+        if (this.pending.length > 0 && this.pendingBytes + BUNDLE_ENTRY_OVERHEAD + this.largestDatagram > this.bundleBytes) this.flushBundle();
+        const lane = this.pending.length > 0 ? this.pendingLane : this.pickLane();
         const datagram = this.engine.pollTransmit(now, lane);
         if (!datagram) break;
+        if (datagram.length > this.largestDatagram) this.largestDatagram = datagram.length;
         if (bundling && datagram.length <= MAX_BUNDLED_DATAGRAM) this.addToBundle(datagram, lane);
         else {
           // Behind what is already gathered (on the same lane), never ahead of it.
@@ -236,6 +243,12 @@ export class EngineDriver<Event, SendOptions, Stats> {
       if (this.stopped) return;
     }
     this.arm();
+  }
+
+  /** The channel's lane for the next datagram; none if it names one the engine cannot take. */
+  private pickLane(): number | undefined {
+    const lane = this.channel.pickLane?.();
+    return lane !== undefined && Number.isInteger(lane) && lane >= 0 && lane < MAX_LANES ? lane : undefined;
   }
 
   private addToBundle(datagram: Uint8Array, lane: number | undefined): void {
