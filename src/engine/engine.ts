@@ -7,7 +7,7 @@ import { TimeoutPredictor } from '../predict/timeout-predictor.js';
 import type { CompletedMessage } from '../reassembly/incoming-messages.js';
 import type { NackDecision, PathContext } from '../recovery/nack-scheduler.js';
 import { RttEstimator } from '../recovery/rtt-estimator.js';
-import { MAX_LANES, type LossCause, type SentPacket } from '../recovery/sent-packet-tracker.js';
+import { isLane, MAX_LANES, type LossCause, type SentPacket } from '../recovery/sent-packet-tracker.js';
 import { ShardingPolicy, type ShardingDecision } from '../shard/sharding-policy.js';
 import type { ControlFrame } from '../wire/types.js';
 import { resolveConfig, type PduConfig, type PduEngineOptions } from './config.js';
@@ -185,7 +185,7 @@ export class PduEngine {
    */
   pollTransmit(now?: number, lane?: number): Uint8Array | undefined {
     if (now !== undefined) this.advance(now);
-    if (lane !== undefined && !(Number.isInteger(lane) && lane >= 0 && lane < MAX_LANES)) {
+    if (lane !== undefined && !isLane(lane)) {
       throw new PduError('invalid-argument', `pollTransmit: lane ${lane} is not an integer in 0..${MAX_LANES - 1}`);
     }
     this.lane = lane;

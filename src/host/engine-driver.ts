@@ -1,6 +1,6 @@
 import type { CongestionSample } from '../congestion/congestion-report.js';
 import type { EngineStats } from '../engine/index.js';
-import { MAX_LANES } from '../recovery/sent-packet-tracker.js';
+import { isLane } from '../recovery/sent-packet-tracker.js';
 import type { DatagramChannel } from '../transport/datachannel.js';
 import { BUNDLE_ENTRY_OVERHEAD, BUNDLE_HEADER_BYTES, MAX_BUNDLED_DATAGRAM, encodeBundle, isBundle, splitBundle } from './datagram-bundle.js';
 import { ChannelQueueLimit } from './queue-limit.js';
@@ -248,7 +248,7 @@ export class EngineDriver<Event, SendOptions, Stats> {
   /** The channel's lane for the next datagram; none if it names one the engine cannot take. */
   private pickLane(): number | undefined {
     const lane = this.channel.pickLane?.();
-    return lane !== undefined && Number.isInteger(lane) && lane >= 0 && lane < MAX_LANES ? lane : undefined;
+    return lane !== undefined && isLane(lane) ? lane : undefined;
   }
 
   private addToBundle(datagram: Uint8Array, lane: number | undefined): void {

@@ -144,6 +144,11 @@ class InFlightWindow {
 /** Lanes a sender may name (`PduEngine.pollTransmit`): stripes are peer connections, so few. */
 export const MAX_LANES = 64;
 
+/** Whether `lane` is one a sender may name: an integer in 0..MAX_LANES-1. */
+export function isLane(lane: number): boolean {
+  return Number.isInteger(lane) && lane >= 0 && lane < MAX_LANES;
+}
+
 /** Highest the packet threshold rises to on a reordering path; the time threshold still applies. */
 export const MAX_PACKET_THRESHOLD = 64;
 
@@ -300,7 +305,6 @@ export class SentPacketTracker {
     for (const p of lost) this.declareLost(p, 'lane', now);
     return lost;
   }
-
 
   private onLaneAcked(p: SentPacket): void {
     const lane = p.lane;
