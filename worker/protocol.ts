@@ -12,6 +12,9 @@ export interface SessionTransportOptions {
   bundleBytes?: number;
 }
 
+/** In an `output` batch's `lanes`: this datagram has no lane, the host's channel picks one. */
+export const NO_LANE = -1;
+
 /** Which core the worker gives the engine: its WebAssembly core (the default) or the TypeScript reference. */
 export type CoreChoice = 'wasm' | 'reference';
 
@@ -55,7 +58,7 @@ export type WorkerToHost =
       session: number;
       events: PduEvent[];
       datagrams: Uint8Array[];
-      /** With relayed datagrams picked for lanes: the lane of each (-1: the host picks). */
+      /** With relayed datagrams picked for lanes: the lane of each (NO_LANE: the host picks). */
       lanes?: number[];
       sendReplies: SendReply[];
       statsReplies: Array<{ ticket: number; stats: EngineStats }>;

@@ -1,8 +1,6 @@
 import type { CongestionSample } from '../src/congestion/congestion-report.js';
 import { chooseLane, type DatagramChannel, type LaneLoad } from '../src/transport/datachannel.js';
-
-/** In a relayed batch's lanes: this datagram has none, the host's channel picks. */
-export const NO_LANE = -1;
+import { NO_LANE } from './protocol.js';
 
 /**
  * The worker's view of a data channel that stays on the host thread: datagrams go out in batches
@@ -20,7 +18,6 @@ export class RelayedChannel implements DatagramChannel {
   private outgoing: Uint8Array[] = [];
   /** The lane of each outgoing datagram (NO_LANE where it has none). */
   private outgoingLanes: number[] = [];
-  private lanesInBatch = false;
   private lanes: LaneLoad[] | undefined;
   private postedToLane: number[] = [];
   private nextLane = 0;
@@ -71,7 +68,6 @@ export class RelayedChannel implements DatagramChannel {
     if (this.lanes && lane !== undefined) {
       this.postedToLane[lane] = (this.postedToLane[lane] ?? 0) + datagram.byteLength;
       this.nextLane = (lane + 1) % this.lanes.length;
-      this.lanesInBatch = true;
     }
     this.outgoingLanes.push(this.lanes && lane !== undefined ? lane : NO_LANE);
     this.outgoing.push(datagram);
@@ -85,11 +81,9 @@ export class RelayedChannel implements DatagramChannel {
   takeOutgoing(): { datagrams: Uint8Array[]; lanes?: number[] } {
     const datagrams = this.outgoing;
     const lanes = this.outgoingLanes;
-    const withLanes = this.lanesInBatch;
     this.outgoing = [];
     this.outgoingLanes = [];
-    this.lanesInBatch = false;
-    return withLanes ? { datagrams, lanes } : { datagrams };
+    return lanes.some((lane) => lane !== NO_LANE) ? { datagrams, lanes } : { datagrams };
   }
 
   onDatagram(handler: (datagram: Uint8Array) => void): void {

@@ -5,7 +5,7 @@ import type { PduHost } from '../host/pdu-host.js';
 import type { CongestionSample } from '../congestion/congestion-report.js';
 import { rttFromStats, type DatagramChannel, type LaneLoad, type StatsSource } from '../transport/datachannel.js';
 import { ImpairedChannel, type ImpairmentConfig } from '../transport/impaired-channel.js';
-import type { CoreChoice, SendReply, SessionTransportOptions } from '../../worker/protocol.js';
+import { NO_LANE, type CoreChoice, type SendReply, type SessionTransportOptions } from '../../worker/protocol.js';
 import type { TransferableChannel } from './platform.js';
 
 /** Where a channel's engine runs: on this thread, or in a worker behind the host. */
@@ -111,7 +111,7 @@ export function workerSession(
         const { datagrams, lanes } = output;
         for (let i = 0; i < datagrams.length; i++) {
           const lane = lanes?.[i];
-          if (relayed.open) relayed.send(datagrams[i]!, lane !== undefined && lane >= 0 ? lane : undefined);
+          if (relayed.open) relayed.send(datagrams[i]!, lane !== undefined && lane !== NO_LANE ? lane : undefined);
         }
       }
       if (output.datagrams.length > 0) {

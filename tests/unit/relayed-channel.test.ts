@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { NO_LANE, RelayedChannel } from '../../worker/relayed-channel.js';
+import { NO_LANE } from '../../worker/protocol.js';
+import { RelayedChannel } from '../../worker/relayed-channel.js';
 
 const d = (n: number) => new Uint8Array(n);
 
