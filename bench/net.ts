@@ -43,6 +43,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname } from 'node:path';
+import type { RetransmissionStats } from '../src/engine/index.js';
 import { NetemTopology, netemUnavailableReason } from '../src/netem/index.js';
 import { findTracesDir, loadPacketTrace } from '../src/transport/trace-files.node.js';
 import { summarizePacketTrace } from '../src/transport/traces.js';
@@ -60,7 +61,7 @@ import {
   type Stack,
   type TimelinePoint,
 } from './net/harness.js';
-import { TRANSPORTS, isPdu, type Transport } from './net/protocol.js';
+import { TRANSPORTS, isPdu, type AckOverrides, type Transport } from './net/protocol.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
@@ -242,11 +243,11 @@ interface JsonRow extends Omit<Figures, 'sent'> {
   /** PDU ran without loss detection per stripe (--no-lane-loss). */
   lane_loss_detection?: boolean;
   /** PDU's ACK schedule overrides (--ack-every, --ooo-ack-delay). */
-  ack?: { ackEveryPackets?: number; outOfOrderAckDelayRtt?: number };
+  ack?: AckOverrides;
   /** Peer connection(s) and channel set up, handshake included (the slower side), ms. */
   connect_ms?: number;
   /** PDU's retransmission counters in full (the sender's EngineStats). */
-  retx?: { predictive: number; timeout: number; spurious: number; threshold: number; lane: number; tail: number; pto: number; nacks_received: number; untrusted_lanes: number };
+  retx?: RetransmissionStats & { nacks_received: number; untrusted_lanes: number };
 }
 
 async function main(): Promise<void> {

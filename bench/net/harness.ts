@@ -11,6 +11,7 @@ import { percentile } from '../../src/transport/traces.js';
 import { quantileInterval } from '../stats.js';
 import {
   isPdu,
+  type AckOverrides,
   type AgentCommand,
   type AgentResponse,
   type ConnectResult,
@@ -145,7 +146,7 @@ export class StackPair {
   /** PDU rows only: recovery.laneLossDetection (undefined: the engine's default). */
   laneLossDetection: boolean | undefined;
   /** PDU rows only: ACK schedule overrides. */
-  ack: { ackEveryPackets?: number; outOfOrderAckDelayRtt?: number } | undefined;
+  ack: AckOverrides | undefined;
 
   private constructor(
     readonly stack: Stack,

@@ -415,19 +415,10 @@ const round = (x: number, digits: number) => (Number.isFinite(x) ? Math.round(x 
 
 function summarize(st: EngineStats): PduStatsSummary {
   const r = st.congestion.report;
-  const retx = st.recovery.retransmissions;
   return {
     predictor: st.recovery.predictor,
     ...(st.recovery.predictorFallback ? { predictorFallback: st.recovery.predictorFallback } : {}),
-    retransmissions: {
-      predictive: retx.predictive,
-      timeout: retx.timeout,
-      spurious: retx.spurious,
-      threshold: retx.threshold,
-      lane: retx.lane,
-      tail: retx.tail,
-      pto: retx.pto,
-    },
+    retransmissions: { ...st.recovery.retransmissions },
     untrustedLanes: st.recovery.untrustedLanes,
     nacksReceived: st.recovery.nacksReceived,
     messages: { sent: st.messages.sent, delivered: st.messages.delivered, expired: st.messages.expired },

@@ -4,6 +4,13 @@
  * its stdout. The same commands reach a werift peer (Node) and a Chromium page (relayed by the
  * Chromium agent), so both run one implementation (peer-core.ts).
  */
+import type { RetransmissionStats } from '../../src/engine/index.js';
+
+/** PDU's ACK schedule overrides a run may set (the engine's `ack` config). */
+export interface AckOverrides {
+  ackEveryPackets?: number;
+  outOfOrderAckDelayRtt?: number;
+}
 
 export const TRANSPORTS = ['pdu-heuristic', 'pdu-timeout', 'pdu-model', 'dc-reliable-ordered', 'dc-reliable-unordered', 'dc-mr1', 'dc-mr0'] as const;
 export type Transport = (typeof TRANSPORTS)[number];
@@ -33,7 +40,7 @@ export type AgentCommand =
       /** PDU only: recovery.laneLossDetection (the engine's default is on). */
       laneLossDetection?: boolean;
       /** PDU only: ACK schedule overrides (the engine's `ack` config). */
-      ack?: { ackEveryPackets?: number; outOfOrderAckDelayRtt?: number };
+      ack?: AckOverrides;
     }
   /** Sends `count` messages of `size` bytes, one every `intervalMs`; returns when the last one is handed over. */
   | { cmd: 'send'; count: number; size: number; intervalMs: number; deadlineMs?: number; sampleMs?: number }
@@ -108,7 +115,7 @@ export interface SenderReport {
 export interface PduStatsSummary {
   predictor: string;
   predictorFallback?: string;
-  retransmissions: { predictive: number; timeout: number; spurious: number; threshold: number; lane: number; tail: number; pto: number };
+  retransmissions: RetransmissionStats;
   /** Lanes the sender withdrew from lane loss detection (seen to reorder). */
   untrustedLanes: number;
   nacksReceived: number;
