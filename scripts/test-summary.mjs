@@ -24,7 +24,9 @@ const vitest = read(vitestPath);
 if (vitest) {
   add('Node (vitest)', {
     passed: vitest.numPassedTests,
-    failed: vitest.numFailedTests + (vitest.success || vitest.numFailedTestSuites === 0 ? 0 : vitest.numFailedTestSuites),
+    // A file that fails outside any test (an import error) fails its suites but no test. A failed
+    // test also fails the describe blocks and the file around it: adding those would count it thrice.
+    failed: vitest.numFailedTests > 0 || vitest.success ? vitest.numFailedTests : Math.max(1, vitest.numFailedTestSuites),
     skipped: vitest.numPendingTests + vitest.numTodoTests,
   });
 } else {

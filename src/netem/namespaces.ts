@@ -44,7 +44,14 @@ const NAME = /^pdu-(\d+)-(\d+)-\d+-[ab]$/;
 let pidNamespaceId: string | undefined;
 const pidNamespace = (): string => (pidNamespaceId ??= /\d+/.exec(readlinkSync('/proc/self/ns/pid'))?.[0] ?? '0');
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+const SETUP_ATTEMPTS = 3;
+/** socat's notice, at `-d -d`, once both of its addresses are open. */
+const SOCAT_READY = 'starting data transfer loop';
+/** The tail of a socat's log kept for error messages; it stays bounded over long runs. */
+const SOCAT_LOG_CHARS = 4096;
 let topologies = 0;
+
+class SocatPortTakenError extends Error {}
 
 export class NetemTopology {
   /** `ip netns` names of sides a and b. */
@@ -76,13 +83,17 @@ export class NetemTopology {
     const reason = netemUnavailableReason();
     if (reason) throw new NetemUnavailableError(reason);
     removeStaleNamespaces();
-    const topology = new NetemTopology(process.pid, ++topologies);
-    try {
-      await topology.build(options);
-      return topology;
-    } catch (err) {
-      topology.teardown();
-      throw err;
+    for (let attempt = 1; ; attempt++) {
+      const topology = new NetemTopology(process.pid, ++topologies);
+      try {
+        await topology.build(options);
+        return topology;
+      } catch (err) {
+        topology.teardown();
+        // Another process took a socat's port between freeUdpPort() and socat's bind: a race with
+        // the machine, not a fault of the topology. Fresh ports almost surely win the next time.
+        if (!(err instanceof SocatPortTakenError) || attempt === SETUP_ATTEMPTS) throw err;
+      }
     }
   }
 
@@ -188,21 +199,28 @@ export class NetemTopology {
     if (this.done) throw new Error('netem: torn down during setup');
   }
 
-  /** One socat per side: TUN device <-> UDP datagrams to the router, one IP packet each. */
+  /**
+   * One socat per side: TUN device <-> UDP datagrams to the router, one IP packet each. socat
+   * creates the TUN before it binds its port, so the TUN existing proves nothing: a socat whose
+   * bind fails takes its TUN with it a moment later. Ready means socat's own notice that both ends
+   * are open (`-d -d`; it logs nothing per packet at that level).
+   */
   private async startSocat(side: Side, routerPort: number, ownPort: number): Promise<void> {
     const tun = this.tunNames[side];
     const socat = spawn(
       'socat',
-      ['-b', '65536', `TUN,tun-name=${tun},iff-no-pi,tun-type=tun`, `UDP-DATAGRAM:127.0.0.1:${routerPort},bind=127.0.0.1:${ownPort}`],
+      ['-d', '-d', '-b', '65536', `TUN,tun-name=${tun},iff-no-pi,tun-type=tun`, `UDP-DATAGRAM:127.0.0.1:${routerPort},bind=127.0.0.1:${ownPort}`],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     this.socats.push(socat);
     let stderr = '';
-    socat.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    socat.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-SOCAT_LOG_CHARS)));
     const end = Date.now() + 5000;
-    while (ipQuiet(['link', 'show', 'dev', tun]) === '') {
+    while (!stderr.includes(SOCAT_READY)) {
       if (socat.exitCode !== null || Date.now() > end) {
-        throw new Error(`netem: socat did not create ${tun}${stderr ? `: ${stderr.trim()}` : ' in time'}`);
+        const log = stderr.trim();
+        if (log.includes('Address already in use')) throw new SocatPortTakenError(`netem: socat of side ${side} found port ${ownPort} taken`);
+        throw new Error(`netem: socat of side ${side} did not start${log ? `: ${log}` : ' in time'}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
