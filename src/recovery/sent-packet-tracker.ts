@@ -134,6 +134,21 @@ class InFlightWindow {
     return out;
   }
 
+  /**
+   * The newest packet in flight numbered below `packetNumber` for which `match` holds, among
+   * those sent at or after `since` (packet numbers grow with send time, so the scan stops at the
+   * first older one). Allocates nothing: it runs on every timer evaluation of a flight's tail.
+   */
+  lastBelow(packetNumber: number, since: number, match: (p: SentPacket) => boolean): SentPacket | undefined {
+    for (let i = Math.min(packetNumber - this.base, this.slots.length) - 1; i >= this.head; i--) {
+      const p = this.slots[i];
+      if (p === undefined) continue;
+      if (p.timeSent < since) return undefined;
+      if (match(p)) return p;
+    }
+    return undefined;
+  }
+
   private compact(): void {
     this.slots.splice(0, this.head);
     this.base += this.head;
@@ -181,6 +196,9 @@ export class SentPacketTracker {
   private threshold: number;
   /** Per lane: the largest packet number acknowledged on it (-1 before any). */
   private readonly laneLargestAcked: number[] = [];
+  /** Per lane: when that packet was sent, and when the ACK that first reported it arrived. */
+  private readonly laneLargestAckedSent: number[] = [];
+  private readonly laneLargestAckedAt: number[] = [];
   /** Lanes shown not to be FIFO: the lane rule no longer applies to them. */
   private readonly untrustedLanes = new Set<number>();
   /** Scratch for lostOnLanes: per lane, the later packet a frame proves arrived (-1: none). */
@@ -237,7 +255,7 @@ export class SentPacketTracker {
         this.bytesInFlightCount -= p.bytes;
         result.newlyAcked.push(p);
         if (!largestNewly || p.packetNumber > largestNewly.packetNumber) largestNewly = p;
-        this.onLaneAcked(p);
+        this.onLaneAcked(p, now);
       }
       this.collect(this.recentlyLost, r, (p) => {
         this.recentlyLost.delete(p.packetNumber);
@@ -246,7 +264,7 @@ export class SentPacketTracker {
           const extent = this.largestAckedNumber - p.packetNumber;
           this.threshold = Math.min(MAX_PACKET_THRESHOLD, Math.max(this.threshold, extent + 1));
         } else if (p.lossCause === 'lane') this.untrustedLanes.add(p.lane!);
-        this.onLaneAcked(p);
+        this.onLaneAcked(p, now);
       });
     }
     if (largestNewly && largestNewly.packetNumber === largest) result.rttSample = now - largestNewly.timeSent;
@@ -306,11 +324,40 @@ export class SentPacketTracker {
     return lost;
   }
 
-  private onLaneAcked(p: SentPacket): void {
+  private onLaneAcked(p: SentPacket, now: number): void {
     const lane = p.lane;
     if (lane === undefined) return;
-    while (this.laneLargestAcked.length <= lane) this.laneLargestAcked.push(-1);
-    if (p.packetNumber > this.laneLargestAcked[lane]!) this.laneLargestAcked[lane] = p.packetNumber;
+    while (this.laneLargestAcked.length <= lane) {
+      this.laneLargestAcked.push(-1);
+      this.laneLargestAckedSent.push(0);
+      this.laneLargestAckedAt.push(0);
+    }
+    if (p.packetNumber > this.laneLargestAcked[lane]!) {
+      this.laneLargestAcked[lane] = p.packetNumber;
+      this.laneLargestAckedSent[lane] = p.timeSent;
+      this.laneLargestAckedAt[lane] = now;
+    }
+  }
+
+  /**
+   * What the tail `p`'s FIFO lane says about when `p` can be overdue. While a packet sent on the
+   * lane shortly before `p` (at most `flightMs` before) is still in flight, the lane has not yet
+   * delivered that far, and `p`, behind it, cannot have been acknowledged: undefined, not due.
+   * (An SCTP association releases a burst in window-sized flights, so the last datagrams of a
+   * message can wait a round trip inside the stack; a timer measured on the first ones fires on
+   * them needlessly.) Once the lane's latest acknowledgement reaches such a packet, `p` is
+   * expected that much later plus `slackMs`. -Infinity where the lane says nothing: no lane, the
+   * rule is off or the lane reorders, or nothing of `p`'s flight on its lane was acknowledged.
+   */
+  laneTailBound(p: SentPacket, flightMs: number, slackMs: number): number | undefined {
+    const lane = p.lane;
+    if (lane === undefined || !this.laneLossDetection || this.untrustedLanes.has(lane)) return Number.NEGATIVE_INFINITY;
+    const since = p.timeSent - flightMs;
+    if (this.inFlight.lastBelow(p.packetNumber, since, (q) => q.lane === lane)) return undefined;
+    const acked = this.laneLargestAcked[lane] ?? -1;
+    const sent = this.laneLargestAckedSent[lane] ?? 0;
+    if (acked < 0 || acked > p.packetNumber || sent < since) return Number.NEGATIVE_INFINITY;
+    return this.laneLargestAckedAt[lane]! + (p.timeSent - sent) + slackMs;
   }
 
   /** Earliest time a packet below the largest acknowledged becomes lost by the time threshold. */
