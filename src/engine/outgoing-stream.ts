@@ -51,15 +51,6 @@ const MAX_TAIL_PROBES = 2;
 /** Tails remembered at once; an older one is left to the probe timeout. */
 const MAX_TAILS = 32;
 
-/**
- * Share of packets lost (the congestion estimator's average) below which a tail queued behind
- * its lane is not probed early. Measured on werift-werift, 16 KiB at 5/s: at 0% and 1% loss
- * holding removed nearly every needless tail probe (29 to 2 at 0%); at 5% over four stripes it
- * turned early probes of tails that were lost into probe timeouts some 20 ms later (28 per 375
- * messages with duplicated resends, p99 111-122 ms against 104).
- */
-const QUEUED_TAIL_HOLD_MAX_LOSS = 0.02;
-
 interface FlightTail {
   packet: SentPacket;
   ackNow: boolean;
@@ -349,22 +340,10 @@ export class OutgoingStream {
     return first;
   }
 
-  /**
-   * Undefined while the tail's lane still holds an earlier packet of its flight, on a path that
-   * rarely loses (laneTailBound). Holding trades a needless probe, certain when nothing is lost,
-   * against a later repair when the tail was lost after all (or only its ACK was, which looks
-   * the same): worth it only while losses are rare.
-   */
-  private tailDue(t: FlightTail): number | undefined {
+  private tailDue(t: FlightTail): number {
     const r = this.rtt;
-    let lane = Number.NEGATIVE_INFINITY;
-    if (this.estimator.lossRate < QUEUED_TAIL_HOLD_MAX_LOSS) {
-      const bound = this.tracker.laneTailBound(t.packet, r.srtt / 4, Math.max(2 * this.config.recovery.granularityMs, r.srtt / 16));
-      if (bound === undefined) return undefined;
-      lane = bound;
-    }
     const roundTrip = Math.max(this.tracker.lossDelay(r), this.config.recovery.timeThreshold * this.expectedRoundTrip(t.packet), r.srtt + 4 * r.rttvar);
-    return Math.max(lane, t.packet.timeSent + roundTrip + (t.ackNow ? 0 : this.config.ack.maxAckDelayMs));
+    return t.packet.timeSent + roundTrip + (t.ackNow ? 0 : this.config.ack.maxAckDelayMs);
   }
 
   /**
@@ -372,15 +351,14 @@ export class OutgoingStream {
    * is not probed: declaring its tail lost would give it up while it may well have arrived.
    */
   private probeTails(now: number): void {
-    const overdue: FlightTail[] = [];
+    const due: FlightTail[] = [];
     this.keepTails((t) => {
-      const due = this.tailDue(t);
-      if (due === undefined || due > now) return true;
-      overdue.push(t);
+      if (this.tailDue(t) > now) return true;
+      due.push(t);
       return false;
     });
     const lost: SentPacket[] = [];
-    for (const t of overdue) {
+    for (const t of due) {
       if (!this.messages.get(t.packet.fragment!.messageNumber)?.reliable) continue;
       const p = this.tracker.markLost(t.packet.packetNumber, 'tail', now);
       if (p) lost.push(p);

@@ -46,7 +46,10 @@ export interface AckResult {
   newlyAcked: SentPacket[];
   /** Packets declared lost earlier and acknowledged now: their retransmission was unnecessary. */
   spurious: SentPacket[];
-  /** Raw RTT sample from the largest newly acknowledged ack-eliciting packet, if it was the largest acked. */
+  /**
+   * Raw RTT sample from the largest newly acknowledged ack-eliciting packet (one declared lost
+   * included), if it was the largest acked.
+   */
   rttSample?: number;
   /** Packets this ACK shows lost on their FIFO lane, now declared lost (cause 'lane'). */
   laneLost: SentPacket[];
@@ -134,21 +137,6 @@ class InFlightWindow {
     return out;
   }
 
-  /**
-   * The newest packet in flight numbered below `packetNumber` for which `match` holds, among
-   * those sent at or after `since` (packet numbers grow with send time, so the scan stops at the
-   * first older one). Allocates nothing: it runs on every timer evaluation of a flight's tail.
-   */
-  lastBelow(packetNumber: number, since: number, match: (p: SentPacket) => boolean): SentPacket | undefined {
-    for (let i = Math.min(packetNumber - this.base, this.slots.length) - 1; i >= this.head; i--) {
-      const p = this.slots[i];
-      if (p === undefined) continue;
-      if (p.timeSent < since) return undefined;
-      if (match(p)) return p;
-    }
-    return undefined;
-  }
-
   private compact(): void {
     this.slots.splice(0, this.head);
     this.base += this.head;
@@ -196,9 +184,6 @@ export class SentPacketTracker {
   private threshold: number;
   /** Per lane: the largest packet number acknowledged on it (-1 before any). */
   private readonly laneLargestAcked: number[] = [];
-  /** Per lane: when that packet was sent, and when the ACK that first reported it arrived. */
-  private readonly laneLargestAckedSent: number[] = [];
-  private readonly laneLargestAckedAt: number[] = [];
   /** Lanes shown not to be FIFO: the lane rule no longer applies to them. */
   private readonly untrustedLanes = new Set<number>();
   /** Scratch for lostOnLanes: per lane, the later packet a frame proves arrived (-1: none). */
@@ -255,16 +240,20 @@ export class SentPacketTracker {
         this.bytesInFlightCount -= p.bytes;
         result.newlyAcked.push(p);
         if (!largestNewly || p.packetNumber > largestNewly.packetNumber) largestNewly = p;
-        this.onLaneAcked(p, now);
+        this.onLaneAcked(p);
       }
       this.collect(this.recentlyLost, r, (p) => {
         this.recentlyLost.delete(p.packetNumber);
         result.spurious.push(p);
+        // Newly acknowledged too (RFC 9002 5.1 makes no exception for packets declared lost), and
+        // a packet number is never reused, so the sample is unambiguous. Without it a tail that
+        // was probed needlessly, because its ACK was late, never taught the timer that it was.
+        if (!largestNewly || p.packetNumber > largestNewly.packetNumber) largestNewly = p;
         if (p.lossCause === 'threshold') {
           const extent = this.largestAckedNumber - p.packetNumber;
           this.threshold = Math.min(MAX_PACKET_THRESHOLD, Math.max(this.threshold, extent + 1));
         } else if (p.lossCause === 'lane') this.untrustedLanes.add(p.lane!);
-        this.onLaneAcked(p, now);
+        this.onLaneAcked(p);
       });
     }
     if (largestNewly && largestNewly.packetNumber === largest) result.rttSample = now - largestNewly.timeSent;
@@ -324,40 +313,11 @@ export class SentPacketTracker {
     return lost;
   }
 
-  private onLaneAcked(p: SentPacket, now: number): void {
+  private onLaneAcked(p: SentPacket): void {
     const lane = p.lane;
     if (lane === undefined) return;
-    while (this.laneLargestAcked.length <= lane) {
-      this.laneLargestAcked.push(-1);
-      this.laneLargestAckedSent.push(0);
-      this.laneLargestAckedAt.push(0);
-    }
-    if (p.packetNumber > this.laneLargestAcked[lane]!) {
-      this.laneLargestAcked[lane] = p.packetNumber;
-      this.laneLargestAckedSent[lane] = p.timeSent;
-      this.laneLargestAckedAt[lane] = now;
-    }
-  }
-
-  /**
-   * What the tail `p`'s FIFO lane says about when `p` can be overdue. While a packet sent on the
-   * lane shortly before `p` (at most `flightMs` before) is still in flight, the lane has not yet
-   * delivered that far, and `p`, behind it, cannot have been acknowledged: undefined, not due.
-   * (An SCTP association releases a burst in window-sized flights, so the last datagrams of a
-   * message can wait a round trip inside the stack; a timer measured on the first ones fires on
-   * them needlessly.) Once the lane's latest acknowledgement reaches such a packet, `p` is
-   * expected that much later plus `slackMs`. -Infinity where the lane says nothing: no lane, the
-   * rule is off or the lane reorders, or nothing of `p`'s flight on its lane was acknowledged.
-   */
-  laneTailBound(p: SentPacket, flightMs: number, slackMs: number): number | undefined {
-    const lane = p.lane;
-    if (lane === undefined || !this.laneLossDetection || this.untrustedLanes.has(lane)) return Number.NEGATIVE_INFINITY;
-    const since = p.timeSent - flightMs;
-    if (this.inFlight.lastBelow(p.packetNumber, since, (q) => q.lane === lane)) return undefined;
-    const acked = this.laneLargestAcked[lane] ?? -1;
-    const sent = this.laneLargestAckedSent[lane] ?? 0;
-    if (acked < 0 || acked > p.packetNumber || sent < since) return Number.NEGATIVE_INFINITY;
-    return this.laneLargestAckedAt[lane]! + (p.timeSent - sent) + slackMs;
+    while (this.laneLargestAcked.length <= lane) this.laneLargestAcked.push(-1);
+    if (p.packetNumber > this.laneLargestAcked[lane]!) this.laneLargestAcked[lane] = p.packetNumber;
   }
 
   /** Earliest time a packet below the largest acknowledged becomes lost by the time threshold. */

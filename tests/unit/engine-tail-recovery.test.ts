@@ -115,18 +115,14 @@ describe('the tail of a flight (A flag and tail probe), 50 ms RTT', () => {
   });
 });
 
-describe('a tail its lane still holds', () => {
+describe('a tail acknowledged late', () => {
   /**
    * b's stack releases every other burst the way an SCTP association with an 8-packet window
    * does: the first eight datagrams at once, the rest once the window opens (held 22 ms at b's
-   * door, in order). The tail's timer, measured on unheld flights (about 59 ms), is due before a
-   * held tail is acknowledged (72 ms), and the probe timeout (76 ms) after. Alternating keeps
-   * the latest RTT sample, which the timer also follows, from learning the hold.
+   * door, in order). The tail timer, measured on unheld flights (about 59 ms), is due before a
+   * held tail is acknowledged (72 ms).
    */
   function releaseInFlights(pair: Pair): void {
-    // One link, named lane 0 as a W3C channel's adapter names it (the simulator names lanes only
-    // when it has several).
-    pair.a.pollTransmit = (lane) => pair.a.engine.pollTransmit(undefined, lane ?? 0);
     const handle = pair.b.handleDatagram.bind(pair.b);
     let bursts = 0;
     let inBurst = 0;
@@ -141,14 +137,14 @@ describe('a tail its lane still holds', () => {
       inBurst++;
       lastArrival = now;
       if ((bursts % 2 === 0 || inBurst <= 8) && now >= heldUntil) return handle(bytes, now);
-      // Later datagrams of the lane wait behind the held ones: a lane is FIFO.
+      // Later datagrams wait behind the held ones: the channel is FIFO.
       heldUntil = Math.max(heldUntil, now + 22);
       const copy = bytes.slice();
       pair.sim.schedule(heldUntil, (t) => handle(copy, t));
     };
   }
 
-  it('is not probed while an earlier datagram of its flight on the same lane is unacknowledged, on a path that loses nothing', () => {
+  it('is probed needlessly once at most: the late ACK of a tail declared lost is still an RTT sample', () => {
     const pair = makePair({ seed: 35, delayMs: 25 });
     connect(pair);
     settleRtt(pair);
@@ -159,23 +155,10 @@ describe('a tail its lane still holds', () => {
     pair.sim.runUntil(start + 20 * 200 + 1000);
     expect(ofMessages(seen.b)).toBe(20);
     const r = pair.a.engine.stats().recovery;
-    expect(r.retransmissions.tail).toBe(0);
-    expect(r.retransmissions.spurious).toBe(0);
+    // Without the sample, the timer never learned the held tails' round trip: 18 of 20 probed.
+    expect(r.retransmissions.tail).toBeLessThanOrEqual(1);
+    expect(r.retransmissions.spurious).toBeLessThanOrEqual(1);
     expect(r.ptoCount).toBe(0);
-  });
-
-  it('is still probed early once the path loses often, and a lost one is still recovered', () => {
-    const pair = makePair({ seed: 36, delayMs: 25 });
-    connect(pair);
-    settleRtt(pair);
-    releaseInFlights(pair);
-    pair.sim.aToB.configure({ loss: new BernoulliLoss(0.1) });
-    const seen = watch(pair);
-    const start = pair.sim.now;
-    for (let i = 0; i < 20; i++) pair.sim.schedule(start + i * 200, (now) => pair.a.send(new Uint8Array(16_384), { ordered: false }, now));
-    pair.sim.runUntil(start + 20 * 200 + 3000);
-    expect(ofMessages(seen.b)).toBe(20);
-    expect(pair.a.engine.stats().recovery.retransmissions.tail).toBeGreaterThan(0);
   });
 });
 

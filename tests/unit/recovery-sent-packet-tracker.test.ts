@@ -20,6 +20,22 @@ describe('SentPacketTracker (RFC 9002 loss detection)', () => {
     expect(t.bytesInFlight).toBe(1000);
   });
 
+  it('samples RTT from a packet declared lost and acknowledged after all, when it is the largest', () => {
+    const t = tracker();
+    t.onSent(packet(0, 0));
+    t.onSent(packet(1, 0));
+    t.markLost(1, 'tail', 60);
+    const r = t.onAck(1, [{ start: 0, end: 1 }], 95)!;
+    expect(r.spurious.map((p) => p.packetNumber)).toEqual([1]);
+    expect(r.rttSample).toBe(95);
+    // Not the largest acknowledged: no sample (its ACK may have been delayed behind later ones).
+    const u = tracker();
+    for (let i = 0; i < 3; i++) u.onSent(packet(i, 0));
+    u.markLost(1, 'tail', 60);
+    u.onAck(2, [{ start: 2, end: 2 }], 50);
+    expect(u.onAck(2, [{ start: 1, end: 2 }], 95)!.rttSample).toBeUndefined();
+  });
+
   it('declares a packet lost three packets behind the largest acked', () => {
     const t = tracker();
     const rtt = new RttEstimator(100);
@@ -182,41 +198,5 @@ describe('SentPacketTracker: loss detection per FIFO lane', () => {
     // Lane 1 is judged by the thresholds alone now; lane 0 keeps the rule.
     const r = t.onAck(7, [{ start: 7, end: 7 }, { start: 6, end: 6 }, { start: 0, end: 3 }], 12)!;
     expect(r.laneLost.map((p) => p.packetNumber)).toEqual([4]);
-  });
-
-  it('holds a tail while an earlier packet of its flight on its lane is in flight, then expects it just behind that one', () => {
-    const t = new SentPacketTracker({ packetThreshold: 3, timeThreshold: 9 / 8, granularityMs: 1 }, 100);
-    // Lane 0 carries 0, 2 (t=0) and the tail 4 (t=3); lane 1 carries 1 and 3.
-    for (let i = 0; i < 4; i++) t.onSent({ ...packet(i, 0), lane: i % 2 });
-    const tail = { ...packet(4, 3), lane: 0 };
-    t.onSent(tail);
-    expect(t.laneTailBound(tail, 10, 2)).toBeUndefined();
-    // Lane 1 moving says nothing about lane 0.
-    t.onAck(3, [{ start: 3, end: 3 }, { start: 1, end: 1 }], 50);
-    expect(t.laneTailBound(tail, 10, 2)).toBeUndefined();
-    // 2 is acknowledged late, at 80: the tail, sent 3 ms after it, is due 3 + 2 ms after that.
-    t.onAck(2, [{ start: 2, end: 2 }, { start: 0, end: 0 }], 80);
-    expect(t.laneTailBound(tail, 10, 2)).toBe(85);
-    // An earlier packet sent before the flight (more than 10 ms before the tail) holds nothing.
-    const later = { ...packet(5, 20), lane: 0 };
-    t.onSent(later);
-    expect(t.laneTailBound(later, 10, 2)).toBe(Number.NEGATIVE_INFINITY);
-  });
-
-  it('says nothing about a tail without a lane, on an untrusted lane, or with the rule off', () => {
-    const off = new SentPacketTracker({ packetThreshold: 3, timeThreshold: 9 / 8, granularityMs: 1 }, 100, false);
-    off.onSent({ ...packet(0, 0), lane: 0 });
-    const tail = { ...packet(1, 0), lane: 0 };
-    off.onSent(tail);
-    expect(off.laneTailBound(tail, 10, 2)).toBe(Number.NEGATIVE_INFINITY);
-    const t = laned(4, 2);
-    expect(t.laneTailBound(packet(3, 0), 10, 2)).toBe(Number.NEGATIVE_INFINITY);
-    // Lane 1 shows it reorders: packet 1, declared lost on it, is acknowledged after all.
-    t.onAck(3, [{ start: 2, end: 3 }, { start: 0, end: 0 }], 10);
-    t.onAck(3, [{ start: 0, end: 3 }], 11);
-    t.onSent({ ...packet(4, 12), lane: 1 });
-    const untrusted = { ...packet(5, 12), lane: 1 };
-    t.onSent(untrusted);
-    expect(t.laneTailBound(untrusted, 10, 2)).toBe(Number.NEGATIVE_INFINITY);
   });
 });
