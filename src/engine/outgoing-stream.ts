@@ -27,8 +27,6 @@ export interface FragmentToSend {
   /** Set for a retransmission: why, and the packet that was lost. */
   cause?: LossCause;
   lost?: SentPacket;
-  /** The second copy of a duplicated retransmission (`recovery.duplicateRetransmissions`). */
-  copy?: boolean;
 }
 
 /** Why no data fragment can go now. */
@@ -55,7 +53,6 @@ const MAX_TAILS = 32;
 
 interface FlightTail {
   packet: SentPacket;
-  /** Its acknowledgement comes at once (A), so the timer need not allow the peer's ACK delay. */
   ackNow: boolean;
 }
 
@@ -204,7 +201,7 @@ export class OutgoingStream {
     if (hasRetransmit) {
       const entry = this.retransmits.pop()!;
       if (this.config.recovery.duplicateRetransmissions && !entry.copy) this.retransmits.push({ ...entry, copy: true });
-      return { message: entry.message, sequence: entry.sequence, cause: entry.cause, lost: entry.lost, copy: entry.copy };
+      return { message: entry.message, sequence: entry.sequence, cause: entry.cause, lost: entry.lost };
     }
     const message = fresh!;
     if (message.state === 'queued') {
@@ -229,17 +226,15 @@ export class OutgoingStream {
    * it in time, and only the probe timeout (which allows for the peer's ACK delay and four RTT
    * deviations) would. So the tail asks for an immediate ACK and is probed once that ACK is a
    * round trip overdue (RACK-TLP's tail loss probe, RFC 8985 section 7, made tighter by the A
-   * flag). A retransmission always asks, tail or not: losing it again is what makes a message
-   * the slowest. Of a duplicated pair only the second copy asks: the peer's immediate ACK of it
-   * covers the first too, where two would cost two ACKs (and on werift two SACKs) per pair. New
-   * data asks only as a tail, at most once per quarter of a smoothed RTT, so that a stream of
-   * small messages, each a tail, does not draw an ACK for every datagram; a tail without A is
-   * probed after the peer's ACK delay too.
+   * flag). A retransmission always asks, tail or not (the first of a duplicated pair is not):
+   * losing it again is what makes a message the slowest, and the peer's immediate ACK covers
+   * the pair. New data asks only as a tail, at most once per quarter of a smoothed RTT, so that a
+   * stream of small messages, each a tail, does not draw an ACK for every datagram; a tail
+   * without A is probed after the peer's ACK delay too.
    */
   flightEnd(f: FragmentToSend, now: number): FlightEnd {
     const tail = !this.retransmits.hasLive() && this.nextFreshMessage(now) === undefined;
-    const firstOfPair = this.config.recovery.duplicateRetransmissions && f.cause !== undefined && !f.copy;
-    return { tail, ackNow: (f.cause !== undefined && !firstOfPair) || (tail && now - this.lastAckNowAt >= this.rtt.srtt / 4) };
+    return { tail, ackNow: f.cause !== undefined || (tail && now - this.lastAckNowAt >= this.rtt.srtt / 4) };
   }
 
   onDataSent(f: FragmentToSend, packetNumber: number, bytes: number, now: number, end: FlightEnd, lane: number | undefined): SentPacket {
@@ -251,9 +246,7 @@ export class OutgoingStream {
     const recent = now - this.rtt.srtt / 4;
     while (this.tails.length > 0 && this.tails[this.tails.length - 1]!.packet.timeSent >= recent) this.tails.pop();
     if (end.tail) {
-      // A pair's second copy asks for an immediate ACK, but when it is lost the first copy, which
-      // did not ask, is acknowledged only after the peer's ACK delay: its timer allows for that.
-      this.tails.push({ packet, ackNow: end.ackNow && !f.copy });
+      this.tails.push({ packet, ackNow: end.ackNow });
       if (this.tails.length > MAX_TAILS) this.tails.shift();
     }
     if (end.ackNow) this.lastAckNowAt = now;
