@@ -24,9 +24,13 @@ const vitest = read(vitestPath);
 if (vitest) {
   add('Node (vitest)', {
     passed: vitest.numPassedTests,
-    // A file that fails outside any test (an import error) fails its suites but no test. A failed
-    // test also fails the describe blocks and the file around it: adding those would count it thrice.
-    failed: vitest.numFailedTests > 0 || vitest.success ? vitest.numFailedTests : Math.max(1, vitest.numFailedTestSuites),
+    // Failed tests, plus each file that failed with no failed test in it (an import error, a
+    // failed hook). Failed suites are not added: a failed test also fails every describe block
+    // and the file around it, and would be counted once per level.
+    failed:
+      vitest.numFailedTests +
+      (vitest.testResults ?? []).filter((f) => f.status === 'failed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed')).length +
+      (vitest.success || vitest.numFailedTests > 0 || (vitest.testResults ?? []).some((f) => f.status === 'failed') ? 0 : 1),
     skipped: vitest.numPendingTests + vitest.numTodoTests,
   });
 } else {

@@ -288,7 +288,12 @@ export class OutgoingStream {
       this.counts.invalidAcks++;
       return;
     }
-    if (result.rttSample !== undefined) {
+    // A peer repeats its latest ACK frame in every control packet it sends, however old: the
+    // frame then reports a delay beyond maxAckDelay, which the estimator caps. For a packet
+    // declared lost that is the usual case (its first ACK was lost), and the sample would be the
+    // packet's age, not a round trip.
+    const staleSample = result.rttSampleFromLost === true && ackDelayMs > this.config.ack.maxAckDelayMs;
+    if (result.rttSample !== undefined && !staleSample) {
       this.rtt.update(result.rttSample, Math.min(ackDelayMs, this.config.ack.maxAckDelayMs));
       this.controller.onRttSample(result.rttSample, now);
     }

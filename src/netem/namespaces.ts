@@ -217,7 +217,7 @@ export class NetemTopology {
     socat.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-SOCAT_LOG_CHARS)));
     const end = Date.now() + 5000;
     while (!stderr.includes(SOCAT_READY)) {
-      if (socat.exitCode !== null || Date.now() > end) {
+      if (socat.exitCode !== null || socat.signalCode !== null || Date.now() > end) {
         const log = stderr.trim();
         if (log.includes('Address already in use')) throw new SocatPortTakenError(`netem: socat of side ${side} found port ${ownPort} taken`);
         throw new Error(`netem: socat of side ${side} did not start${log ? `: ${log}` : ' in time'}`);

@@ -51,6 +51,8 @@ export interface AckResult {
    * included), if it was the largest acked.
    */
   rttSample?: number;
+  /** The sample's packet had been declared lost (it is among `spurious`). */
+  rttSampleFromLost?: boolean;
   /** Packets this ACK shows lost on their FIFO lane, now declared lost (cause 'lane'). */
   laneLost: SentPacket[];
 }
@@ -245,9 +247,10 @@ export class SentPacketTracker {
       this.collect(this.recentlyLost, r, (p) => {
         this.recentlyLost.delete(p.packetNumber);
         result.spurious.push(p);
-        // Newly acknowledged too (RFC 9002 5.1 makes no exception for packets declared lost), and
-        // a packet number is never reused, so the sample is unambiguous. Without it a tail that
-        // was probed needlessly, because its ACK was late, never taught the timer that it was.
+        // Newly acknowledged too: RFC 9002 5.1's text makes no exception for packets declared
+        // lost (its appendix's code forgets them, so never samples them), and a packet number is
+        // never reused, so the sample is unambiguous. Without it a tail probed needlessly, because
+        // its ACK was late, never taught the timers that round trip. See rttSampleFromLost.
         if (!largestNewly || p.packetNumber > largestNewly.packetNumber) largestNewly = p;
         if (p.lossCause === 'threshold') {
           const extent = this.largestAckedNumber - p.packetNumber;
@@ -256,7 +259,10 @@ export class SentPacketTracker {
         this.onLaneAcked(p);
       });
     }
-    if (largestNewly && largestNewly.packetNumber === largest) result.rttSample = now - largestNewly.timeSent;
+    if (largestNewly && largestNewly.packetNumber === largest) {
+      result.rttSample = now - largestNewly.timeSent;
+      result.rttSampleFromLost = largestNewly.lossCause !== undefined;
+    }
     this.largestAckedNumber = Math.max(this.largestAckedNumber, largest);
     result.newlyAcked.sort((a, b) => a.packetNumber - b.packetNumber);
     if (this.laneLossDetection && this.laneLargestAcked.length > 0) result.laneLost = this.lostOnLanes(ranges, now);

@@ -162,6 +162,27 @@ describe('a tail acknowledged late', () => {
   });
 });
 
+describe('an RTT sample from a packet declared lost', () => {
+  it('is not taken from an ACK frame the peer repeats long after building it', () => {
+    const pair = makePair({ seed: 38, delayMs: 25 });
+    connect(pair);
+    settleRtt(pair);
+    const start = pair.sim.now;
+    // The tail's ACK is lost, then everything a sends for 1.5 s: the tail probe, the PTOs and
+    // a's own probes. b's next probe carries its latest ACK frame, built about 1 s before, which
+    // reports the tail and a delay far beyond the ACK delay a caps it at.
+    dropIncoming(pair.a, () => pair.sim.now < start + 60, 1_000);
+    dropIncoming(pair.b, () => pair.sim.now > start + 30 && pair.sim.now < start + 1500, 1_000);
+    const seen = watch(pair);
+    pair.a.send(new Uint8Array(10_000), { ordered: false }, start);
+    pair.sim.runUntil(start + 4000);
+    expect(ofMessages(seen.b)).toBe(1);
+    const rtt = pair.a.engine.stats().rtt;
+    expect(rtt.latest).toBeLessThan(100);
+    expect(rtt.srtt).toBeLessThan(100);
+  });
+});
+
 describe('recovery.duplicateRetransmissions', () => {
   it('sends each retransmission twice, so one lost copy costs nothing, and the receiver takes the fragment once', () => {
     const pair = makePair({ seed: 35, delayMs: 25, engine: { recovery: { duplicateRetransmissions: true } } });
