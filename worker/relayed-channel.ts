@@ -19,6 +19,8 @@ export class RelayedChannel implements DatagramChannel {
   /** The lane of each outgoing datagram (NO_LANE where it has none). */
   private outgoingLanes: number[] = [];
   private lanes: LaneLoad[] | undefined;
+  /** Each lane as reported, less what was posted to it since: what pickLane chooses from. */
+  private estimated: LaneLoad[] = [];
   private postedToLane: number[] = [];
   private nextLane = 0;
   private datagramHandler: (d: Uint8Array) => void = () => undefined;
@@ -49,14 +51,18 @@ export class RelayedChannel implements DatagramChannel {
     this.lowWaterBytes = bytes;
   }
 
+  /** Runs for every datagram: it refreshes `estimated` in place rather than allocate. */
   pickLane(): number | undefined {
     const lanes = this.lanes;
     if (!lanes) return undefined;
-    const loads = lanes.map((l, i) => {
+    for (let i = 0; i < lanes.length; i++) {
+      const reported = lanes[i]!;
+      const estimate = this.estimated[i]!;
       const posted = this.postedToLane[i] ?? 0;
-      return l.room !== undefined ? { ...l, room: l.room - posted } : { ...l, queuedBytes: l.queuedBytes + posted };
-    });
-    return chooseLane(loads, this.nextLane);
+      if (reported.room !== undefined) estimate.room = reported.room - posted;
+      else estimate.queuedBytes = reported.queuedBytes + posted;
+    }
+    return chooseLane(this.estimated, this.nextLane);
   }
 
   laneLoads(): LaneLoad[] | undefined {
@@ -109,6 +115,7 @@ export class RelayedChannel implements DatagramChannel {
     this.reportedQueue = queuedBytes;
     this.postedSinceReport = 0;
     this.lanes = lanes !== undefined && lanes.length > 0 ? lanes : undefined;
+    this.estimated = this.lanes?.map((l) => ({ ...l })) ?? [];
     this.postedToLane = [];
     if (this.open && !open) {
       this.open = false;

@@ -37,6 +37,8 @@ export class StripedChannel implements DatagramChannel {
   private closedOnce = false;
   /** Every stripe tells its room (`sendRoom`). */
   private readonly roomKnown: boolean;
+  /** Each stripe's load, refreshed in place for every datagram's lane choice. */
+  private readonly loads: LaneLoad[];
 
   constructor(
     readonly stripes: readonly DatagramChannel[],
@@ -46,6 +48,7 @@ export class StripedChannel implements DatagramChannel {
     if (stripes.length > MAX_LANES) throw new Error(`StripedChannel: ${stripes.length} stripes, at most ${MAX_LANES}`);
     this.label = options.label ?? stripes[0]!.label;
     this.roomKnown = stripes.every((s) => s.sendRoom !== undefined);
+    this.loads = stripes.map(() => ({ open: false, queuedBytes: 0 }));
     for (const stripe of stripes) {
       stripe.onWritable(() => this.maybeWritable());
       stripe.onClose(() => {
@@ -87,18 +90,26 @@ export class StripedChannel implements DatagramChannel {
     for (const s of this.stripes) s.setLowWater(share);
   }
 
-  /** Each stripe's state, the input of chooseLane. */
+  /** Each stripe's state, the input of chooseLane (a copy: the host posts it to the worker). */
   laneLoads(): LaneLoad[] {
-    return this.stripes.map((s) => {
-      const load: LaneLoad = { open: s.open, queuedBytes: s.queuedBytes() };
-      if (this.roomKnown) load.room = s.sendRoom!();
-      return load;
-    });
+    return this.refreshLoads().map((load) => ({ ...load }));
   }
 
   /** Each stripe is a lane: an SCTP association PDU's channels keep from retransmitting. */
   pickLane(): number {
-    return chooseLane(this.laneLoads(), this.next);
+    return chooseLane(this.refreshLoads(), this.next);
+  }
+
+  /** Runs for every datagram: it updates the loads in place rather than allocate. */
+  private refreshLoads(): LaneLoad[] {
+    for (let i = 0; i < this.stripes.length; i++) {
+      const stripe = this.stripes[i]!;
+      const load = this.loads[i]!;
+      load.open = stripe.open;
+      load.queuedBytes = stripe.queuedBytes();
+      if (this.roomKnown) load.room = stripe.sendRoom!();
+    }
+    return this.loads;
   }
 
   send(datagram: Uint8Array, lane?: number): void {
