@@ -173,6 +173,13 @@ export interface PduConfig {
     handshakeTimeoutMs: number;
     /** In-band RTT probe interval while nothing else measures RTT. */
     probeIntervalMs: number;
+    /**
+     * RTT probes sent right after keying, one every `STARTUP_PROBE_SPACING_MS` (at most
+     * `MAX_OUTSTANDING_PROBES`). From one sample the loss timers start at srtt + 4 x srtt/2
+     * (RFC 6298's first variation), and a stream that draws one ACK per message would take
+     * seconds to settle them: the first messages' lost tails waited twice the round trip.
+     */
+    startupProbes: number;
     /** Close when nothing authenticated arrives for this long (probes keep a live path busy). */
     idleTimeoutMs: number;
   };
@@ -190,6 +197,11 @@ type DeepPartial<T> = {
 
 /** What `new PduEngine(...)` takes: a role and any overrides of the defaults. */
 export type PduEngineOptions = { role: PduConfig['role'] } & DeepPartial<Omit<PduConfig, 'role'>>;
+
+/** Own RTT probes awaiting their echo; an older one's echo is ignored. */
+export const MAX_OUTSTANDING_PROBES = 8;
+/** Spacing of the startup probes: the train ends well within a round trip of most paths. */
+export const STARTUP_PROBE_SPACING_MS = 10;
 
 export const DEFAULT_CONFIG: Omit<PduConfig, 'role'> = {
   maxDatagramSize: DEFAULT_MAX_DATAGRAM_SIZE,
@@ -252,6 +264,7 @@ export const DEFAULT_CONFIG: Omit<PduConfig, 'role'> = {
     handshakeRetryMaxMs: 2000,
     handshakeTimeoutMs: 30_000,
     probeIntervalMs: 1000,
+    startupProbes: 8,
     idleTimeoutMs: 30_000,
   },
   trace: { maxEvents: 0 },
@@ -295,6 +308,9 @@ export function resolveConfig(options: PduEngineOptions): PduConfig {
     for (const [key, value] of Object.entries(values)) {
       if (!(typeof value === 'number' && value > 0)) throw new RangeError(`${group}.${key}: a positive number`);
     }
+  }
+  if (!(Number.isInteger(config.timers.startupProbes) && config.timers.startupProbes <= MAX_OUTSTANDING_PROBES)) {
+    throw new RangeError(`timers.startupProbes: an integer in 1..${MAX_OUTSTANDING_PROBES}`);
   }
   return config;
 }

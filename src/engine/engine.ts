@@ -10,7 +10,7 @@ import { RttEstimator } from '../recovery/rtt-estimator.js';
 import { isLane, MAX_LANES, type LossCause, type SentPacket } from '../recovery/sent-packet-tracker.js';
 import { ShardingPolicy, type ShardingDecision } from '../shard/sharding-policy.js';
 import type { ControlFrame } from '../wire/types.js';
-import { resolveConfig, type PduConfig, type PduEngineOptions } from './config.js';
+import { MAX_OUTSTANDING_PROBES, resolveConfig, STARTUP_PROBE_SPACING_MS, type PduConfig, type PduEngineOptions } from './config.js';
 import { PduError } from './errors.js';
 import type { EngineState, EngineStats, ExpiryReason, PduEvent } from './events.js';
 import { IncomingStream } from './incoming-stream.js';
@@ -22,7 +22,6 @@ import { TraceRecorder, type TraceRecord } from './trace-recorder.js';
 
 const CLOSE_NO_ERROR = 0x00;
 const MAX_CANCELS_PER_PACKET = 128;
-const MAX_OUTSTANDING_PROBES = 4;
 
 /**
  * PDU's sans-IO protocol engine (quinn-proto's `Connection` in spirit). It is handed datagrams
@@ -61,6 +60,7 @@ export class PduEngine {
   private nextProbeId = 0;
   private readonly outstandingProbes = new Map<number, number>();
   private lastAckRttSamples = 0;
+  private startupProbesLeft = 0;
   private pendingEcho: { id: number; echoedSendTime: number; receivedAt: number } | undefined;
   private nextReportAt = Number.POSITIVE_INFINITY;
   private activitySinceReport = false;
@@ -434,8 +434,10 @@ export class PduEngine {
     if (this.engineState !== 'handshaking') return;
     this.engineState = 'keyed';
     this.lastReceiveAt = now;
-    // A first probe at once: the receiving side has no other way to learn the RTT.
+    // A first probe at once: the receiving side has no other way to learn the RTT. The rest of
+    // the train settles the RTT variation before the first losses need the timers.
     this.nextProbeAt = now;
+    this.startupProbesLeft = this.config.timers.startupProbes;
     this.nextReportAt = now + this.config.congestion.reportIntervalMs;
   }
 
@@ -518,7 +520,9 @@ export class PduEngine {
     // Probe again next interval only if ACKs gave no RTT sample meanwhile.
     const ackSamples = this.rtt.samples;
     const interval = this.config.timers.probeIntervalMs;
-    this.nextProbeAt = now + (ackSamples > this.lastAckRttSamples + 1 ? 2 * interval : interval);
+    this.startupProbesLeft = Math.max(0, this.startupProbesLeft - 1);
+    if (this.startupProbesLeft > 0) this.nextProbeAt = now + STARTUP_PROBE_SPACING_MS;
+    else this.nextProbeAt = now + (ackSamples > this.lastAckRttSamples + 1 ? 2 * interval : interval);
     this.lastAckRttSamples = ackSamples;
     return { id, sendTime: this.link.clock.local(now) };
   }
