@@ -401,6 +401,13 @@ export interface Figures {
   /** The wire_per_payload split by direction: a -> b and b -> a. */
   wire_per_payload_ab: number;
   wire_per_payload_ba: number;
+  /**
+   * The row's most frequent UDP packet sizes each way, `[IP bytes, packets]`, most frequent
+   * first (PACKET_SIZES_KEPT of them): where the wire bytes went, e.g. full data packets, SACK-only
+   * packets (werift's 93 bytes), PDU's ACKs.
+   */
+  ab_packet_sizes: [number, number][];
+  ba_packet_sizes: [number, number][];
   /** PDU: control datagrams (ACK, NACK, probe) the receiver sent; null for plain channels. */
   receiver_control_packets: number | null;
   largest_ip_packet_bytes: number;
@@ -423,6 +430,17 @@ export interface Figures {
   sctp_retransmitted: number | null;
   duplicates: number;
   malformed: number;
+}
+
+const PACKET_SIZES_KEPT = 12;
+
+/** The sizes seen between two readings of one counter, most frequent first. */
+function packetSizes(before: Record<number, number>, after: Record<number, number>): [number, number][] {
+  return Object.entries(after)
+    .map(([size, n]): [number, number] => [Number(size), n - (before[Number(size)] ?? 0)])
+    .filter(([, n]) => n > 0)
+    .sort((x, y) => y[1] - x[1] || x[0] - y[0])
+    .slice(0, PACKET_SIZES_KEPT);
 }
 
 const round = (x: number, digits = 2) => (Number.isFinite(x) ? Math.round(x * 10 ** digits) / 10 ** digits : x);
@@ -478,6 +496,8 @@ export function figures(r: RowResult): Figures {
     ba_packets: u1.baOffered - u0.baOffered,
     wire_per_payload_ab: perPayload(wireAb),
     wire_per_payload_ba: perPayload(wireBa),
+    ab_packet_sizes: packetSizes(before.aToB.byProtocol.udp.packetsBySize, after.aToB.byProtocol.udp.packetsBySize),
+    ba_packet_sizes: packetSizes(before.bToA.byProtocol.udp.packetsBySize, after.bToA.byProtocol.udp.packetsBySize),
     receiver_control_packets: r.received.controlPacketsSent ?? null,
     largest_ip_packet_bytes: after.aToB.byProtocol.udp.largestPacketBytes,
     max_queue_bytes: r.sender.maxChannelQueueBytes,

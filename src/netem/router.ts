@@ -38,6 +38,11 @@ export interface ProtocolCounters {
   droppedPackets: number;
   /** The largest packet offered so far, bytes (what the stacks above take the path MTU to be). */
   largestPacketBytes: number;
+  /**
+   * Packets offered by IP size in bytes: what the stacks above put on the wire, e.g. full data
+   * packets, SACK-only packets and PDU's ACKs, told apart by size. At most one key per size.
+   */
+  packetsBySize: Record<number, number>;
 }
 
 /** The protocol field of an IPv4 header (an IPv6 packet's next header); 'other' for anything else. */
@@ -47,10 +52,12 @@ export function ipProtocol(packet: Uint8Array): IpProtocol {
   return proto === 17 ? 'udp' : proto === 6 ? 'tcp' : 'other';
 }
 
+const copy = (c: ProtocolCounters): ProtocolCounters => ({ ...c, packetsBySize: { ...c.packetsBySize } });
+
 const protocolCounters = (): Record<IpProtocol, ProtocolCounters> => ({
-  udp: { offeredPackets: 0, offeredBytes: 0, lostPackets: 0, droppedPackets: 0, largestPacketBytes: 0 },
-  tcp: { offeredPackets: 0, offeredBytes: 0, lostPackets: 0, droppedPackets: 0, largestPacketBytes: 0 },
-  other: { offeredPackets: 0, offeredBytes: 0, lostPackets: 0, droppedPackets: 0, largestPacketBytes: 0 },
+  udp: { offeredPackets: 0, offeredBytes: 0, lostPackets: 0, droppedPackets: 0, largestPacketBytes: 0, packetsBySize: {} },
+  tcp: { offeredPackets: 0, offeredBytes: 0, lostPackets: 0, droppedPackets: 0, largestPacketBytes: 0, packetsBySize: {} },
+  other: { offeredPackets: 0, offeredBytes: 0, lostPackets: 0, droppedPackets: 0, largestPacketBytes: 0, packetsBySize: {} },
 });
 
 /** All byte counts are IP bytes: the whole packet the TUN device carried. */
@@ -125,6 +132,7 @@ export class NetemRouter {
         counts.offeredPackets++;
         counts.offeredBytes += packet.byteLength;
         if (packet.byteLength > counts.largestPacketBytes) counts.largestPacketBytes = packet.byteLength;
+        counts.packetsBySize[packet.byteLength] = (counts.packetsBySize[packet.byteLength] ?? 0) + 1;
         if (outcome === 'lost') counts.lostPackets++;
         else if (outcome === 'dropped') counts.droppedPackets++;
         this.pump();
@@ -173,7 +181,7 @@ export class NetemRouter {
         queuedBytes: link.queuedBytes(now),
         packetsInFlight: link.packetsInFlight,
         sendErrors,
-        byProtocol: { udp: { ...byProtocol.udp }, tcp: { ...byProtocol.tcp }, other: { ...byProtocol.other } },
+        byProtocol: { udp: copy(byProtocol.udp), tcp: copy(byProtocol.tcp), other: copy(byProtocol.other) },
       };
     };
     const cpu = process.cpuUsage();

@@ -113,8 +113,22 @@ describe('netem router (in process)', () => {
     send(b, ipv4(1, 84)); // ICMP the other way
     await until(() => b.got.length === 2 && a.got.length === 1, 3000);
     const { aToB, bToA } = router.counters();
-    expect(aToB.byProtocol.udp).toEqual({ offeredPackets: 1, offeredBytes: 120, lostPackets: 0, droppedPackets: 0, largestPacketBytes: 120 });
-    expect(aToB.byProtocol.tcp).toEqual({ offeredPackets: 2, offeredBytes: 300, lostPackets: 0, droppedPackets: 1, largestPacketBytes: 150 });
+    expect(aToB.byProtocol.udp).toEqual({
+      offeredPackets: 1,
+      offeredBytes: 120,
+      lostPackets: 0,
+      droppedPackets: 0,
+      largestPacketBytes: 120,
+      packetsBySize: { 120: 1 },
+    });
+    expect(aToB.byProtocol.tcp).toEqual({
+      offeredPackets: 2,
+      offeredBytes: 300,
+      lostPackets: 0,
+      droppedPackets: 1,
+      largestPacketBytes: 150,
+      packetsBySize: { 150: 2 },
+    });
     expect(bToA.byProtocol.other.offeredPackets).toBe(1);
     expect(aToB.droppedPackets).toBe(1);
   });
