@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { PduEngine } from '../../src/engine/index.js';
 import { PacketType } from '../../src/wire/index.js';
 import { connect, dropIncoming, makePair } from './engine-harness.js';
 
@@ -43,6 +44,13 @@ describe('RTT probes right after the handshake', () => {
       expect(r.retransmissions.tail).toBe(1);
       expect(r.retransmissions.timeout).toBe(1);
       expect(r.retransmissions.spurious).toBe(0);
+    }
+  });
+
+  it('takes a whole number of probes the outstanding-probe table can hold, and refuses others', () => {
+    for (const startupProbes of [1, 8]) expect(() => new PduEngine({ role: 'initiator', timers: { startupProbes } })).not.toThrow();
+    for (const startupProbes of [0, 1.5, 9, Number.NaN]) {
+      expect(() => new PduEngine({ role: 'initiator', timers: { startupProbes } })).toThrow(RangeError);
     }
   });
 });
