@@ -32,6 +32,7 @@
  *                                          each set up like the single one
  *   npm run bench:net -- --packet-threshold <n>   PDU's starting recovery.packetThreshold (default 3)
  *   npm run bench:net -- --duplicate-retransmissions   PDU sends every retransmission twice
+ *   npm run bench:net -- --duplicate-auto  PDU's recovery.duplicateRetransmissions 'auto'
  *   npm run bench:net -- --no-lane-loss    PDU without loss detection per stripe (recovery.laneLossDetection)
  *   npm run bench:net -- --ack-every <n>   PDU acknowledges at least every n packets (ack.ackEveryPackets, default 8)
  *   npm run bench:net -- --ooo-ack-delay <f>   PDU's delay of an out-of-order ACK, fraction of srtt (default 1/16)
@@ -79,7 +80,7 @@ const traceDir = option('--trace');
 const datagramSize = option('--datagram') !== undefined ? Number(option('--datagram')) : undefined;
 const stripes = option('--stripes') !== undefined ? Number(option('--stripes')) : undefined;
 const packetThreshold = option('--packet-threshold') !== undefined ? Number(option('--packet-threshold')) : undefined;
-const duplicateRetransmissions = flag('--duplicate-retransmissions');
+const duplicateRetransmissions: boolean | 'auto' = flag('--duplicate-auto') ? 'auto' : flag('--duplicate-retransmissions');
 const noLaneLoss = flag('--no-lane-loss');
 const ackEvery = option('--ack-every') !== undefined ? Number(option('--ack-every')) : undefined;
 const oooAckDelay = option('--ooo-ack-delay') !== undefined ? Number(option('--ooo-ack-delay')) : undefined;
@@ -239,7 +240,7 @@ interface JsonRow extends Omit<Figures, 'sent'> {
   stripes?: number;
   stripe_sctp_chunks?: number[];
   /** PDU sent every retransmission twice (--duplicate-retransmissions). */
-  duplicate_retransmissions?: boolean;
+  duplicate_retransmissions?: boolean | 'auto';
   /** PDU ran without loss detection per stripe (--no-lane-loss). */
   lane_loss_detection?: boolean;
   /** PDU's ACK schedule overrides (--ack-every, --ooo-ack-delay). */
@@ -247,7 +248,7 @@ interface JsonRow extends Omit<Figures, 'sent'> {
   /** Peer connection(s) and channel set up, handshake included (the slower side), ms. */
   connect_ms?: number;
   /** PDU's retransmission counters in full (the sender's EngineStats). */
-  retx?: RetransmissionStats & { nacks_received: number; untrusted_lanes: number };
+  retx?: RetransmissionStats & { nacks_received: number; untrusted_lanes: number; messages_duplicating: number };
 }
 
 async function main(): Promise<void> {
@@ -322,7 +323,7 @@ async function main(): Promise<void> {
             ...(p.deadlineMs !== undefined ? { deadline_ms: p.deadlineMs } : {}),
             connect_ms: Math.round(Math.max(result.connect[0].connectMs, result.connect[1].connectMs)),
             ...(stripes !== undefined && stripes > 1 && isPdu(p.transport) ? { stripes } : {}),
-            ...(duplicateRetransmissions && isPdu(p.transport) ? { duplicate_retransmissions: true } : {}),
+            ...(duplicateRetransmissions && isPdu(p.transport) ? { duplicate_retransmissions: duplicateRetransmissions } : {}),
             ...(noLaneLoss && isPdu(p.transport) ? { lane_loss_detection: false } : {}),
             ...(ackOverrides && isPdu(p.transport) ? { ack: ackOverrides } : {}),
             ...(result.sender.stripeChunks ? { stripe_sctp_chunks: result.sender.stripeChunks } : {}),
@@ -332,6 +333,7 @@ async function main(): Promise<void> {
                     ...result.sender.stats.retransmissions,
                     nacks_received: result.sender.stats.nacksReceived,
                     untrusted_lanes: result.sender.stats.untrustedLanes,
+                    messages_duplicating: result.sender.stats.sharding.messagesDuplicatingResends,
                   },
                 }
               : {}),

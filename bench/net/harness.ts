@@ -142,7 +142,7 @@ export class StackPair {
   /** PDU rows only: recovery.packetThreshold. */
   packetThreshold: number | undefined;
   /** PDU rows only: recovery.duplicateRetransmissions. */
-  duplicateRetransmissions = false;
+  duplicateRetransmissions: boolean | 'auto' = false;
   /** PDU rows only: recovery.laneLossDetection (undefined: the engine's default). */
   laneLossDetection: boolean | undefined;
   /** PDU rows only: ACK schedule overrides. */
@@ -180,7 +180,7 @@ export class StackPair {
           ...(this.maxDatagramSize !== undefined ? { maxDatagramSize: this.maxDatagramSize } : {}),
           ...(this.stripes !== undefined && this.stripes > 1 && isPdu(transport) ? { stripes: this.stripes } : {}),
           ...(this.packetThreshold !== undefined && isPdu(transport) ? { packetThreshold: this.packetThreshold } : {}),
-          ...(this.duplicateRetransmissions && isPdu(transport) ? { duplicateRetransmissions: true } : {}),
+          ...(this.duplicateRetransmissions && isPdu(transport) ? { duplicateRetransmissions: this.duplicateRetransmissions } : {}),
           ...(this.laneLossDetection !== undefined && isPdu(transport) ? { laneLossDetection: this.laneLossDetection } : {}),
           ...(this.ack && isPdu(transport) ? { ack: this.ack } : {}),
         };

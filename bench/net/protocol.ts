@@ -36,7 +36,7 @@ export type AgentCommand =
       /** PDU only: recovery.packetThreshold (RFC 9002 kPacketThreshold; the engine's default is 3). */
       packetThreshold?: number;
       /** PDU only: recovery.duplicateRetransmissions. */
-      duplicateRetransmissions?: boolean;
+      duplicateRetransmissions?: boolean | 'auto';
       /** PDU only: recovery.laneLossDetection (the engine's default is on). */
       laneLossDetection?: boolean;
       /** PDU only: ACK schedule overrides (the engine's `ack` config). */
@@ -122,7 +122,7 @@ export interface PduStatsSummary {
   messages: { sent: number; delivered: number; expired: number };
   traffic: { wireBytesSent: number; payloadBytesSent: number; payloadBytesResent: number; datagramsSent: number };
   report: { latency: number; jitter: number; packetLoss: number; bandwidth: number; queueBytes: number; severity: number };
-  sharding: { messagesSharded: number; messagesStandard: number; lastFragmentSize: number; lastSharded: boolean };
+  sharding: { messagesSharded: number; messagesStandard: number; messagesDuplicatingResends: number; lastFragmentSize: number; lastSharded: boolean };
   srttMs: number;
   minRttMs: number;
 }

@@ -33,6 +33,7 @@ export interface SeverityScales {
 export class CongestionEstimator {
   private lossEwma = 0;
   private lossEvents = 0;
+  private queueing = 0;
   private adapter: Required<Omit<CongestionSample, 'timestamp'>> & { at: number } = {
     rttMs: Number.NaN,
     queueBytes: 0,
@@ -46,6 +47,14 @@ export class CongestionEstimator {
     /** Weight of one packet outcome in the loss average: about the last 1/gain packets count. */
     private readonly lossGain = 1 / 128,
   ) {}
+
+  /**
+   * The latest report's pressure from queueing alone: delay and the queue below PDU, combined as
+   * in the severity, loss left out (0..1). What extra bytes would wait behind.
+   */
+  get queueingPressure(): number {
+    return this.queueing;
+  }
 
   /** Smoothed share of sent packets lost (0 before any outcome). */
   get lossRate(): number {
@@ -94,7 +103,8 @@ export class CongestionEstimator {
     const lossPressure = clamp01(packetLoss / this.scales.lossAtFull);
     const delayPressure = clamp01((path.srttMs - minRtt) / minRtt / this.scales.delayAtFull);
     const queuePressure = path.deliveryRate > 0 ? clamp01(queueBytes / bdpBytes / this.scales.queueAtFull) : 0;
-    const severity = 1 - (1 - lossPressure) * (1 - delayPressure) * (1 - queuePressure);
+    this.queueing = 1 - (1 - delayPressure) * (1 - queuePressure);
+    const severity = 1 - (1 - lossPressure) * (1 - this.queueing);
     return { timestamp: now, latency, jitter: path.jitterMs, packetLoss, bandwidth, queueBytes, severity };
   }
 }

@@ -1,5 +1,6 @@
 import type { PduCore } from '../core/core.js';
 import type { LossPredictor } from '../predict/loss-predictor.js';
+import type { DuplicationMode } from '../shard/redundancy-policy.js';
 import { DEFAULT_MAX_DATAGRAM_SIZE } from '../wire/constants.js';
 
 /** Which loss predictor decides when the receiver asks for a missing packet. */
@@ -72,11 +73,19 @@ export interface PduConfig {
     /** NACKs per missing packet before the receiver leaves it to the sender's timers. */
     maxNackRequests: number;
     /**
-     * Send every retransmission twice, in two datagrams (on a striped channel, most likely on two
+     * Send retransmissions twice, in two datagrams (on a striped channel, most likely on two
      * connections). A message is slow when a retransmission is lost too; twice, that needs both
-     * lost. Costs the loss rate again in wire bytes. Off by default (docs/BENCHMARKS.md, "Striping").
+     * lost. Costs the loss rate again in wire bytes. `true`: always; `'auto'`: for a message when,
+     * at the measured loss, more than 1% of messages its size would need a second round
+     * (fragments x loss^2) and the path shows little queueing (`duplicateMaxQueueing`);
+     * `false`: never (the default; docs/BENCHMARKS.md, "Striping").
      */
-    duplicateRetransmissions: boolean;
+    duplicateRetransmissions: DuplicationMode;
+    /**
+     * `'auto'` duplicates only while the congestion report's queueing pressure (srtt above min
+     * RTT and the queue below PDU, each scaled as in the severity; loss left out) is below this.
+     */
+    duplicateMaxQueueing: number;
   };
 
   ack: {
@@ -219,6 +228,7 @@ export const DEFAULT_CONFIG: Omit<PduConfig, 'role'> = {
     nackMinAgeRttFraction: 0.8,
     maxNackRequests: 3,
     duplicateRetransmissions: false,
+    duplicateMaxQueueing: 0.25,
   },
   ack: {
     ackEveryPackets: 8,
@@ -288,6 +298,12 @@ export function resolveConfig(options: PduEngineOptions): PduConfig {
     trace: { ...d.trace, ...options.trace },
   };
   if (!(config.maxDatagramSize >= 128 && config.maxDatagramSize <= 65_536)) throw new RangeError('maxDatagramSize: 128..65536');
+  if (![true, false, 'auto'].includes(config.recovery.duplicateRetransmissions)) {
+    throw new RangeError("recovery.duplicateRetransmissions: true, false or 'auto'");
+  }
+  if (!(config.recovery.duplicateMaxQueueing >= 0 && config.recovery.duplicateMaxQueueing <= 1)) {
+    throw new RangeError('recovery.duplicateMaxQueueing: 0..1');
+  }
   if (!['model', 'heuristic', 'timeout'].includes(config.recovery.predictor)) {
     throw new RangeError('recovery.predictor: model, heuristic or timeout');
   }

@@ -8,6 +8,7 @@ import type { CompletedMessage } from '../reassembly/incoming-messages.js';
 import type { NackDecision, PathContext } from '../recovery/nack-scheduler.js';
 import { RttEstimator } from '../recovery/rtt-estimator.js';
 import { isLane, MAX_LANES, type LossCause, type SentPacket } from '../recovery/sent-packet-tracker.js';
+import { duplicatesResends } from '../shard/redundancy-policy.js';
 import { ShardingPolicy, type ShardingDecision } from '../shard/sharding-policy.js';
 import type { ControlFrame } from '../wire/types.js';
 import { MAX_OUTSTANDING_PROBES, resolveConfig, STARTUP_PROBE_SPACING_MS, type PduConfig, type PduEngineOptions } from './config.js';
@@ -67,7 +68,7 @@ export class PduEngine {
   private lastReport: CongestionReport;
   private lastRegime: { sharded: boolean; fragmentSize: number } | undefined;
   private closingReason: ExpiryReason = 'deadline';
-  private readonly shardingCounts = { messagesSharded: 0, messagesStandard: 0, lastFragmentSize: 0, lastSharded: false };
+  private readonly shardingCounts = { messagesSharded: 0, messagesStandard: 0, messagesDuplicatingResends: 0, lastFragmentSize: 0, lastSharded: false };
   private readonly traffic = {
     datagramsSent: 0,
     datagramsReceived: 0,
@@ -558,7 +559,14 @@ export class PduEngine {
       const limit = this.config.maxDatagramSize - this.link.overheadFor(message, decision.totalFragments);
       if (decision.fragmentSize > limit) decision = this.sharding.decide(message.data.length, { ...path, maxPayload: limit });
     }
+    const r = this.config.recovery;
+    decision.duplicateResends = duplicatesResends(r.duplicateRetransmissions, r.duplicateMaxQueueing, {
+      totalFragments: decision.totalFragments,
+      packetLoss: report.packetLoss,
+      queueingPressure: this.estimator.queueingPressure,
+    });
     const c = this.shardingCounts;
+    if (decision.duplicateResends) c.messagesDuplicatingResends++;
     if (decision.sharded) c.messagesSharded++;
     else c.messagesStandard++;
     c.lastFragmentSize = decision.fragmentSize;

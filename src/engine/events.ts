@@ -84,6 +84,8 @@ export interface EngineStats {
   sharding: {
     messagesSharded: number;
     messagesStandard: number;
+    /** Messages whose retransmissions go out twice (`recovery.duplicateRetransmissions`). */
+    messagesDuplicatingResends: number;
     lastFragmentSize: number;
     lastSharded: boolean;
   };

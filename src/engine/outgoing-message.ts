@@ -38,6 +38,8 @@ export class OutgoingMessage {
   fragmentSize = 0;
   totalFragments = 0;
   sharded = false;
+  /** Its retransmissions go out twice (`recovery.duplicateRetransmissions`). */
+  duplicateResends = false;
   /** Next fragment never sent. */
   nextUnsent = 0;
   private acked: Uint8Array = new Uint8Array(0);
@@ -72,6 +74,7 @@ export class OutgoingMessage {
     this.fragmentSize = decision.fragmentSize;
     this.totalFragments = decision.totalFragments;
     this.sharded = decision.sharded;
+    this.duplicateResends = decision.duplicateResends ?? false;
     this.acked = new Uint8Array(decision.totalFragments);
     this.latestPacket = new Float64Array(decision.totalFragments).fill(-1);
     this.state = 'sending';

@@ -200,7 +200,7 @@ export class OutgoingStream {
     if (this.pacer.sendTime(size, this.pacingRate(), now) > now) return 'pacing';
     if (hasRetransmit) {
       const entry = this.retransmits.pop()!;
-      if (this.config.recovery.duplicateRetransmissions && !entry.copy) this.retransmits.push({ ...entry, copy: true });
+      if (entry.message.duplicateResends && !entry.copy) this.retransmits.push({ ...entry, copy: true });
       return { message: entry.message, sequence: entry.sequence, cause: entry.cause, lost: entry.lost };
     }
     const message = fresh!;

@@ -21,6 +21,8 @@ export interface ShardingDecision {
   /** Payload bytes per fragment (the last may be shorter). */
   fragmentSize: number;
   totalFragments: number;
+  /** Its retransmissions go out twice (redundancy-policy.ts); false unless the engine sets it. */
+  duplicateResends?: boolean;
 }
 
 /**

@@ -202,6 +202,30 @@ describe('recovery.duplicateRetransmissions', () => {
     expect(sent.filter(isFragment3).slice(1).map(asksAckNow)).toEqual([true, true]);
   });
 
+  it("'auto' duplicates a message's resends once loss makes a second round likely, and not at light loss", () => {
+    const run = (loss: number) => {
+      const pair = makePair({ seed: 37, delayMs: 25, engine: { recovery: { duplicateRetransmissions: 'auto' } } });
+      connect(pair);
+      settleRtt(pair);
+      pair.sim.aToB.configure({ loss: new BernoulliLoss(loss) });
+      const seen = watch(pair);
+      const start = pair.sim.now;
+      for (let i = 0; i < 100; i++) pair.sim.schedule(start + i * 200, (now) => pair.a.send(new Uint8Array(16 * 1024), { ordered: false }, now));
+      pair.sim.runUntil(start + 100 * 200 + 3000);
+      const st = pair.a.engine.stats();
+      return { delivered: ofMessages(seen.b), duplicating: st.sharding.messagesDuplicatingResends };
+    };
+    // 15 fragments: at 5% loss about 15 x 0.05^2 = 3.75% of messages need a second round, at
+    // 0.5% about 0.04%, below the 1% that sets a p99.
+    const heavy = run(0.05);
+    const light = run(0.005);
+    expect(heavy.delivered).toBe(100);
+    expect(light.delivered).toBe(100);
+    // The loss estimate needs a few messages to learn 5%; from then on every message duplicates.
+    expect(heavy.duplicating).toBeGreaterThan(70);
+    expect(light.duplicating).toBe(0);
+  });
+
   it('is off by default', () => {
     const pair = makePair({ seed: 36, delayMs: 25 });
     connect(pair);
