@@ -209,7 +209,7 @@ export type PduEngineOptions = { role: PduConfig['role'] } & DeepPartial<Omit<Pd
 
 /** Own RTT probes awaiting their echo; an older one's echo is ignored. */
 export const MAX_OUTSTANDING_PROBES = 8;
-/** Spacing of the startup probes: the train ends well within a round trip of most paths. */
+/** Spacing of the startup probes: the default 8 span 70 ms, so their samples are in before a wide-area path's first losses are due. */
 export const STARTUP_PROBE_SPACING_MS = 10;
 
 export const DEFAULT_CONFIG: Omit<PduConfig, 'role'> = {
