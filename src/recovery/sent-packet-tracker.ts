@@ -401,16 +401,6 @@ export class SentPacketTracker {
     return lost;
   }
 
-  /** Drops packets carrying fragments of a message that no longer needs them (acked or abandoned). */
-  forgetMessage(messageNumber: number): void {
-    for (const p of this.inFlight.between(0, this.largestSentNumber)) {
-      if (p.fragment?.messageNumber === messageNumber) {
-        this.inFlight.delete(p.packetNumber);
-        this.bytesInFlightCount -= p.bytes;
-      }
-    }
-  }
-
   /** Forgets packets declared lost before `before`: an ACK that late says nothing useful. */
   pruneLost(before: number): void {
     // Insertion order is declaration order, so the oldest come first.
