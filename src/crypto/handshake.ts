@@ -96,11 +96,6 @@ export class Handshake {
     this.reveal = reveal.value;
   }
 
-  /** True once the peer's HELLO is held (so our REVEAL may be sent). */
-  get hasPeerHello(): boolean {
-    return this.peerHelloBytes !== undefined;
-  }
-
   /** True when a REVEAL overtook its HELLO and can now be processed. */
   get hasEarlyReveal(): boolean {
     return this.earlyReveal !== undefined && this.peerHelloBytes !== undefined;
