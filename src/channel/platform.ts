@@ -8,6 +8,18 @@ export interface TransferableChannel {
   adaptHere(): DatagramChannel;
 }
 
+/**
+ * A reliable, ordered text channel beside PDU's, pre-negotiated the same way: the in-band
+ * signaling of the extra peer connections of a striped channel (stripe-negotiation.ts).
+ */
+export interface ControlChannel {
+  whenOpen(): Promise<void>;
+  send(text: string): void;
+  /** Texts that arrived before the handler was set are handed to it at once (at most 256). */
+  onMessage(handler: (text: string) => void): void;
+  close(): void;
+}
+
 /** Opens PDU's pre-negotiated data channel on a peer connection of one particular stack. */
 export interface PeerChannelFactory {
   /** True when this factory knows how to handle `pc`. */
@@ -18,6 +30,8 @@ export interface PeerChannelFactory {
    * allows the move only then); absent where the stack's channels cannot move.
    */
   openTransferable?(pc: unknown, init: { label: string; id: number; highWaterBytes?: number }): TransferableChannel;
+  /** Opens a pre-negotiated reliable, ordered text channel (ControlChannel). */
+  openControl(pc: unknown, init: { label: string; id: number }): ControlChannel;
   /** 'initiator' when this side made the SDP offer (CONTRACTS.md), once negotiation is done. */
   roleOf(pc: unknown): 'initiator' | 'responder' | undefined;
 }

@@ -1,8 +1,16 @@
-import { adaptW3cDataChannel, type W3cDataChannelLike } from '../transport/datachannel.js';
-import type { PeerChannelFactory } from './platform.js';
+import { adaptW3cDataChannel, EarlyArrivals, type W3cDataChannelLike } from '../transport/datachannel.js';
+import type { ControlChannel, PeerChannelFactory } from './platform.js';
+
+interface W3cTextChannelLike {
+  readonly readyState: string;
+  send(text: string): void;
+  close(): void;
+  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
+  addEventListener(type: 'close' | 'open', listener: () => void): void;
+}
 
 interface W3cPeerLike {
-  createDataChannel(label: string, init: RTCDataChannelInit): W3cDataChannelLike;
+  createDataChannel(label: string, init: RTCDataChannelInit): W3cDataChannelLike & W3cTextChannelLike;
   getStats(): Promise<Iterable<[string, Record<string, unknown>]>>;
   readonly localDescription: { type: string } | null;
 }
@@ -19,6 +27,25 @@ export const w3cPeerChannels: PeerChannelFactory = {
     const raw = peer.createDataChannel(label, { negotiated: true, id, ordered: false, maxRetransmits: 0 });
     const getStats = () => peer.getStats();
     return { raw, getStats, adaptHere: () => adaptW3cDataChannel(raw, { ...(highWaterBytes ? { highWaterBytes } : {}), getStats }) };
+  },
+  openControl(pc, { label, id }): ControlChannel {
+    const raw: W3cTextChannelLike = (pc as W3cPeerLike).createDataChannel(label, { negotiated: true, id, ordered: true });
+    const inbound = new EarlyArrivals<string>();
+    raw.addEventListener('message', (event) => {
+      if (typeof event.data === 'string') inbound.push(event.data);
+    });
+    return {
+      whenOpen: () =>
+        new Promise<void>((resolve, reject) => {
+          if (raw.readyState === 'open') return resolve();
+          if (raw.readyState === 'closed') return reject(new Error('control channel closed'));
+          raw.addEventListener('open', () => resolve());
+          raw.addEventListener('close', () => reject(new Error('control channel closed before it opened')));
+        }),
+      send: (text) => raw.send(text),
+      onMessage: (handler) => inbound.attach(handler),
+      close: () => raw.close(),
+    };
   },
   roleOf(pc) {
     const type = (pc as W3cPeerLike).localDescription?.type;

@@ -1,5 +1,6 @@
 import type { RTCPeerConnection } from 'werift';
-import type { PeerChannelFactory } from '../channel/platform.js';
+import type { ControlChannel, PeerChannelFactory } from '../channel/platform.js';
+import { EarlyArrivals } from '../transport/datachannel.js';
 import { adaptWeriftDataChannel } from './werift-datachannel.js';
 import { patchWeriftAbandon } from './werift-peer.js';
 
@@ -12,6 +13,27 @@ export const weriftPeerChannels: PeerChannelFactory = {
     // Channels on peers the application made itself need the maxRetransmits:0 fix too.
     patchWeriftAbandon(peer);
     return adaptWeriftDataChannel(peer, channel, highWaterBytes ? { highWaterBytes } : {});
+  },
+  openControl(pc, { label, id }): ControlChannel {
+    const channel = (pc as RTCPeerConnection).createDataChannel(label, { negotiated: true, id, ordered: true });
+    const inbound = new EarlyArrivals<string>();
+    channel.onMessage.subscribe((data) => {
+      if (typeof data === 'string') inbound.push(data);
+    });
+    return {
+      whenOpen: () =>
+        new Promise<void>((resolve, reject) => {
+          if (channel.readyState === 'open') return resolve();
+          if (channel.readyState === 'closed') return reject(new Error('control channel closed'));
+          channel.stateChanged.subscribe((state) => {
+            if (state === 'open') resolve();
+            else if (state === 'closed') reject(new Error('control channel closed before it opened'));
+          });
+        }),
+      send: (text) => channel.send(text),
+      onMessage: (handler) => inbound.attach(handler),
+      close: () => channel.close(),
+    };
   },
   roleOf(pc) {
     const type = (pc as RTCPeerConnection).localDescription?.type;

@@ -1,5 +1,5 @@
 import type { RTCDataChannel, RTCPeerConnection } from 'werift';
-import { EarlyDatagrams, type DatagramChannel } from '../transport/datachannel.js';
+import { EarlyArrivals, type DatagramChannel } from '../transport/datachannel.js';
 import { weriftAssociation } from './werift-peer.js';
 
 export interface WeriftAdapterOptions {
@@ -32,7 +32,7 @@ export function adaptWeriftDataChannel(pc: RTCPeerConnection, channel: RTCDataCh
   const drainPollMs = options.drainPollMs ?? 5;
   const writable = new Set<() => void>();
   let drainTimer: ReturnType<typeof setInterval> | undefined;
-  const inbound = new EarlyDatagrams();
+  const inbound = new EarlyArrivals();
   channel.onMessage.subscribe((data) => {
     if (typeof data !== 'string') inbound.push(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   });

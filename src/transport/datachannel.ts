@@ -113,7 +113,7 @@ export function adaptW3cDataChannel(channel: W3cDataChannelLike, options: W3cAda
   const highWaterBytes = options.highWaterBytes ?? 256 * 1024;
   channel.binaryType = 'arraybuffer';
   channel.bufferedAmountLowThreshold = Math.floor(highWaterBytes / 2);
-  const inbound = new EarlyDatagrams();
+  const inbound = new EarlyArrivals();
   channel.addEventListener('message', (event) => {
     if (event.data instanceof ArrayBuffer) inbound.push(new Uint8Array(event.data));
   });
@@ -176,21 +176,22 @@ export function rttFromStats(report: Awaited<ReturnType<StatsSource>>): Pick<Con
 }
 
 /**
- * Holds datagrams that arrive before anyone listens: a channel opens (and the peer starts its
- * handshake) before this side's engine exists, and a data channel drops events nobody listens to.
+ * Holds what arrives before anyone listens (datagrams, or a control channel's texts): a channel
+ * opens (and the peer starts its handshake) before this side's engine exists, and a data channel
+ * drops events nobody listens to. At most LIMIT are held; later ones are dropped.
  */
-export class EarlyDatagrams {
-  private handler: ((datagram: Uint8Array) => void) | undefined;
-  private held: Uint8Array[] = [];
+export class EarlyArrivals<T = Uint8Array> {
+  private handler: ((item: T) => void) | undefined;
+  private held: T[] = [];
   static readonly LIMIT = 256;
 
-  push(datagram: Uint8Array): void {
-    if (this.handler) this.handler(datagram);
-    else if (this.held.length < EarlyDatagrams.LIMIT) this.held.push(datagram);
+  push(item: T): void {
+    if (this.handler) this.handler(item);
+    else if (this.held.length < EarlyArrivals.LIMIT) this.held.push(item);
   }
 
-  attach(handler: (datagram: Uint8Array) => void): void {
+  attach(handler: (item: T) => void): void {
     this.handler = handler;
-    for (const datagram of this.held.splice(0)) handler(datagram);
+    for (const item of this.held.splice(0)) handler(item);
   }
 }
