@@ -8,7 +8,8 @@ import type { DatagramChannel } from '../transport/datachannel.js';
 import { StripedChannel } from '../transport/striped-channel.js';
 import type { ImpairmentConfig } from '../transport/impaired-channel.js';
 import { PduChannelError, type PduChannelErrorCode } from './errors.js';
-import { peerChannelFactoryFor } from './platform.js';
+import { peerChannelFactoryFor, type PeerChannelFactory } from './platform.js';
+import { closePeers, MAX_STRIPES, negotiateStripes, type StripeOptions } from './stripe-negotiation.js';
 import { inlineSession, sessionMemoryBytes, workerSession, type PreparedSession, type SessionBackend } from './session-backend.js';
 
 export interface PduChannelOptions extends Omit<PduEngineOptions, 'role' | 'core'> {
@@ -37,6 +38,15 @@ export interface PduChannelOptions extends Omit<PduEngineOptions, 'role' | 'core
   openTimeoutMs?: number;
   /** Emit a `stats` event this often, ms (0: never; default 1000). */
   statsIntervalMs?: number;
+  /**
+   * Stripe over several peer connections that PDU opens and negotiates itself, in band over the
+   * one given to `open` (a reliable control channel with id `channelId + 1` beside PDU's own).
+   * Both sides must pass it; the smaller count wins. Under loss each connection's SCTP window is
+   * what holds a message back, so several let a message leave in one flight (docs/BENCHMARKS.md,
+   * "Striping"); each costs its own ICE, DTLS and SCTP setup, and together they take up to
+   * `count` times one connection's share of a congested link.
+   */
+  stripes?: StripeOptions;
 }
 
 export type ChannelSendOptions = SendOptions;
@@ -86,6 +96,10 @@ export class PduChannel {
   unheardDropped = 0;
   /** True when the data channel itself runs in the worker (no datagram crosses this thread). */
   transferred = false;
+  /** Malformed or excess messages from the peer on the stripes' control channel, dropped. */
+  stripeSignalsDropped = 0;
+  /** Extra peer connections PDU opened for `stripes`: closed with the channel. */
+  private ownedPeers: unknown[] = [];
 
   private constructor(private readonly options: PduChannelOptions) {}
 
@@ -98,6 +112,7 @@ export class PduChannel {
    * on both sides, in the same order), PDU stripes its datagrams over one channel on each
    * (StripedChannel): every connection has its own SCTP association and congestion window, so
    * under loss a message leaves in one flight instead of several. The role is read from the first.
+   * `options.stripes` has PDU open and negotiate those connections itself.
    */
   static async open(pc: unknown, options: PduChannelOptions = {}): Promise<PduChannel> {
     const pcs = Array.isArray(pc) ? (pc as unknown[]) : [pc];
@@ -107,6 +122,7 @@ export class PduChannel {
       throw new PduChannelError('invalid-argument', 'PduChannel.open: not a peer connection this platform supports');
     }
     const init = { label: options.label ?? 'pdu', id: options.channelId ?? 1000, ...(options.highWaterBytes ? { highWaterBytes: options.highWaterBytes } : {}) };
+    if (options.stripes) return PduChannel.openStriped(pcs, factory, init, options, options.stripes);
     const ch = new PduChannel(options);
     const inWorker = options.worker !== false;
     const first = pcs[0];
@@ -120,6 +136,51 @@ export class PduChannel {
           ? ch.prepareInWorker({ channel: channel() })
           : inlineSession(channel(), ch.callbacks());
     return ch.start(prepared, () => options.role ?? factory.roleOf(first));
+  }
+
+  /**
+   * `stripes`: PDU's channel and the control channel on the first connection now (before its
+   * offer), then, once that connection is up, the extra connections negotiated over the control
+   * channel, each with PDU's channel made before its offer; then one striped session over all.
+   */
+  private static async openStriped(
+    pcs: unknown[],
+    factory: PeerChannelFactory,
+    init: { label: string; id: number; highWaterBytes?: number },
+    options: PduChannelOptions,
+    stripes: StripeOptions,
+  ): Promise<PduChannel> {
+    if (pcs.length !== 1) throw new PduChannelError('invalid-argument', 'PduChannel.open: stripes takes one peer connection (PDU makes the others)');
+    if (!Number.isInteger(stripes.count) || stripes.count < 1 || stripes.count > MAX_STRIPES) {
+      throw new PduChannelError('invalid-argument', `PduChannel.open: stripes.count must be an integer in 1..${MAX_STRIPES}`);
+    }
+    if (typeof stripes.createPeer !== 'function') throw new PduChannelError('invalid-argument', 'PduChannel.open: stripes.createPeer must be a function');
+    if (init.id + 1 > 65_534) throw new PduChannelError('invalid-argument', 'PduChannel.open: with stripes, channelId + 1 must be a valid channel id too');
+    const first = pcs[0];
+    const role = () => options.role ?? factory.roleOf(first);
+    const channels: DatagramChannel[] = [factory.open(first, init)];
+    const control = factory.openControl(first, { label: `${init.label}-stripes`, id: init.id + 1 });
+    const openOn = (pc: unknown) => {
+      const stack = peerChannelFactoryFor(pc);
+      if (!stack) throw new PduChannelError('invalid-argument', 'PduChannel.open: stripes.createPeer made no peer connection this platform supports');
+      channels.push(stack.open(pc, init));
+    };
+    const ch = new PduChannel(options);
+    try {
+      const negotiated = await negotiateStripes(control, role, stripes, openOn, options.openTimeoutMs ?? 15_000);
+      ch.ownedPeers = negotiated.peers;
+      ch.stripeSignalsDropped = negotiated.dropped;
+      const channel = channels.length === 1 ? channels[0]! : new StripedChannel(channels);
+      const prepared = options.worker !== false ? ch.prepareInWorker({ channel }) : inlineSession(channel, ch.callbacks());
+      return await ch.start(prepared, role);
+    } catch (err) {
+      for (const c of channels) c.close();
+      closePeers(ch.ownedPeers);
+      throw err instanceof PduChannelError ? err : new PduChannelError('handshake-failed', (err as Error).message);
+    } finally {
+      // Once every connection is up the control channel has nothing left to carry.
+      control.close();
+    }
   }
 
   /** Runs PDU over a DatagramChannel of any stack that has an adapter. */
@@ -155,7 +216,7 @@ export class PduChannel {
         this.connectFailed = reject;
       });
       // What is left after the channel's own options is the engine's config.
-      const { worker, host, label, channelId, highWaterBytes, bundleBytes, backpressureTimeoutMs, openTimeoutMs, statsIntervalMs, role: _role, core, ...engineOptions } = this.options;
+      const { worker, host, label, channelId, highWaterBytes, bundleBytes, backpressureTimeoutMs, openTimeoutMs, statsIntervalMs, role: _role, core, stripes, ...engineOptions } = this.options;
       // Inline, this thread loads the core; a worker has loaded its own.
       const inlineCore = worker === false && core !== 'reference' ? { core: await sharedCore() } : {};
       this.backend = prepared.start({ ...engineOptions, ...inlineCore, role: side } as PduEngineOptions, { bundleBytes: bundleBytes ?? DEFAULT_BUNDLE_BYTES });
@@ -318,6 +379,7 @@ export class PduChannel {
     this.inFlight.clear();
     for (const wake of this.waitingForRoom.splice(0)) wake();
     this.backend?.dispose();
+    closePeers(this.ownedPeers);
     this.emit('close', { reason });
     for (const w of this.closeWaiters.splice(0)) w();
   }

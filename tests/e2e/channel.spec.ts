@@ -72,53 +72,72 @@ for (const worker of [true, false]) {
   });
 }
 
-test('Chromium <-> werift, PDU on both ends, over the project signaling server', async ({ page }) => {
-  test.setTimeout(120_000);
-  page.on('pageerror', (e) => console.log('[pageerror]', e.message));
-  const server = await startSignalingServer();
-  const pc = await createWeriftPeer();
-  try {
-    const nodeChannel = PduChannel.open(pc);
-    const signaling = connectWebSocketSignaling(server.url, 'interop', { WebSocket: WebSocket as unknown as WebSocketConstructor });
-    const nodeSide = negotiate(pc as unknown as NegotiablePeer, signaling);
-    await page.goto(DEV_URL);
-    const browserDone = page.evaluate(async (url: string) => {
-      const [lib, signalingLib, support] = ['/src/index.ts', '/src/signaling/index.ts', '/tests/support/workload.ts'];
-      const { PduChannel } = await import(/* @vite-ignore */ lib);
-      const { connectWebSocketSignaling, negotiate } = await import(/* @vite-ignore */ signalingLib);
-      const { messageBytes } = await import(/* @vite-ignore */ support);
-      const pc = new RTCPeerConnection();
-      const opening = PduChannel.open(pc);
-      await negotiate(pc, connectWebSocketSignaling(url, 'interop'));
-      const ch = await opening;
-      for (let i = 0; i < 50; i++) await ch.send(messageBytes(i, 100 + i * 997));
-      const echoed: number[] = await new Promise((resolve) => {
-        const seen: number[] = [];
-        ch.on('message', ({ data }: { data: Uint8Array }) => {
-          seen.push(data.length);
-          if (seen.length === 5) resolve(seen);
-        });
-      });
-      return { sas: ch.sas, echoed };
-    }, server.url);
-    expect(await nodeSide).toBe('responder');
-    const ch = await nodeChannel;
-    const sizes = Array.from({ length: 50 }, (_, i) => 100 + i * 997);
-    const got: number[] = [];
-    await new Promise<void>((resolve) =>
-      ch.on('message', ({ data }) => {
-        got.push(verifyMessage(data, (i) => sizes[i]));
-        if (got.length === 50) resolve();
-      }),
-    );
-    for (let i = 0; i < 5; i++) await ch.send(messageBytes(i, 3000 + i));
-    const browser = await browserDone;
-    expect(got.filter((i) => i >= 0).sort((x, y) => x - y)).toEqual(sizes.map((_, i) => i));
-    expect(browser.echoed.sort()).toEqual([3000, 3001, 3002, 3003, 3004]);
-    expect(browser.sas).toBe(ch.sas);
-    await ch.close();
-  } finally {
-    await pc.close();
-    await server.close();
-  }
-});
+// Three stripes: PDU opens the two extra peer connections itself on each side and negotiates them
+// over the first one, across the two stacks' control channels.
+for (const stripes of [1, 3]) {
+  test(`Chromium <-> werift, PDU on both ends, over the project signaling server${stripes > 1 ? `, striped over ${stripes} connections PDU negotiates in band` : ''}`, async ({ page }) => {
+    test.setTimeout(120_000);
+    page.on('pageerror', (e) => console.log('[pageerror]', e.message));
+    const server = await startSignalingServer();
+    const pc = await createWeriftPeer();
+    const extraPeers: Awaited<ReturnType<typeof createWeriftPeer>>[] = [];
+    const createPeer = async () => {
+      const extra = await createWeriftPeer();
+      extraPeers.push(extra);
+      return extra;
+    };
+    try {
+      const nodeChannel = PduChannel.open(pc, stripes > 1 ? { stripes: { count: stripes, createPeer } } : {});
+      const signaling = connectWebSocketSignaling(server.url, 'interop', { WebSocket: WebSocket as unknown as WebSocketConstructor });
+      const nodeSide = negotiate(pc as unknown as NegotiablePeer, signaling);
+      await page.goto(DEV_URL);
+      const browserDone = page.evaluate(
+        async ({ url, stripes }: { url: string; stripes: number }) => {
+          const [lib, signalingLib, support] = ['/src/index.ts', '/src/signaling/index.ts', '/tests/support/workload.ts'];
+          const { PduChannel } = await import(/* @vite-ignore */ lib);
+          const { connectWebSocketSignaling, negotiate } = await import(/* @vite-ignore */ signalingLib);
+          const { messageBytes } = await import(/* @vite-ignore */ support);
+          const pc = new RTCPeerConnection();
+          const made: RTCPeerConnection[] = [];
+          const createPeer = () => made[made.push(new RTCPeerConnection()) - 1];
+          const opening = PduChannel.open(pc, stripes > 1 ? { stripes: { count: stripes, createPeer } } : {});
+          await negotiate(pc, connectWebSocketSignaling(url, 'interop'));
+          const ch = await opening;
+          const connected = made.filter((p) => p.connectionState === 'connected').length;
+          for (let i = 0; i < 50; i++) await ch.send(messageBytes(i, 100 + i * 997));
+          const echoed: number[] = await new Promise((resolve) => {
+            const seen: number[] = [];
+            ch.on('message', ({ data }: { data: Uint8Array }) => {
+              seen.push(data.length);
+              if (seen.length === 5) resolve(seen);
+            });
+          });
+          return { sas: ch.sas, echoed, connected };
+        },
+        { url: server.url, stripes },
+      );
+      expect(await nodeSide).toBe('responder');
+      const ch = await nodeChannel;
+      const sizes = Array.from({ length: 50 }, (_, i) => 100 + i * 997);
+      const got: number[] = [];
+      await new Promise<void>((resolve) =>
+        ch.on('message', ({ data }) => {
+          got.push(verifyMessage(data, (i) => sizes[i]));
+          if (got.length === 50) resolve();
+        }),
+      );
+      for (let i = 0; i < 5; i++) await ch.send(messageBytes(i, 3000 + i));
+      const browser = await browserDone;
+      expect(got.filter((i) => i >= 0).sort((x, y) => x - y)).toEqual(sizes.map((_, i) => i));
+      expect(browser.echoed.sort()).toEqual([3000, 3001, 3002, 3003, 3004]);
+      expect(browser.sas).toBe(ch.sas);
+      expect(browser.connected).toBe(stripes - 1);
+      expect(extraPeers.map((p) => p.connectionState)).toEqual(Array(stripes - 1).fill('connected'));
+      await ch.close();
+    } finally {
+      await Promise.all(extraPeers.map((p) => p.close()));
+      await pc.close();
+      await server.close();
+    }
+  });
+}

@@ -1,0 +1,152 @@
+import { negotiate, type NegotiablePeer } from '../signaling/negotiate.js';
+import { MAX_SIGNAL_BYTES, parseSignal, type PeerSignal, type Role, type SignalingChannel } from '../signaling/protocol.js';
+import { SignalHub } from '../signaling/signal-hub.js';
+import type { ControlChannel } from './platform.js';
+
+/** `PduChannelOptions.stripes`: PDU opens and negotiates the extra peer connections itself. */
+export interface StripeOptions {
+  /**
+   * Peer connections in all, the one given to `open` included (1..MAX_STRIPES). Both sides say
+   * how many they want; the smaller count is used.
+   */
+  count: number;
+  /**
+   * Makes one extra peer connection to the same peer, configured like the first (ICE servers,
+   * certificates). PDU negotiates it in band, over a control channel on the first connection,
+   * and closes it with the channel. In Node: `() => createWeriftPeer()`.
+   */
+  createPeer: () => unknown;
+}
+
+/** Most peer connections one striped channel negotiates (each costs an ICE, DTLS and SCTP setup). */
+export const MAX_STRIPES = 16;
+
+/** Signals the peer may send per extra stripe: an offer or answer, a bye and its ICE candidates. */
+const MAX_SIGNALS_PER_STRIPE = 64;
+
+/** The control channel's messages (docs/PROTOCOL.md, "Striping setup"). */
+type ControlMessage = { type: 'stripes'; count: number } | (PeerSignal & { stripe: number });
+
+export interface NegotiatedStripes {
+  /** The extra peer connections, negotiated, in stripe order (stripe 1 first). */
+  peers: unknown[];
+  /** Control messages from the peer that were malformed, out of range or over the bound, dropped. */
+  dropped: number;
+}
+
+/**
+ * The in-band setup of a striped channel, run by both sides once the first peer connection's
+ * control channel is open: each side says how many stripes it wants, then the initiator (the side
+ * that offered the first connection) offers each extra connection and both trickle candidates,
+ * every signal tagged with its stripe. `openOn` creates PDU's channel on a new peer connection,
+ * which must happen before its offer.
+ */
+export async function negotiateStripes(
+  control: ControlChannel,
+  role: () => Role | undefined,
+  options: StripeOptions,
+  openOn: (pc: unknown) => void,
+  timeoutMs: number,
+): Promise<NegotiatedStripes> {
+  const result: NegotiatedStripes = { peers: [], dropped: 0 };
+  // One hub per extra stripe, made on its first signal or when its negotiation starts, whichever
+  // comes first: the initiator's offers may arrive while this side still makes its peers.
+  const hubs: SignalHub[] = [];
+  const hubFor = (stripe: number) => (hubs[stripe] ??= new SignalHub());
+  const received: number[] = [];
+  let answerCount!: (count: number) => void;
+  const peerCount = new Promise<number>((resolve) => (answerCount = resolve));
+  let countHeard = false;
+  let agreed: number | undefined;
+  let failed = false;
+
+  control.onMessage((text) => {
+    const message = parseControlMessage(text);
+    if (!message) {
+      result.dropped++;
+    } else if (message.type === 'stripes') {
+      if (countHeard) result.dropped++;
+      else answerCount(message.count);
+      countHeard = true;
+    } else if (!countHeard || (agreed !== undefined && message.stripe >= agreed) || (received[message.stripe] ?? 0) >= MAX_SIGNALS_PER_STRIPE) {
+      // Signals follow the count on an ordered channel, and only for stripes both sides want.
+      result.dropped++;
+    } else {
+      received[message.stripe] = (received[message.stripe] ?? 0) + 1;
+      const { stripe, ...signal } = message;
+      hubFor(stripe).deliver(signal as PeerSignal);
+    }
+  });
+
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`stripe setup: no answer within ${timeoutMs} ms (does the peer open with stripes too?)`)), timeoutMs);
+  });
+  try {
+    await Promise.race([control.whenOpen(), timeout]);
+    control.send(JSON.stringify({ type: 'stripes', count: options.count }));
+    const side = role();
+    if (!side) throw new Error('stripe setup: role unknown (no local description); pass options.role');
+    agreed = Math.min(options.count, await Promise.race([peerCount, timeout]));
+    for (let stripe = 1; stripe < agreed; stripe++) hubFor(stripe).becomeReady(side);
+    for (let stripe = 1; stripe < agreed; stripe++) {
+      const making = Promise.resolve(options.createPeer());
+      // A peer connection that comes after the setup gave up is closed when it comes.
+      making.then((pc) => failed && !result.peers.includes(pc) && closePeers([pc]), () => undefined);
+      const pc = await Promise.race([making, timeout]);
+      result.peers.push(pc);
+      openOn(pc);
+    }
+    await Promise.race([
+      Promise.all(result.peers.map((pc, i) => negotiate(pc as NegotiablePeer, stripeSignaling(control, hubs[i + 1]!, i + 1), { timeoutMs }))),
+      timeout,
+    ]);
+    return result;
+  } catch (err) {
+    failed = true;
+    closePeers(result.peers);
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Closes peer connections PDU made (browsers' and werift's both have `close`). */
+export function closePeers(peers: readonly unknown[]): void {
+  for (const pc of peers) {
+    try {
+      void Promise.resolve((pc as { close(): unknown }).close()).catch(() => undefined);
+    } catch {
+      // Already closed or never usable: nothing left to release.
+    }
+  }
+}
+
+/** One extra stripe's signaling, carried over the control channel with its stripe number. */
+function stripeSignaling(control: ControlChannel, hub: SignalHub, stripe: number): SignalingChannel {
+  return {
+    ready: hub.ready,
+    send: (signal) => control.send(JSON.stringify({ ...signal, stripe })),
+    onSignal: (handler) => hub.subscribe(handler),
+    close: () => undefined,
+  };
+}
+
+function parseControlMessage(text: string): ControlMessage | undefined {
+  if (text.length > MAX_SIGNAL_BYTES) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { type, count, stripe } = value as { type?: unknown; count?: unknown; stripe?: unknown };
+  if (type === 'stripes') {
+    return Number.isInteger(count) && (count as number) >= 1 && (count as number) <= MAX_STRIPES ? { type, count: count as number } : undefined;
+  }
+  if (!Number.isInteger(stripe) || (stripe as number) < 1 || (stripe as number) >= MAX_STRIPES) return undefined;
+  const signal = parseSignal(text);
+  if (signal?.type !== 'description' && signal?.type !== 'candidate' && signal?.type !== 'bye') return undefined;
+  return { ...signal, stripe: stripe as number };
+}
