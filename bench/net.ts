@@ -28,8 +28,8 @@
  *   npm run bench:net -- --quick           a third of the messages per row (smoke runs, not figures)
  *   npm run bench:net -- --trace <dir>     both PDU engines' traces per row, as JSON Lines in <dir>
  *   npm run bench:net -- --datagram <bytes>   PDU's datagram size (maxDatagramSize)
- *   npm run bench:net -- --stripes <n>     PDU rows over n peer connections (PduChannel.open([...])),
- *                                          each set up like the single one
+ *   npm run bench:net -- --stripes <n>     PDU rows over n peer connections, the extra ones made like
+ *                                          the first and negotiated by PDU over it (options.stripes)
  *   npm run bench:net -- --packet-threshold <n>   PDU's starting recovery.packetThreshold (default 3)
  *   npm run bench:net -- --duplicate-retransmissions   PDU sends every retransmission twice
  *   npm run bench:net -- --duplicate-auto  PDU's recovery.duplicateRetransmissions 'auto'

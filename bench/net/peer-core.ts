@@ -64,9 +64,8 @@ interface Session {
   /** SCTP DATA chunks sent and resent, per peer connection (werift only). */
   sctp?: () => SctpCounts[];
   sctpAtStart?: SctpCounts[];
-  /** Striping: the other peer connections and their signaling. */
+  /** Striping: the peer connections PDU made beside the first (PduChannelOptions.stripes). */
   extraPcs: unknown[];
-  extraSignaling: SignalingChannel[];
   // sender
   outcomes: { delivered: number; rejected: Record<string, number>; pending: number };
   expiredSeqs: number[];
@@ -126,7 +125,6 @@ export class BenchPeer {
       pc,
       signaling,
       extraPcs: [],
-      extraSignaling: [],
       outcomes: { delivered: 0, rejected: {}, pending: 0 },
       expiredSeqs: [],
       settled: [],
@@ -140,15 +138,16 @@ export class BenchPeer {
     let role: 'initiator' | 'responder';
     let pduChannel: ConnectResult['channel'];
     if (isPdu(transport)) {
-      // Each connection's SCTP chunks go into the report where the stack exposes them (werift).
-      const striping = stripes !== undefined && stripes > 1;
-      // Striping: N peer connections, each made and negotiated exactly like the first, in rooms
-      // of their own; PduChannel.open stripes over the PDU channel it opens on each.
-      for (let i = 1; i < (stripes ?? 1); i++) s.extraPcs.push(await this.env.createPeer());
-      s.extraSignaling = s.extraPcs.map((_, i) => this.env.signaling(url, `${room}-s${i + 1}`));
+      // Striping: PDU makes the other N-1 peer connections as this one is made, and negotiates
+      // them over it (PduChannelOptions.stripes).
+      const createPeer = async () => {
+        const extra = await this.env.createPeer();
+        s.extraPcs.push(extra);
+        return extra;
+      };
       // Pre-negotiated channel: open before negotiation, resolves after the PDU handshake.
       const seen = watchChannelCreation(pc);
-      const opening = this.env.openPdu(striping ? [pc, ...s.extraPcs] : pc, {
+      const opening = this.env.openPdu(pc, {
         recovery: {
           predictor: PREDICTOR[transport],
           ...(packetThreshold ? { packetThreshold } : {}),
@@ -160,14 +159,11 @@ export class BenchPeer {
         ...(highWaterBytes !== undefined ? { highWaterBytes } : {}),
         ...(traceEvents ? { trace: { maxEvents: traceEvents } } : {}),
         ...(maxDatagramSize ? { maxDatagramSize } : {}),
+        ...(stripes !== undefined && stripes > 1 ? { stripes: { count: stripes, createPeer } } : {}),
       });
       opening.catch(() => undefined);
       pduChannel = seen();
-      const roles = await Promise.all([
-        negotiate(pc as NegotiablePeer, signaling),
-        ...s.extraPcs.map((p, i) => negotiate(p as NegotiablePeer, s.extraSignaling[i]!)),
-      ]);
-      role = roles[0]!;
+      role = await negotiate(pc as NegotiablePeer, signaling);
       s.pdu = await opening;
       s.pdu.on('message', ({ data }) => this.onArrival(data));
     } else {
@@ -383,7 +379,6 @@ export class BenchPeer {
       // closing what already failed
     }
     s.signaling.close();
-    for (const sig of s.extraSignaling) sig.close();
     this.env.closePeer(s.pc);
     for (const p of s.extraPcs) this.env.closePeer(p);
   }
