@@ -351,8 +351,7 @@ async function main(): Promise<void> {
           if (p.group === 'congestion') timelines.push({ label: label(p), points: timeline(result) });
         }
       } finally {
-        pair.close();
-        await new Promise((r) => setTimeout(r, 500));
+        await pair.close();
       }
     });
   }

@@ -5,6 +5,7 @@
  * and relays protocol.ts commands to bench/net/page.ts. `serveSignaling` runs here, in Node.
  */
 import { existsSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,16 +20,20 @@ const side = process.argv[2] ?? 'x';
 const port = Number(process.argv[3] ?? 5199);
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
+// Middleware mode, behind our own HTTP server: a listening Vite server exits the process when
+// stdin ends, which is how the harness tells this agent to stop, and so killed Chromium before
+// it had closed (each kill left a lock folder in /tmp).
 const vite = await createServer({
   root,
   logLevel: 'warn',
   clearScreen: false,
   // Each namespace's server pre-bundles into its own cache: two servers never write one folder.
   cacheDir: join(tmpdir(), `pdu-bench-net-vite-${side}`),
-  server: { host: '127.0.0.1', port, strictPort: true, hmr: false, watch: null },
+  server: { middlewareMode: true, hmr: false, watch: null },
   optimizeDeps: { entries: ['bench/net/page.html', 'worker/pdu-worker.ts'] },
 });
-await vite.listen();
+const http = createHttpServer(vite.middlewares);
+await new Promise<void>((resolve, reject) => http.once('error', reject).listen(port, '127.0.0.1', resolve));
 
 const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
 const browser = await chromium.launch({ headless: true, ...(executablePath ? { executablePath } : {}), args: CHROMIUM_ARGS });
@@ -53,6 +58,8 @@ async function handle(command: AgentCommand): Promise<unknown> {
 serveCommands(handle, async () => {
   await browser.close().catch(() => undefined);
   await vite.close().catch(() => undefined);
+  http.closeAllConnections();
+  await new Promise<void>((resolve) => http.close(() => resolve()));
   await server?.close();
 });
 write({ ready: true, stack: `chromium ${browser.version()}` });

@@ -55,6 +55,8 @@ export class Agent {
   private exited: Error | undefined;
   private stderr = '';
   readonly ready: Promise<string>;
+  /** Resolves when the process has exited. */
+  private readonly gone: Promise<void>;
 
   constructor(
     readonly name: string,
@@ -93,6 +95,7 @@ export class Agent {
         this.pending.delete(line.id);
       }
     });
+    this.gone = new Promise((resolve) => child.once('exit', () => resolve()));
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       this.exited = new Error(`${name} exited (${signal ?? `code ${code}`}); stderr:\n${this.stderr.slice(-2000)}`);
@@ -118,9 +121,16 @@ export class Agent {
     return response.result as T;
   }
 
-  /** Ends stdin: the agent closes its peer and exits. */
-  end(): void {
+  /**
+   * Ends stdin: the agent closes its peer (and its browser) and exits. Waits for that, at most
+   * `waitMs`: a namespace torn down under a browser still closing kills it, and it leaves its
+   * profile's lock folder in /tmp.
+   */
+  async end(waitMs = 10_000): Promise<void> {
     this.child.stdin!.end();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([this.gone, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+    clearTimeout(timer);
   }
 
   get alive(): boolean {
@@ -199,9 +209,8 @@ export class StackPair {
     await Promise.all([this.a, this.b].map((agent) => agent.request({ cmd: 'close' }, 15_000).catch(() => undefined)));
   }
 
-  close(): void {
-    this.a.end();
-    this.b.end();
+  async close(): Promise<void> {
+    await Promise.all([this.a.end(), this.b.end()]);
   }
 }
 

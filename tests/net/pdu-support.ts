@@ -17,7 +17,7 @@ export async function pduAtFivePercent(net: NetemTopology, stack: Stack): Promis
       drainMs: 45_000,
     });
   } finally {
-    pair.close();
+    await pair.close();
   }
 }
 
