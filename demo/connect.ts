@@ -53,7 +53,7 @@ export async function connectToRoom(
   room: string,
   signalUrl: string,
   iceServers: RTCIceServer[],
-  { onWaiting, abort }: { onWaiting: () => void; abort: AbortSignal },
+  { onWaiting, abort, stripes = 1 }: { onWaiting: () => void; abort: AbortSignal; stripes?: number },
 ): Promise<Connection> {
   const signaling: SignalingChannel = mode === 'tabs' ? connectBroadcastSignaling(room) : connectWebSocketSignaling(signalUrl, room);
   const pc = new RTCPeerConnection({ iceServers });
@@ -62,7 +62,9 @@ export async function connectToRoom(
     onWaiting();
     await Promise.race([signaling.ready, aborted]);
     // PDU's channel is pre-negotiated: it must exist before the offer, and its open timeout starts now.
-    const opening = PduChannel.open(pc, CHANNEL_OPTIONS);
+    // Striped: PDU makes the other connections itself and negotiates them over this one.
+    const striping = stripes > 1 ? { stripes: { count: stripes, createPeer: () => new RTCPeerConnection({ iceServers }) } } : {};
+    const opening = PduChannel.open(pc, { ...CHANNEL_OPTIONS, ...striping });
     const role = await Promise.race([negotiate(pc as unknown as NegotiablePeer, signaling), aborted]);
     const channel = await Promise.race([opening, aborted]);
     return connection([{ name: 'you', channel }], role, [pc], signaling);

@@ -54,7 +54,7 @@ function showShare(mode: Mode, room: string): void {
   const link = $<HTMLAnchorElement>('share-link');
   link.href = link.textContent = shareLink(location, mode, room);
   $('share-cli').hidden = mode !== 'ws';
-  $('share-cli-command').textContent = `npm run pdu -- peer --room ${room} --signal ${options.signalUrl}`;
+  $('share-cli-command').textContent = `npm run pdu -- peer --room ${room} --signal ${options.signalUrl}${options.stripes > 1 ? ` --stripes ${options.stripes}` : ''}`;
 }
 
 function setStatus(text: string, state: 'idle' | 'connecting' | 'connected' | 'failed'): void {
@@ -76,13 +76,15 @@ async function connect(mode: Mode, room: string): Promise<void> {
         : await connectToRoom(mode, room, options.signalUrl, options.iceServers, {
             onWaiting: () => setStatus(`Waiting for the other peer in room ${room}…`, 'connecting'),
             abort: attempt.signal,
+            stripes: options.stripes,
           });
     attempt = undefined;
     connection = conn;
     const sas = conn.peers[0]!.channel.sas;
     $('sas').textContent = sas;
     $('sas-row').hidden = false;
-    setStatus(mode === 'page' ? 'Connected: peers A and B in this page.' : `Connected to the other peer (this page is the ${conn.role}).`, 'connected');
+    const striped = mode !== 'page' && options.stripes > 1 ? `, striped over ${options.stripes} peer connections` : '';
+    setStatus(mode === 'page' ? 'Connected: peers A and B in this page.' : `Connected to the other peer (this page is the ${conn.role}${striped}).`, 'connected');
     chat.note(mode === 'page' ? 'Lines you send go from peer A to peer B.' : 'Connected. Say hello.');
     session = startSession(conn, {
       chat,

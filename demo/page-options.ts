@@ -9,6 +9,8 @@ export interface PageOptions {
   autoJoin: boolean;
   signalUrl: string;
   iceServers: RTCIceServer[];
+  /** Peer connections to stripe over (`?stripes=N`, 1..16; both sides must ask for the same). */
+  stripes: number;
 }
 
 export function readPageOptions(location: Location): PageOptions {
@@ -25,7 +27,15 @@ export function readPageOptions(location: Location): PageOptions {
     ...params.getAll('stun').map((urls) => ({ urls })),
     ...params.getAll('turn').map((urls) => ({ urls, ...(turnUser ? { username: turnUser } : {}), ...(turnPass ? { credential: turnPass } : {}) })),
   ];
-  return { mode, room, autoJoin: mode !== 'page' && /^[A-Za-z0-9_-]{1,64}$/.test(room), signalUrl: params.get('signal') ?? sameOrigin, iceServers };
+  const stripes = Number(params.get('stripes') ?? 1);
+  return {
+    mode,
+    room,
+    autoJoin: mode !== 'page' && /^[A-Za-z0-9_-]{1,64}$/.test(room),
+    signalUrl: params.get('signal') ?? sameOrigin,
+    iceServers,
+    stripes: Number.isInteger(stripes) && stripes >= 1 && stripes <= 16 ? stripes : 1,
+  };
 }
 
 /** The link the other side opens: same page, same mode and room, same signaling and ICE settings. */

@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import type { RTCIceServer } from 'werift';
-import { PduChannel, PduHost } from '../index.node.js';
+import { MAX_STRIPES, PduChannel, PduHost } from '../index.node.js';
 import { createWeriftPeer } from '../node/werift-peer.js';
 import { connectWebSocketSignaling, negotiate, type NegotiablePeer, type WebSocketConstructor } from '../signaling/index.js';
 import { ROOM_PATTERN } from '../signaling/protocol.js';
@@ -31,6 +31,8 @@ starts) as the other peer of the demo page. Type a line to send it as chat; Ctrl
   --burst N               mean loss burst length in datagrams (default 1: independent losses)
   --delay MS, --jitter MS added one-way delay and its jitter
   --rate MBITS            rate cap in Mbit/s
+  --stripes N             stripe over N peer connections, the extra ones negotiated by PDU
+                          over the first (the page must ask for the same: ?stripes=N)
 `;
 
 export interface PeerIo {
@@ -46,6 +48,7 @@ interface PeerOptions {
   signal: string;
   iceServers: RTCIceServer[] | undefined;
   impairment: ImpairmentConfig | undefined;
+  stripes: number;
 }
 
 /** Runs the peer until the user leaves, the other peer leaves or the channel closes; returns the exit code. */
@@ -79,11 +82,12 @@ export async function peerMain(argv: string[], io: Partial<PeerIo> = {}): Promis
     await Promise.race([signaling.ready, aborted(leave.signal)]);
     if (leave.signal.aborted) return 0;
     // The channel must exist before the offer, and its open timeout runs from here.
-    const opening = PduChannel.open(pc, { host });
+    const extraPeer = () => createWeriftPeer(options.iceServers ? { iceServers: options.iceServers } : {});
+    const opening = PduChannel.open(pc, { host, ...(options.stripes > 1 ? { stripes: { count: options.stripes, createPeer: extraPeer } } : {}) });
     const role = await negotiate(pc as unknown as NegotiablePeer, signaling);
     const ch = (channel = await opening);
     if (options.impairment) ch.impair(options.impairment);
-    print(`connected as ${role}. SAS: ${ch.sas} (compare it with the other side)`);
+    print(`connected as ${role}${options.stripes > 1 ? `, striped over ${options.stripes} peer connections` : ''}. SAS: ${ch.sas} (compare it with the other side)`);
     const files = new FileReceiver({
       onOffer: (name, size) => print(`receiving ${name} (${size} bytes)`),
       onComplete: (f) =>
@@ -135,6 +139,7 @@ function parsePeerArgs(argv: string[]): PeerOptions {
       delay: { type: 'string' },
       jitter: { type: 'string' },
       rate: { type: 'string' },
+      stripes: { type: 'string', default: '1' },
     },
   });
   if (!values.room || !ROOM_PATTERN.test(values.room)) throw new Error('--room NAME is required (letters, digits, _ and -, up to 64)');
@@ -155,10 +160,13 @@ function parsePeerArgs(argv: string[]): PeerOptions {
   const jitterMs = number('jitter', values.jitter, 10_000);
   const rate = number('rate', values.rate, 10_000);
   const impaired = [loss, delayMs, jitterMs, rate].some((v) => v !== undefined && v > 0);
+  const stripes = Number(values.stripes);
+  if (!Number.isInteger(stripes) || stripes < 1 || stripes > MAX_STRIPES) throw new Error(`--stripes must be an integer from 1 to ${MAX_STRIPES}, got ${values.stripes}`);
   return {
     room: values.room,
     signal: values.signal,
     iceServers: iceServers.length > 0 ? iceServers : undefined,
+    stripes,
     impairment: impaired
       ? { loss: lossSpecFor((loss ?? 0) / 100, burst ?? 1), delayMs: delayMs ?? 0, jitterMs: jitterMs ?? 0, ...(rate ? { rateBitsPerSecond: rate * 1e6 } : {}) }
       : undefined,

@@ -156,41 +156,49 @@ test('a phone-sized screen: the key controls are visible and nothing overflows s
   }
 });
 
-test('the page and `pdu peer` (Node, werift) meet in a room on the WebSocket signaling server', async ({ page }, testInfo) => {
-  test.setTimeout(120_000);
-  page.on('pageerror', (e) => console.log('[pageerror]', e.message));
-  const server = await startSignalingServer();
-  const printed: string[] = [];
-  const leave = new AbortController();
-  let typed: ((line: string) => void) | undefined;
-  const input: AsyncIterable<string> = {
-    async *[Symbol.asyncIterator]() {
-      for (;;) yield await new Promise<string>((resolve) => (typed = resolve));
-    },
-  };
-  const cli = peerMain(['--room', 'ws-room', '--signal', server.url], { input, print: (line) => printed.push(line), signal: leave.signal });
-  try {
-    await page.goto(`${DEV_URL}/?mode=ws&room=ws-room&signal=${encodeURIComponent(server.url)}`);
-    await expect(page.locator('#connection-status')).toHaveAttribute('data-state', 'connected', { timeout: 30_000 });
-    await expect(page.locator('#share-cli-command')).toHaveText(`npm run pdu -- peer --room ws-room --signal ${server.url}`);
-    const sas = await page.locator('#sas').innerText();
-    await expect.poll(() => printed.find((l) => l.startsWith('connected as'))).toContain(`SAS: ${sas}`);
+// Also striped (?stripes=3 and --stripes 3): PDU negotiates the two other connections itself.
+for (const stripes of [1, 3]) {
+  test(`the page and \`pdu peer\` (Node, werift) meet in a room on the WebSocket signaling server${stripes > 1 ? `, striped over ${stripes} connections` : ''}`, async ({ page }, testInfo) => {
+    test.setTimeout(120_000);
+    page.on('pageerror', (e) => console.log('[pageerror]', e.message));
+    const server = await startSignalingServer();
+    const printed: string[] = [];
+    const leave = new AbortController();
+    let typed: ((line: string) => void) | undefined;
+    const input: AsyncIterable<string> = {
+      async *[Symbol.asyncIterator]() {
+        for (;;) yield await new Promise<string>((resolve) => (typed = resolve));
+      },
+    };
+    const striping = stripes > 1 ? ['--stripes', String(stripes)] : [];
+    const cli = peerMain(['--room', 'ws-room', '--signal', server.url, ...striping], { input, print: (line) => printed.push(line), signal: leave.signal });
+    try {
+      await page.goto(`${DEV_URL}/?mode=ws&room=ws-room&signal=${encodeURIComponent(server.url)}${stripes > 1 ? `&stripes=${stripes}` : ''}`);
+      await expect(page.locator('#connection-status')).toHaveAttribute('data-state', 'connected', { timeout: 30_000 });
+      await expect(page.locator('#share-cli-command')).toHaveText(`npm run pdu -- peer --room ws-room --signal ${server.url}${stripes > 1 ? ` --stripes ${stripes}` : ''}`);
+      if (stripes > 1) {
+        await expect(page.locator('#connection-status')).toContainText(`striped over ${stripes} peer connections`);
+        await expect.poll(() => printed.find((l) => l.startsWith('connected as'))).toContain(`striped over ${stripes} peer connections`);
+      }
+      const sas = await page.locator('#sas').innerText();
+      await expect.poll(() => printed.find((l) => l.startsWith('connected as'))).toContain(`SAS: ${sas}`);
 
-    await page.getByRole('textbox', { name: 'Message' }).fill('hello, Node');
-    await page.getByRole('button', { name: 'Send', exact: true }).click();
-    await expect.poll(() => printed).toContain('peer: hello, Node');
-    await expect.poll(() => typed !== undefined).toBe(true);
-    typed!('hello, browser');
-    await expect(page.locator('#chat-log')).toContainText('peer: hello, browser');
+      await page.getByRole('textbox', { name: 'Message' }).fill('hello, Node');
+      await page.getByRole('button', { name: 'Send', exact: true }).click();
+      await expect.poll(() => printed).toContain('peer: hello, Node');
+      await expect.poll(() => typed !== undefined).toBe(true);
+      typed!('hello, browser');
+      await expect(page.locator('#chat-log')).toContainText('peer: hello, browser');
 
-    const file = randomBytes(1024 * 1024);
-    await page.getByLabel('File', { exact: true }).setInputFiles({ name: 'to-node.bin', mimeType: 'application/octet-stream', buffer: file });
-    await page.getByRole('button', { name: 'Send file' }).click();
-    await expect.poll(() => printed.find((l) => l.startsWith('received to-node.bin')), { timeout: 60_000 }).toMatch(/1048576 bytes .* SHA-256 matches$/);
-    await screenshot(page, testInfo, 'demo-with-node-peer');
-  } finally {
-    leave.abort();
-    expect(await cli).toBe(0);
-    await server.close();
-  }
-});
+      const file = randomBytes(1024 * 1024);
+      await page.getByLabel('File', { exact: true }).setInputFiles({ name: 'to-node.bin', mimeType: 'application/octet-stream', buffer: file });
+      await page.getByRole('button', { name: 'Send file' }).click();
+      await expect.poll(() => printed.find((l) => l.startsWith('received to-node.bin')), { timeout: 60_000 }).toMatch(/1048576 bytes .* SHA-256 matches$/);
+      if (stripes === 1) await screenshot(page, testInfo, 'demo-with-node-peer');
+    } finally {
+      leave.abort();
+      expect(await cli).toBe(0);
+      await server.close();
+    }
+  });
+}

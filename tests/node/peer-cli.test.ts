@@ -48,33 +48,40 @@ function waitForLine(printed: string[], pattern: RegExp, timeoutMs = 30_000): Pr
   });
 }
 
+/**
+ * `pdu peer` in room `room` with `extraArgs`, and a werift peer with PduChannel (as an
+ * application would write it) joining it with `options`; resolves once both are connected.
+ */
+async function cliAndApp(room: string, extraArgs: string[], options: Parameters<typeof PduChannel.open>[1] = {}) {
+  const server = await startSignalingServer();
+  cleanup.push(() => server.close());
+  const printed: string[] = [];
+  const terminal = typedLines();
+  const leave = new AbortController();
+  const cli = peerMain(['--room', room, '--signal', server.url, ...extraArgs], { input: terminal.lines, print: (l) => printed.push(l), signal: leave.signal });
+  cleanup.push(async () => {
+    leave.abort();
+    await cli;
+  });
+  await waitForLine(printed, /waiting for the other peer/);
+
+  const pc = await createWeriftPeer();
+  cleanup.push(() => pc.close());
+  const signaling = connectWebSocketSignaling(server.url, room, { WebSocket: WebSocket as unknown as WebSocketConstructor });
+  cleanup.push(() => signaling.close());
+  await signaling.ready;
+  const opening = PduChannel.open(pc, options);
+  expect(await negotiate(pc as unknown as NegotiablePeer, signaling)).toBe('initiator');
+  const ch = await opening;
+  cleanup.push(() => ch.close());
+  const connected = await waitForLine(printed, /^connected as responder[.,]/);
+  expect(connected).toContain(`SAS: ${ch.sas}`);
+  return { ch, printed, terminal, leave, cli, connected };
+}
+
 describe('pdu peer', () => {
   it('joins a room through the signaling server and chats and receives a file with a werift peer', async () => {
-    const server = await startSignalingServer();
-    cleanup.push(() => server.close());
-    const printed: string[] = [];
-    const terminal = typedLines();
-    const leave = new AbortController();
-    const cli = peerMain(['--room', 'cli-test', '--signal', server.url], { input: terminal.lines, print: (l) => printed.push(l), signal: leave.signal });
-    cleanup.push(async () => {
-      leave.abort();
-      await cli;
-    });
-    await waitForLine(printed, /waiting for the other peer/);
-
-    // The other peer: a werift peer with PduChannel, as an application would write it.
-    const pc = await createWeriftPeer();
-    cleanup.push(() => pc.close());
-    const signaling = connectWebSocketSignaling(server.url, 'cli-test', { WebSocket: WebSocket as unknown as WebSocketConstructor });
-    cleanup.push(() => signaling.close());
-    await signaling.ready;
-    const opening = PduChannel.open(pc);
-    expect(await negotiate(pc as unknown as NegotiablePeer, signaling)).toBe('initiator');
-    const ch = await opening;
-    cleanup.push(() => ch.close());
-
-    const connected = await waitForLine(printed, /^connected as responder\. SAS: /);
-    expect(connected).toContain(ch.sas);
+    const { ch, printed, terminal, leave, cli } = await cliAndApp('cli-test', []);
 
     const chat = new Promise<string>((resolve) =>
       ch.on('message', ({ data }) => {
@@ -92,6 +99,21 @@ describe('pdu peer', () => {
     await sendFile((data, opts) => ch.send(data, opts), 'pattern.bin', file);
     await waitForLine(printed, /^received pattern\.bin: 300000 bytes in .* SHA-256 matches$/);
 
+    leave.abort();
+    expect(await cli).toBe(0);
+  }, 90_000);
+
+  it('stripes over the peer connections PDU negotiates with an application asking for the same', async () => {
+    const made: unknown[] = [];
+    const createPeer = async () => made[made.push(await createWeriftPeer()) - 1];
+    const { ch, printed, terminal, leave, cli, connected } = await cliAndApp('cli-stripes', ['--stripes', '3'], { stripes: { count: 3, createPeer } });
+    expect(connected).toContain('striped over 3 peer connections');
+    expect(made).toHaveLength(2);
+    const chat = new Promise<string>((resolve) => ch.on('message', ({ data }) => resolve((decodeDemoMessage(data) as { text: string }).text)));
+    terminal.type('over three connections');
+    expect(await chat).toBe('over three connections');
+    await ch.send(encodeDemoMessage({ kind: 'chat', text: 'back over three' }));
+    await waitForLine(printed, /^peer: back over three$/);
     leave.abort();
     expect(await cli).toBe(0);
   }, 90_000);
