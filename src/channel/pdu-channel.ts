@@ -34,7 +34,7 @@ export interface PduChannelOptions extends Omit<PduEngineOptions, 'role' | 'core
   bundleBytes?: number;
   /** How long `send` waits for room in a full send buffer before rejecting, ms (default 30 s). */
   backpressureTimeoutMs?: number;
-  /** How long `open` waits for the handshake, ms (default 15 s). */
+  /** How long `open` waits for the handshake (and, with `stripes`, their setup before it), ms (default 15 s). */
   openTimeoutMs?: number;
   /** Emit a `stats` event this often, ms (0: never; default 1000). */
   statsIntervalMs?: number;
@@ -166,13 +166,16 @@ export class PduChannel {
       channels.push(stack.open(pc, init));
     };
     const ch = new PduChannel(options);
+    // One deadline for the stripes' setup and the handshake after it.
+    const timeoutMs = options.openTimeoutMs ?? 15_000;
+    const deadline = Date.now() + timeoutMs;
     try {
-      const negotiated = await negotiateStripes(control, role, stripes, openOn, options.openTimeoutMs ?? 15_000);
+      const negotiated = await negotiateStripes(control, role, stripes, openOn, timeoutMs);
       ch.ownedPeers = negotiated.peers;
       ch.stripeSignalsDropped = negotiated.dropped;
       const channel = channels.length === 1 ? channels[0]! : new StripedChannel(channels);
       const prepared = options.worker !== false ? ch.prepareInWorker({ channel }) : inlineSession(channel, ch.callbacks());
-      return await ch.start(prepared, role);
+      return await ch.start(prepared, role, Math.max(1, deadline - Date.now()));
     } catch (err) {
       for (const c of channels) c.close();
       closePeers(ch.ownedPeers);
@@ -201,8 +204,7 @@ export class PduChannel {
   }
 
   /** Waits for the channel, learns the role, starts the engine and waits for the handshake. */
-  private async start(prepared: PreparedSession, role: () => 'initiator' | 'responder' | undefined): Promise<PduChannel> {
-    const timeoutMs = this.options.openTimeoutMs ?? 15_000;
+  private async start(prepared: PreparedSession, role: () => 'initiator' | 'responder' | undefined, timeoutMs = this.options.openTimeoutMs ?? 15_000): Promise<PduChannel> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new PduChannelError('handshake-failed', `no open channel and PDU handshake within ${timeoutMs} ms`)), timeoutMs);

@@ -1,5 +1,5 @@
 import { negotiate, type NegotiablePeer } from '../signaling/negotiate.js';
-import { MAX_SIGNAL_BYTES, parseSignal, type PeerSignal, type Role, type SignalingChannel } from '../signaling/protocol.js';
+import { parseBoundedJson, signalFrom, type PeerSignal, type Role, type SignalingChannel } from '../signaling/protocol.js';
 import { SignalHub } from '../signaling/signal-hub.js';
 import type { ControlChannel } from './platform.js';
 
@@ -133,20 +133,14 @@ function stripeSignaling(control: ControlChannel, hub: SignalHub, stripe: number
 }
 
 function parseControlMessage(text: string): ControlMessage | undefined {
-  if (text.length > MAX_SIGNAL_BYTES) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+  const value = parseBoundedJson(text);
   if (typeof value !== 'object' || value === null) return undefined;
   const { type, count, stripe } = value as { type?: unknown; count?: unknown; stripe?: unknown };
   if (type === 'stripes') {
     return Number.isInteger(count) && (count as number) >= 1 && (count as number) <= MAX_STRIPES ? { type, count: count as number } : undefined;
   }
   if (!Number.isInteger(stripe) || (stripe as number) < 1 || (stripe as number) >= MAX_STRIPES) return undefined;
-  const signal = parseSignal(text);
+  const signal = signalFrom(value);
   if (signal?.type !== 'description' && signal?.type !== 'candidate' && signal?.type !== 'bye') return undefined;
   return { ...signal, stripe: stripe as number };
 }

@@ -1,4 +1,4 @@
-import { adaptW3cDataChannel, EarlyArrivals, type W3cDataChannelLike } from '../transport/datachannel.js';
+import { adaptW3cDataChannel, EarlyArrivals, whenW3cChannelOpen, type W3cDataChannelLike } from '../transport/datachannel.js';
 import type { ControlChannel, PeerChannelFactory } from './platform.js';
 
 interface W3cTextChannelLike {
@@ -35,13 +35,7 @@ export const w3cPeerChannels: PeerChannelFactory = {
       if (typeof event.data === 'string') inbound.push(event.data);
     });
     return {
-      whenOpen: () =>
-        new Promise<void>((resolve, reject) => {
-          if (raw.readyState === 'open') return resolve();
-          if (raw.readyState === 'closed') return reject(new Error('control channel closed'));
-          raw.addEventListener('open', () => resolve());
-          raw.addEventListener('close', () => reject(new Error('control channel closed before it opened')));
-        }),
+      whenOpen: () => whenW3cChannelOpen(raw, 'control channel'),
       send: (text) => raw.send(text),
       onMessage: (handler) => inbound.attach(handler),
       close: () => raw.close(),

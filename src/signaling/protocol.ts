@@ -27,15 +27,23 @@ export const ROOM_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 const optional = (v: unknown, kind: 'string' | 'number') => v === undefined || v === null || typeof v === kind;
 
-/** Parses and validates one message; undefined for anything malformed, oversized or unknown. */
-export function parseSignal(text: string): Signal | undefined {
+/** JSON.parse of one message of at most MAX_SIGNAL_BYTES; undefined when oversized or not JSON. */
+export function parseBoundedJson(text: string): unknown {
   if (text.length > MAX_SIGNAL_BYTES) return undefined;
-  let value: unknown;
   try {
-    value = JSON.parse(text);
+    return JSON.parse(text) as unknown;
   } catch {
     return undefined;
   }
+}
+
+/** Parses and validates one message; undefined for anything malformed, oversized or unknown. */
+export function parseSignal(text: string): Signal | undefined {
+  return signalFrom(parseBoundedJson(text));
+}
+
+/** Validates one parsed message (parseSignal without the parsing). */
+export function signalFrom(value: unknown): Signal | undefined {
   if (!isObject(value)) return undefined;
   switch (value.type) {
     case 'join':

@@ -126,13 +126,7 @@ export function adaptW3cDataChannel(channel: W3cDataChannelLike, options: W3cAda
     setLowWater(bytes) {
       channel.bufferedAmountLowThreshold = bytes;
     },
-    whenOpen: () =>
-      new Promise<void>((resolve, reject) => {
-        if (channel.readyState === 'open') return resolve();
-        if (channel.readyState === 'closed') return reject(new Error('data channel closed'));
-        channel.addEventListener('open', () => resolve());
-        channel.addEventListener('close', () => reject(new Error('data channel closed before it opened')));
-      }),
+    whenOpen: () => whenW3cChannelOpen(channel, 'data channel'),
     queuedBytes: () => channel.bufferedAmount,
     // One SCTP association without retransmissions (the channel is opened so): one FIFO lane.
     pickLane: () => 0,
@@ -158,6 +152,19 @@ export function adaptW3cDataChannel(channel: W3cDataChannelLike, options: W3cAda
     },
     close: () => channel.close(),
   };
+}
+
+/** Resolves once a W3C data channel is open; rejects if it closes first. */
+export function whenW3cChannelOpen(
+  channel: { readonly readyState: string; addEventListener(type: 'open' | 'close', listener: () => void): void },
+  name: string,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (channel.readyState === 'open') return resolve();
+    if (channel.readyState === 'closed') return reject(new Error(`${name} closed`));
+    channel.addEventListener('open', () => resolve());
+    channel.addEventListener('close', () => reject(new Error(`${name} closed before it opened`)));
+  });
 }
 
 /**
