@@ -32,7 +32,8 @@
  *                                          the first and negotiated by PDU over it (options.stripes)
  *   npm run bench:net -- --packet-threshold <n>   PDU's starting recovery.packetThreshold (default 3)
  *   npm run bench:net -- --duplicate-retransmissions   PDU sends every retransmission twice
- *   npm run bench:net -- --duplicate-auto  PDU's recovery.duplicateRetransmissions 'auto'
+ *   npm run bench:net -- --duplicate-auto  PDU's recovery.duplicateRetransmissions 'auto' (striped: the default)
+ *   npm run bench:net -- --duplicate-off   PDU never sends a retransmission twice (one connection: the default)
  *   npm run bench:net -- --no-lane-loss    PDU without loss detection per stripe (recovery.laneLossDetection)
  *   npm run bench:net -- --ack-every <n>   PDU acknowledges at least every n packets (ack.ackEveryPackets, default 8)
  *   npm run bench:net -- --ooo-ack-delay <f>   PDU's delay of an out-of-order ACK, fraction of srtt (default 1/16)
@@ -80,7 +81,14 @@ const traceDir = option('--trace');
 const datagramSize = option('--datagram') !== undefined ? Number(option('--datagram')) : undefined;
 const stripes = option('--stripes') !== undefined ? Number(option('--stripes')) : undefined;
 const packetThreshold = option('--packet-threshold') !== undefined ? Number(option('--packet-threshold')) : undefined;
-const duplicateRetransmissions: boolean | 'auto' = flag('--duplicate-auto') ? 'auto' : flag('--duplicate-retransmissions');
+// Unset: PDU's own default (PduChannel: 'auto' when striped, else off).
+const duplicateRetransmissions: boolean | 'auto' | undefined = flag('--duplicate-auto')
+  ? 'auto'
+  : flag('--duplicate-retransmissions')
+    ? true
+    : flag('--duplicate-off')
+      ? false
+      : undefined;
 const noLaneLoss = flag('--no-lane-loss');
 const ackEvery = option('--ack-every') !== undefined ? Number(option('--ack-every')) : undefined;
 const oooAckDelay = option('--ooo-ack-delay') !== undefined ? Number(option('--ooo-ack-delay')) : undefined;
@@ -323,7 +331,7 @@ async function main(): Promise<void> {
             ...(p.deadlineMs !== undefined ? { deadline_ms: p.deadlineMs } : {}),
             connect_ms: Math.round(Math.max(result.connect[0].connectMs, result.connect[1].connectMs)),
             ...(stripes !== undefined && stripes > 1 && isPdu(p.transport) ? { stripes } : {}),
-            ...(duplicateRetransmissions && isPdu(p.transport) ? { duplicate_retransmissions: duplicateRetransmissions } : {}),
+            ...(duplicateRetransmissions !== undefined && isPdu(p.transport) ? { duplicate_retransmissions: duplicateRetransmissions } : {}),
             ...(noLaneLoss && isPdu(p.transport) ? { lane_loss_detection: false } : {}),
             ...(ackOverrides && isPdu(p.transport) ? { ack: ackOverrides } : {}),
             ...(result.sender.stripeChunks ? { stripe_sctp_chunks: result.sender.stripeChunks } : {}),

@@ -151,8 +151,8 @@ export class StackPair {
   stripes: number | undefined;
   /** PDU rows only: recovery.packetThreshold. */
   packetThreshold: number | undefined;
-  /** PDU rows only: recovery.duplicateRetransmissions. */
-  duplicateRetransmissions: boolean | 'auto' = false;
+  /** PDU rows only: recovery.duplicateRetransmissions (unset: PDU's default). */
+  duplicateRetransmissions: boolean | 'auto' | undefined;
   /** PDU rows only: recovery.laneLossDetection (undefined: the engine's default). */
   laneLossDetection: boolean | undefined;
   /** PDU rows only: ACK schedule overrides. */
@@ -190,7 +190,7 @@ export class StackPair {
           ...(this.maxDatagramSize !== undefined ? { maxDatagramSize: this.maxDatagramSize } : {}),
           ...(this.stripes !== undefined && this.stripes > 1 && isPdu(transport) ? { stripes: this.stripes } : {}),
           ...(this.packetThreshold !== undefined && isPdu(transport) ? { packetThreshold: this.packetThreshold } : {}),
-          ...(this.duplicateRetransmissions && isPdu(transport) ? { duplicateRetransmissions: this.duplicateRetransmissions } : {}),
+          ...(this.duplicateRetransmissions !== undefined && isPdu(transport) ? { duplicateRetransmissions: this.duplicateRetransmissions } : {}),
           ...(this.laneLossDetection !== undefined && isPdu(transport) ? { laneLossDetection: this.laneLossDetection } : {}),
           ...(this.ack && isPdu(transport) ? { ack: this.ack } : {}),
         };

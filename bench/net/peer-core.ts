@@ -151,7 +151,7 @@ export class BenchPeer {
         recovery: {
           predictor: PREDICTOR[transport],
           ...(packetThreshold ? { packetThreshold } : {}),
-          ...(duplicateRetransmissions ? { duplicateRetransmissions } : {}),
+          ...(duplicateRetransmissions !== undefined ? { duplicateRetransmissions } : {}),
           ...(laneLossDetection !== undefined ? { laneLossDetection } : {}),
         },
         ...(ack ? { ack } : {}),

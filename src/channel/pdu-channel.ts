@@ -135,7 +135,7 @@ export class PduChannel {
         : inWorker
           ? ch.prepareInWorker({ channel: channel() })
           : inlineSession(channel(), ch.callbacks());
-    return ch.start(prepared, () => options.role ?? factory.roleOf(first));
+    return ch.start(prepared, () => options.role ?? factory.roleOf(first), { lanes: pcs.length });
   }
 
   /**
@@ -175,7 +175,7 @@ export class PduChannel {
       ch.stripeSignalsDropped = negotiated.dropped;
       const channel = channels.length === 1 ? channels[0]! : new StripedChannel(channels);
       const prepared = options.worker !== false ? ch.prepareInWorker({ channel }) : inlineSession(channel, ch.callbacks());
-      return await ch.start(prepared, role, Math.max(1, deadline - Date.now()));
+      return await ch.start(prepared, role, { timeoutMs: Math.max(1, deadline - Date.now()), lanes: channels.length });
     } catch (err) {
       for (const c of channels) c.close();
       closePeers(ch.ownedPeers);
@@ -190,7 +190,7 @@ export class PduChannel {
   static async overChannel(channel: DatagramChannel, options: PduChannelOptions & { role: 'initiator' | 'responder' }): Promise<PduChannel> {
     const ch = new PduChannel(options);
     const prepared = options.worker === false ? inlineSession(channel, ch.callbacks()) : ch.prepareInWorker({ channel });
-    return ch.start(prepared, () => options.role);
+    return ch.start(prepared, () => options.role, { lanes: channel.laneLoads?.()?.length ?? 1 });
   }
 
   private callbacks() {
@@ -203,8 +203,17 @@ export class PduChannel {
     return workerSession(o.host ?? PduHost.default(), source, sessionMemoryBytes(o), highWaterBytes, o.core ?? 'wasm', this.callbacks());
   }
 
-  /** Waits for the channel, learns the role, starts the engine and waits for the handshake. */
-  private async start(prepared: PreparedSession, role: () => 'initiator' | 'responder' | undefined, timeoutMs = this.options.openTimeoutMs ?? 15_000): Promise<PduChannel> {
+  /**
+   * Waits for the channel, learns the role, starts the engine and waits for the handshake. A
+   * channel of several `lanes` (stripes) sends a message's resends twice where a second round
+   * is likely (`duplicateRetransmissions: 'auto'`) unless the caller chose: the tail under loss
+   * is what one stripes for, and it costs about the loss rate in wire bytes (BENCHMARKS.md).
+   */
+  private async start(
+    prepared: PreparedSession,
+    role: () => 'initiator' | 'responder' | undefined,
+    { timeoutMs = this.options.openTimeoutMs ?? 15_000, lanes }: { timeoutMs?: number; lanes: number },
+  ): Promise<PduChannel> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new PduChannelError('handshake-failed', `no open channel and PDU handshake within ${timeoutMs} ms`)), timeoutMs);
@@ -221,7 +230,10 @@ export class PduChannel {
       const { worker, host, label, channelId, highWaterBytes, bundleBytes, backpressureTimeoutMs, openTimeoutMs, statsIntervalMs, role: _role, core, stripes, ...engineOptions } = this.options;
       // Inline, this thread loads the core; a worker has loaded its own.
       const inlineCore = worker === false && core !== 'reference' ? { core: await sharedCore() } : {};
-      this.backend = prepared.start({ ...engineOptions, ...inlineCore, role: side } as PduEngineOptions, { bundleBytes: bundleBytes ?? DEFAULT_BUNDLE_BYTES });
+      const recovery = lanes > 1 ? { duplicateRetransmissions: 'auto' as const, ...engineOptions.recovery } : engineOptions.recovery;
+      this.backend = prepared.start({ ...engineOptions, ...(recovery ? { recovery } : {}), ...inlineCore, role: side } as PduEngineOptions, {
+        bundleBytes: bundleBytes ?? DEFAULT_BUNDLE_BYTES,
+      });
       this.sasValue = await Promise.race([ready, timeout]);
     } catch (err) {
       if (this.backend) this.finish((err as Error).message, err instanceof PduChannelError ? err.code : 'handshake-failed');

@@ -24,5 +24,6 @@ export interface RedundancyCondition {
 export function duplicatesResends(mode: DuplicationMode, maxQueueingPressure: number, c: RedundancyCondition): boolean {
   if (mode !== 'auto') return mode;
   const p = Math.min(1, Math.max(0, c.packetLoss));
-  return c.totalFragments * p * p >= SECOND_ROUND_SHARE && c.queueingPressure < maxQueueingPressure;
+  // A bound of 1 is no bound: full pressure still duplicates.
+  return c.totalFragments * p * p >= SECOND_ROUND_SHARE && (maxQueueingPressure >= 1 || c.queueingPressure < maxQueueingPressure);
 }

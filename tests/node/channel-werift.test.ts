@@ -79,6 +79,8 @@ describe('PduChannel between two werift peers', () => {
     // of those findings is undone by a late arrival.
     expect(retx.lane).toBeGreaterThan(0);
     expect(stats.recovery.untrustedLanes).toBe(0);
+    // One connection: resends go once by default.
+    expect(stats.sharding.messagesDuplicatingResends).toBe(0);
   }, 120_000);
 
   it('stripes datagrams over several peer connections to the same peer, and recovers what one drops', async () => {

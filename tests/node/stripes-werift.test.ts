@@ -155,6 +155,40 @@ describe('PduChannel stripes: extra peer connections negotiated in band', () => 
     await expect(plain).rejects.toMatchObject({ code: 'handshake-failed' });
   }, 30_000);
 
+  for (const duplicateRetransmissions of [undefined, false] as const) {
+    it(`striped, resends go twice where a second round is likely ${duplicateRetransmissions === undefined ? "by default ('auto')" : 'unless turned off'}`, async () => {
+      const [pa, pb] = await firstConnection();
+      const fa = peerFactory();
+      const fb = peerFactory();
+      // Loopback's RTT is a millisecond or two, so any queue reads as full queueing pressure,
+      // which stops 'auto' (duplicateMaxQueueing); the bound is lifted to see the default itself.
+      const recovery = { recovery: { duplicateMaxQueueing: 1, ...(duplicateRetransmissions === undefined ? {} : { duplicateRetransmissions }) } };
+      const opening = [
+        PduChannel.open(pa, { stripes: { count: 2, createPeer: fa.createPeer }, ...recovery }),
+        PduChannel.open(pb, { stripes: { count: 2, createPeer: fb.createPeer }, ...recovery }),
+      ];
+      await connectWeriftPeers(pa, pb);
+      const [a, b] = (await Promise.all(opening)) as [PduChannel, PduChannel];
+      cleanup.push(() => Promise.all([a.close(), b.close()]));
+      // Every 8th of a's datagrams is dropped below SCTP on both connections: at 12.5% loss a
+      // 40 KB message (about 36 fragments) needs a second round far more often than 1 in 100.
+      for (const pc of [pa, ...fa.made]) {
+        const association = weriftAssociation(pc)!;
+        const send = association.sendChunk.bind(association);
+        let n = 0;
+        association.sendChunk = (chunk) => (chunk.userData !== undefined && ++n % 8 === 0 ? Promise.resolve() : send(chunk));
+      }
+      const sizes = Array.from({ length: 24 }, () => 40_000);
+      let good = 0;
+      b.on('message', ({ data }) => void (verifyMessage(data, (i) => sizes[i]) >= 0 && good++));
+      for (let i = 0; i < sizes.length; i++) await a.send(messageBytes(i, sizes[i]!));
+      await expect.poll(() => good).toBe(sizes.length);
+      const duplicating = (await a.stats()).sharding.messagesDuplicatingResends;
+      if (duplicateRetransmissions === undefined) expect(duplicating).toBeGreaterThan(0);
+      else expect(duplicating).toBe(0);
+    }, 60_000);
+  }
+
   it('rejects bad stripe options with invalid-argument', async () => {
     const pc = await createWeriftPeer();
     cleanup.push(() => pc.close());

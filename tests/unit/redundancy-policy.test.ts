@@ -22,6 +22,8 @@ describe('duplicatesResends', () => {
     expect(duplicatesResends('auto', 0.25, { ...calm, queueingPressure: 0.24 })).toBe(true);
     expect(duplicatesResends('auto', 0.25, { ...calm, queueingPressure: 0.25 })).toBe(false);
     expect(duplicatesResends('auto', 0.25, { ...calm, queueingPressure: 0.7 })).toBe(false);
+    // A bound of 1 turns the gate off, full pressure included.
+    expect(duplicatesResends('auto', 1, { ...calm, queueingPressure: 1 })).toBe(true);
   });
 
   it("'auto': a loss figure out of range reads as its bound, and NaN as no loss", () => {
