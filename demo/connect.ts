@@ -62,9 +62,8 @@ export async function connectToRoom(
     onWaiting();
     await Promise.race([signaling.ready, aborted]);
     // PDU's channel is pre-negotiated: it must exist before the offer, and its open timeout starts now.
-    // Striped: PDU makes the other connections itself and negotiates them over this one.
-    const striping = stripes > 1 ? { stripes: { count: stripes, createPeer: () => new RTCPeerConnection({ iceServers }) } } : {};
-    const opening = PduChannel.open(pc, { ...CHANNEL_OPTIONS, ...striping });
+    // Striped: PDU makes the other connections like this one and negotiates them over it.
+    const opening = PduChannel.open(pc, { ...CHANNEL_OPTIONS, ...(stripes > 1 ? { stripes } : {}) });
     const role = await Promise.race([negotiate(pc as unknown as NegotiablePeer, signaling), aborted]);
     const channel = await Promise.race([opening, aborted]);
     return connection([{ name: 'you', channel }], role, [pc], signaling);

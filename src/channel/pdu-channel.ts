@@ -40,13 +40,14 @@ export interface PduChannelOptions extends Omit<PduEngineOptions, 'role' | 'core
   statsIntervalMs?: number;
   /**
    * Stripe over several peer connections that PDU opens and negotiates itself, in band over the
-   * one given to `open` (a reliable control channel with id `channelId + 1` beside PDU's own).
-   * Both sides must pass it; the smaller count wins. Under loss each connection's SCTP window is
+   * one given to `open` (a reliable control channel with id `channelId + 1` beside PDU's own):
+   * a count, the extra connections made like the first, or `{ count, createPeer }`. Both sides
+   * must pass it; the smaller count wins. Under loss each connection's SCTP window is
    * what holds a message back, so several let a message leave in one flight (docs/BENCHMARKS.md,
    * "Striping"); each costs its own ICE, DTLS and SCTP setup, and together they take up to
    * `count` times one connection's share of a congested link.
    */
-  stripes?: StripeOptions;
+  stripes?: number | StripeOptions;
 }
 
 export type ChannelSendOptions = SendOptions;
@@ -122,7 +123,10 @@ export class PduChannel {
       throw new PduChannelError('invalid-argument', 'PduChannel.open: not a peer connection this platform supports');
     }
     const init = { label: options.label ?? 'pdu', id: options.channelId ?? 1000, ...(options.highWaterBytes ? { highWaterBytes: options.highWaterBytes } : {}) };
-    if (options.stripes) return PduChannel.openStriped(pcs, factory, init, options, options.stripes);
+    if (options.stripes !== undefined) {
+      const stripes = typeof options.stripes === 'number' ? { count: options.stripes } : options.stripes;
+      return PduChannel.openStriped(pcs, factory, init, options, { count: stripes.count, createPeer: stripes.createPeer ?? (() => factory.peerLike(pcs[0])) });
+    }
     const ch = new PduChannel(options);
     const inWorker = options.worker !== false;
     const first = pcs[0];
@@ -148,7 +152,7 @@ export class PduChannel {
     factory: PeerChannelFactory,
     init: { label: string; id: number; highWaterBytes?: number },
     options: PduChannelOptions,
-    stripes: StripeOptions,
+    stripes: Required<StripeOptions>,
   ): Promise<PduChannel> {
     if (pcs.length !== 1) throw new PduChannelError('invalid-argument', 'PduChannel.open: stripes takes one peer connection (PDU makes the others)');
     if (!Number.isInteger(stripes.count) || stripes.count < 1 || stripes.count > MAX_STRIPES) {

@@ -30,6 +30,11 @@ export interface PeerChannelFactory {
    * allows the move only then); absent where the stack's channels cannot move.
    */
   openTransferable?(pc: unknown, init: { label: string; id: number; highWaterBytes?: number }): TransferableChannel;
+  /**
+   * A new peer connection of the same stack configured like `pc` (ICE servers included): the
+   * extra stripes when the caller gives only a count.
+   */
+  peerLike(pc: unknown): unknown;
   /** Opens a pre-negotiated reliable, ordered text channel (ControlChannel). */
   openControl(pc: unknown, init: { label: string; id: number }): ControlChannel;
   /** 'initiator' when this side made the SDP offer (CONTRACTS.md), once negotiation is done. */

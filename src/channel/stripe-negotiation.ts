@@ -11,11 +11,11 @@ export interface StripeOptions {
    */
   count: number;
   /**
-   * Makes one extra peer connection to the same peer, configured like the first (ICE servers,
-   * certificates). PDU negotiates it in band, over a control channel on the first connection,
-   * and closes it with the channel. In Node: `() => createWeriftPeer()`.
+   * Makes one extra peer connection to the same peer. PDU negotiates it in band, over a control
+   * channel on the first connection, and closes it with the channel. Default: one of the first
+   * connection's class with its configuration (`getConfiguration()`; werift: its `config`).
    */
-  createPeer: () => unknown;
+  createPeer?: () => unknown;
 }
 
 /** Most peer connections one striped channel negotiates (each costs an ICE, DTLS and SCTP setup). */
@@ -44,7 +44,7 @@ export interface NegotiatedStripes {
 export async function negotiateStripes(
   control: ControlChannel,
   role: () => Role | undefined,
-  options: StripeOptions,
+  options: Required<StripeOptions>,
   openOn: (pc: unknown) => void,
   timeoutMs: number,
 ): Promise<NegotiatedStripes> {

@@ -11,6 +11,7 @@ interface W3cTextChannelLike {
 
 interface W3cPeerLike {
   createDataChannel(label: string, init: RTCDataChannelInit): W3cDataChannelLike & W3cTextChannelLike;
+  getConfiguration(): RTCConfiguration;
   getStats(): Promise<Iterable<[string, Record<string, unknown>]>>;
   readonly localDescription: { type: string } | null;
 }
@@ -27,6 +28,12 @@ export const w3cPeerChannels: PeerChannelFactory = {
     const raw = peer.createDataChannel(label, { negotiated: true, id, ordered: false, maxRetransmits: 0 });
     const getStats = () => peer.getStats();
     return { raw, getStats, adaptHere: () => adaptW3cDataChannel(raw, { ...(highWaterBytes ? { highWaterBytes } : {}), getStats }) };
+  },
+  peerLike(pc) {
+    const peer = pc as W3cPeerLike;
+    // The peer's own class: a wrapped or polyfilled RTCPeerConnection stays what the caller chose.
+    const Peer = peer.constructor as new (config: RTCConfiguration) => unknown;
+    return new Peer(peer.getConfiguration());
   },
   openControl(pc, { label, id }): ControlChannel {
     const raw: W3cTextChannelLike = (pc as W3cPeerLike).createDataChannel(label, { negotiated: true, id, ordered: true });

@@ -82,8 +82,8 @@ export async function peerMain(argv: string[], io: Partial<PeerIo> = {}): Promis
     await Promise.race([signaling.ready, aborted(leave.signal)]);
     if (leave.signal.aborted) return 0;
     // The channel must exist before the offer, and its open timeout runs from here.
-    const extraPeer = () => createWeriftPeer(options.iceServers ? { iceServers: options.iceServers } : {});
-    const opening = PduChannel.open(pc, { host, ...(options.stripes > 1 ? { stripes: { count: options.stripes, createPeer: extraPeer } } : {}) });
+    // Striped, the other connections are made like this one (its ICE servers included).
+    const opening = PduChannel.open(pc, { host, ...(options.stripes > 1 ? { stripes: options.stripes } : {}) });
     const role = await negotiate(pc as unknown as NegotiablePeer, signaling);
     const ch = (channel = await opening);
     if (options.impairment) ch.impair(options.impairment);

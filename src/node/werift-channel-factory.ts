@@ -14,6 +14,15 @@ export const weriftPeerChannels: PeerChannelFactory = {
     patchWeriftAbandon(peer);
     return adaptWeriftDataChannel(peer, channel, highWaterBytes ? { highWaterBytes } : {});
   },
+  peerLike(pc) {
+    const peer = pc as RTCPeerConnection;
+    // The same configuration, ICE servers included: a peer from createWeriftPeer keeps its
+    // loopback STUN responder (and never werift's public fallback).
+    const Peer = peer.constructor as new (config: RTCPeerConnection['config']) => RTCPeerConnection;
+    const copy = new Peer(peer.config);
+    patchWeriftAbandon(copy);
+    return copy;
+  },
   openControl(pc, { label, id }): ControlChannel {
     const channel = (pc as RTCPeerConnection).createDataChannel(label, { negotiated: true, id, ordered: true });
     const inbound = new EarlyArrivals<string>();

@@ -97,10 +97,18 @@ for (const stripes of [1, 3]) {
           const { PduChannel } = await import(/* @vite-ignore */ lib);
           const { connectWebSocketSignaling, negotiate } = await import(/* @vite-ignore */ signalingLib);
           const { messageBytes } = await import(/* @vite-ignore */ support);
-          const pc = new RTCPeerConnection();
+          // The page gives only a count: PDU makes each extra peer like the first, of its class
+          // (which counts them here) and with its configuration.
           const made: RTCPeerConnection[] = [];
-          const createPeer = () => made[made.push(new RTCPeerConnection()) - 1];
-          const opening = PduChannel.open(pc, stripes > 1 ? { stripes: { count: stripes, createPeer } } : {});
+          class CountedPeer extends RTCPeerConnection {
+            constructor(config?: RTCConfiguration) {
+              super(config);
+              made.push(this);
+            }
+          }
+          const pc = new CountedPeer();
+          made.length = 0;
+          const opening = PduChannel.open(pc, stripes > 1 ? { stripes } : {});
           await negotiate(pc, connectWebSocketSignaling(url, 'interop'));
           const ch = await opening;
           const connected = made.filter((p) => p.connectionState === 'connected').length;

@@ -4,6 +4,7 @@ import dns from 'node:dns';
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PduChannel } from '../../src/index.node.js';
 import { connectWeriftPeers, createWeriftPeer, localStun } from '../../src/node/werift-peer.js';
 
 /** Every address this machine (or this namespace) owns: the only places a packet may go. */
@@ -87,6 +88,30 @@ describe('network rule: a werift peer from the helper sends nothing off the mach
     expect(lookups).toEqual([]);
     // The peers gathered through the loopback responder rather than a public server.
     expect(stun.counters.answered).toBeGreaterThan(answeredBefore);
+  });
+
+  it('stripes PDU makes itself (`stripes: 2`, peers made like the first) use only local addresses too', async () => {
+    const stun = await localStun();
+    const answeredBefore = stun.counters.answered;
+    const sentBefore = destinations.length;
+    const a = await createWeriftPeer();
+    const b = await createWeriftPeer();
+    const opening = [PduChannel.open(a, { stripes: 2 }), PduChannel.open(b, { stripes: 2 })];
+    await connectWeriftPeers(a, b);
+    const [x, y] = (await Promise.all(opening)) as [PduChannel, PduChannel];
+    const got = new Promise<number>((resolve) => y.on('message', ({ data }) => resolve(data.length)));
+    await x.send(new Uint8Array(50_000));
+    expect(await got).toBe(50_000);
+    await Promise.all([x.close(), y.close()]);
+    await Promise.all([a.close(), b.close()]);
+
+    const own = localAddresses();
+    expect(destinations.length).toBeGreaterThan(sentBefore);
+    expect(destinations.filter((d) => !isLocal(d, own))).toEqual([]);
+    expect(lookups).toEqual([]);
+    // Two connections per side now gathered through the loopback responder: more answers than
+    // the first pair's alone would give.
+    expect(stun.counters.answered - answeredBefore).toBeGreaterThan(2);
   });
 
   it.skipIf(!nftAvailable)('the kernel counted no packet to a non-local address (nftables, in the test namespace)', () => {
