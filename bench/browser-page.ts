@@ -92,6 +92,7 @@ export async function pduTransfer(totalMiB: number, worker: boolean, options: Pd
   const stats = await a.stats();
   (globalThis as Record<string, unknown>).pduLastStats = {
     retx: stats.recovery.retransmissions,
+    reordering: { packetThreshold: stats.recovery.packetThreshold, untrustedLanes: stats.recovery.untrustedLanes },
     nacks: [stats.recovery.nacksSent, stats.recovery.nacksReceived, stats.recovery.nacksIgnored],
     rtt: stats.rtt,
     cc: { ...stats.congestion, report: stats.congestion.report },

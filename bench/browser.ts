@@ -35,7 +35,8 @@ const browser = await chromium.launch({ headless: true, executablePath, args: CH
 try {
   const page = await browser.newPage();
   await page.goto('http://127.0.0.1:5179/bench/browser.html');
-  await page.waitForFunction(() => 'pduBench' in globalThis);
+  // A cold Vite cache (after a source change) transforms the page's graph first: allow for it.
+  await page.waitForFunction(() => 'pduBench' in globalThis, undefined, { timeout: 90_000 });
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');
   const profiler = profileDir ? await WorkerProfiler.attach(cdp, profileDir) : undefined;

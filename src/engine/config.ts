@@ -50,7 +50,7 @@ export interface PduConfig {
     initialRttMs: number;
     /**
      * RFC 9002 kPacketThreshold, where loss detection starts: it rises by itself on a path seen
-     * to reorder (a spurious loss), up to 64 (stats().recovery.packetThreshold).
+     * to reorder (a spurious loss), up to 1,024 (stats().recovery.packetThreshold).
      */
     packetThreshold: number;
     /** RFC 9002 kTimeThreshold. */

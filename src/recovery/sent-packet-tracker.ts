@@ -154,8 +154,12 @@ export function isLane(lane: number): boolean {
   return Number.isInteger(lane) && lane >= 0 && lane < MAX_LANES;
 }
 
-/** Highest the packet threshold rises to on a reordering path; the time threshold still applies. */
-export const MAX_PACKET_THRESHOLD = 64;
+/**
+ * Highest the packet threshold rises to on a reordering path; the time threshold still applies.
+ * Stripes at tens of MB/s reorder by hundreds of packets (a few ms of skew between their queues):
+ * with a bound of 64 the count declared those lost and resent them.
+ */
+export const MAX_PACKET_THRESHOLD = 1024;
 
 /**
  * Sender-side record of packets in flight, after RFC 9002 sections 6 and A: ACK processing,

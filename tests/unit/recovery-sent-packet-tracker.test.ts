@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RttEstimator } from '../../src/recovery/rtt-estimator.js';
-import { SentPacketTracker, type SentPacket } from '../../src/recovery/sent-packet-tracker.js';
+import { MAX_PACKET_THRESHOLD, SentPacketTracker, type SentPacket } from '../../src/recovery/sent-packet-tracker.js';
 
 function packet(pn: number, t: number): SentPacket {
   return { packetNumber: pn, timeSent: t, bytes: 1000, ackEliciting: true, delivered: 0, deliveredTime: t, firstSentTime: t, appLimited: false, fragment: { messageNumber: 0, sequence: pn } };
@@ -92,6 +92,17 @@ describe('SentPacketTracker (RFC 9002 loss detection)', () => {
       fifo.detectLosses(10 + i, rtt);
     }
     expect(fifo.packetThreshold).toBe(3);
+    // Stripes at a high rate reorder by hundreds of packets: the threshold follows, to its bound.
+    const fast = tracker();
+    for (let i = 0; i < 2000; i++) fast.onSent(packet(i, 0));
+    fast.onAck(300, [{ start: 1, end: 300 }], 10);
+    fast.detectLosses(10, rtt);
+    fast.onAck(300, [{ start: 0, end: 300 }], 11);
+    expect(fast.packetThreshold).toBe(301);
+    fast.onAck(1999, [{ start: 302, end: 1999 }], 12);
+    fast.detectLosses(12, rtt);
+    fast.onAck(1999, [{ start: 301, end: 1999 }], 13);
+    expect(fast.packetThreshold).toBe(MAX_PACKET_THRESHOLD);
   });
 
   it('ignores ACKs for packets never sent', () => {
