@@ -93,6 +93,7 @@ export async function pduTransfer(totalMiB: number, worker: boolean, options: Pd
   (globalThis as Record<string, unknown>).pduLastStats = {
     retx: stats.recovery.retransmissions,
     reordering: { packetThreshold: stats.recovery.packetThreshold, untrustedLanes: stats.recovery.untrustedLanes },
+    transferred: (a as { transferred?: boolean }).transferred,
     nacks: [stats.recovery.nacksSent, stats.recovery.nacksReceived, stats.recovery.nacksIgnored],
     rtt: stats.rtt,
     cc: { ...stats.congestion, report: stats.congestion.report },

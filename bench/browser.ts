@@ -35,8 +35,7 @@ const browser = await chromium.launch({ headless: true, executablePath, args: CH
 try {
   const page = await browser.newPage();
   await page.goto('http://127.0.0.1:5179/bench/browser.html');
-  // A cold Vite cache (after a source change) transforms the page's graph first: allow for it.
-  await page.waitForFunction(() => 'pduBench' in globalThis, undefined, { timeout: 90_000 });
+  await page.waitForFunction(() => 'pduBench' in globalThis);
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');
   const profiler = profileDir ? await WorkerProfiler.attach(cdp, profileDir) : undefined;
