@@ -100,6 +100,8 @@ export class PduChannel {
   transferred = false;
   /** Malformed or excess messages from the peer on the stripes' control channel, dropped. */
   stripeSignalsDropped = 0;
+  /** Peer connections the channel stripes over (with `stripes`, the smaller of the two counts). */
+  stripeCount = 1;
   /** Extra peer connections PDU opened for `stripes`: closed with the channel. */
   private ownedPeers: unknown[] = [];
 
@@ -140,6 +142,7 @@ export class PduChannel {
         : inWorker
           ? ch.prepareInWorker({ channel: channel() })
           : inlineSession(channel(), ch.callbacks());
+    ch.stripeCount = pcs.length;
     return ch.start(prepared, () => options.role ?? factory.roleOf(first), { lanes: pcs.length });
   }
 
@@ -178,6 +181,7 @@ export class PduChannel {
       const negotiated = await negotiateStripes(control, role, stripes, openOn, timeoutMs);
       ch.ownedPeers = negotiated.peers;
       ch.stripeSignalsDropped = negotiated.dropped;
+      ch.stripeCount = channels.length;
       const channel = channels.length === 1 ? channels[0]! : new StripedChannel(channels);
       const prepared = options.worker !== false ? ch.prepareInWorker({ channel }) : inlineSession(channel, ch.callbacks());
       return await ch.start(prepared, role, { timeoutMs: Math.max(1, deadline - Date.now()), lanes: channels.length });

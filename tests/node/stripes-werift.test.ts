@@ -99,6 +99,7 @@ describe('PduChannel stripes: extra peer connections negotiated in band', () => 
     cleanup.push(() => Promise.all([a.close(), b.close()]));
     expect(fa.made).toHaveLength(1);
     expect(fb.made).toHaveLength(1);
+    expect([a.stripeCount, b.stripeCount]).toEqual([2, 2]);
     expect(await exchange(a, b, Array.from({ length: 20 }, () => 20_000))).toBe(20);
     const lanes = new Set(
       (await a.exportTrace())
@@ -137,6 +138,7 @@ describe('PduChannel stripes: extra peer connections negotiated in band', () => 
     const [a, b] = await Promise.all([opening, plain]);
     cleanup.push(() => Promise.all([a.close(), b.close()]));
     expect(fa.made).toHaveLength(0);
+    expect([a.stripeCount, b.stripeCount]).toEqual([1, 1]);
     expect(a.stripeSignalsDropped).toBeGreaterThanOrEqual(junk.length);
     expect(await exchange(a, b, [5000, 50_000])).toBe(2);
   }, 60_000);
