@@ -126,7 +126,7 @@ export class PduChannel {
       throw new PduChannelError('invalid-argument', 'PduChannel.open: not a peer connection this platform supports');
     }
     const init = { label: options.label ?? 'pdu', id: options.channelId ?? 1000, ...(options.highWaterBytes ? { highWaterBytes: options.highWaterBytes } : {}) };
-    if (options.stripes !== undefined) {
+    if (options.stripes != null) {
       const stripes = typeof options.stripes === 'number' ? { count: options.stripes } : options.stripes;
       return PduChannel.openStriped(pcs, factory, init, options, { count: stripes.count, createPeer: stripes.createPeer ?? (() => factory.peerLike(pcs[0])) });
     }
