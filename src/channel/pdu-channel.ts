@@ -128,7 +128,9 @@ export class PduChannel {
     const init = { label: options.label ?? 'pdu', id: options.channelId ?? 1000, ...(options.highWaterBytes ? { highWaterBytes: options.highWaterBytes } : {}) };
     if (options.stripes != null) {
       const stripes = typeof options.stripes === 'number' ? { count: options.stripes } : options.stripes;
-      return PduChannel.openStriped(pcs, factory, init, options, { count: stripes.count, createPeer: stripes.createPeer ?? (() => factory.peerLike(pcs[0])) });
+      const peerLike = factory.peerLike?.bind(factory);
+      const createPeer = stripes.createPeer ?? (peerLike ? () => peerLike(pcs[0]) : undefined);
+      return PduChannel.openStriped(pcs, factory, init, options, { count: stripes.count, createPeer: createPeer as () => unknown });
     }
     const ch = new PduChannel(options);
     const inWorker = options.worker !== false;
@@ -162,7 +164,8 @@ export class PduChannel {
     if (!Number.isInteger(stripes.count) || stripes.count < 1 || stripes.count > MAX_STRIPES) {
       throw new PduChannelError('invalid-argument', `PduChannel.open: stripes.count must be an integer in 1..${MAX_STRIPES}`);
     }
-    if (typeof stripes.createPeer !== 'function') throw new PduChannelError('invalid-argument', 'PduChannel.open: stripes.createPeer must be a function');
+    if (typeof stripes.createPeer !== 'function') throw new PduChannelError('invalid-argument', 'PduChannel.open: stripes.createPeer must be a function (this stack cannot make one itself)');
+    if (!factory.openControl) throw new PduChannelError('invalid-argument', 'PduChannel.open: this stack cannot stripe in band; open over several negotiated peer connections');
     if (init.id + 1 > 65_534) throw new PduChannelError('invalid-argument', 'PduChannel.open: with stripes, channelId + 1 must be a valid channel id too');
     const first = pcs[0];
     const role = () => options.role ?? factory.roleOf(first);

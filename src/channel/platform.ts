@@ -32,11 +32,15 @@ export interface PeerChannelFactory {
   openTransferable?(pc: unknown, init: { label: string; id: number; highWaterBytes?: number }): TransferableChannel;
   /**
    * A new peer connection of the same stack configured like `pc` (ICE servers included): the
-   * extra stripes when the caller gives only a count.
+   * extra stripes when the caller gives only a count. Optional: without it `stripes` needs a
+   * `createPeer`.
    */
-  peerLike(pc: unknown): unknown;
-  /** Opens a pre-negotiated reliable, ordered text channel (ControlChannel). */
-  openControl(pc: unknown, init: { label: string; id: number }): ControlChannel;
+  peerLike?(pc: unknown): unknown;
+  /**
+   * Opens a pre-negotiated reliable, ordered text channel (ControlChannel). Optional: a stack
+   * without it cannot stripe in band (`stripes`), only over connections the caller negotiated.
+   */
+  openControl?(pc: unknown, init: { label: string; id: number }): ControlChannel;
   /** 'initiator' when this side made the SDP offer (CONTRACTS.md), once negotiation is done. */
   roleOf(pc: unknown): 'initiator' | 'responder' | undefined;
 }
