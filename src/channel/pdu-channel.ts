@@ -8,8 +8,8 @@ import type { DatagramChannel } from '../transport/datachannel.js';
 import { StripedChannel } from '../transport/striped-channel.js';
 import type { ImpairmentConfig } from '../transport/impaired-channel.js';
 import { PduChannelError, type PduChannelErrorCode } from './errors.js';
-import { peerChannelFactoryFor, type PeerChannelFactory } from './platform.js';
-import { closePeers, MAX_STRIPES, negotiateStripes, type StripeOptions } from './stripe-negotiation.js';
+import { peerChannelFactoryFor, type ControlChannel, type PeerChannelFactory } from './platform.js';
+import { closePeers, MAX_STRIPES, negotiateStripes, type NegotiatedStripes, type StripeOptions } from './stripe-negotiation.js';
 import { inlineSession, sessionMemoryBytes, workerSession, type PreparedSession, type SessionBackend } from './session-backend.js';
 
 export interface PduChannelOptions extends Omit<PduEngineOptions, 'role' | 'core'> {
@@ -169,8 +169,16 @@ export class PduChannel {
     if (init.id + 1 > 65_534) throw new PduChannelError('invalid-argument', 'PduChannel.open: with stripes, channelId + 1 must be a valid channel id too');
     const first = pcs[0];
     const role = () => options.role ?? factory.roleOf(first);
-    const channels: DatagramChannel[] = [factory.open(first, init)];
-    const control = factory.openControl(first, { label: `${init.label}-stripes`, id: init.id + 1 });
+    const channels: DatagramChannel[] = [];
+    let control: ControlChannel;
+    try {
+      channels.push(factory.open(first, init));
+      control = factory.openControl(first, { label: `${init.label}-stripes`, id: init.id + 1 });
+    } catch (err) {
+      // E.g. an id the application's own channels already use.
+      for (const c of channels) c.close();
+      throw new PduChannelError('invalid-argument', `PduChannel.open: cannot create PDU's channels: ${(err as Error).message}`);
+    }
     const openOn = (pc: unknown) => {
       const stack = peerChannelFactoryFor(pc);
       if (!stack) throw new PduChannelError('invalid-argument', 'PduChannel.open: stripes.createPeer made no peer connection this platform supports');
@@ -180,8 +188,9 @@ export class PduChannel {
     // One deadline for the stripes' setup and the handshake after it.
     const timeoutMs = options.openTimeoutMs ?? 15_000;
     const deadline = Date.now() + timeoutMs;
+    let negotiated: NegotiatedStripes | undefined;
     try {
-      const negotiated = await negotiateStripes(control, role, stripes, openOn, timeoutMs);
+      negotiated = await negotiateStripes(control, role, stripes, openOn, timeoutMs);
       ch.ownedPeers = negotiated.peers;
       ch.stripeSignalsDropped = negotiated.dropped;
       ch.stripeCount = channels.length;
@@ -194,6 +203,7 @@ export class PduChannel {
       throw err instanceof PduChannelError ? err : new PduChannelError('handshake-failed', (err as Error).message);
     } finally {
       // Once every connection is up the control channel has nothing left to carry.
+      negotiated?.release();
       control.close();
     }
   }

@@ -14,6 +14,7 @@ export interface TransferableChannel {
  */
 export interface ControlChannel {
   whenOpen(): Promise<void>;
+  /** Sends when open; otherwise drops the text (a candidate gathered after the setup ended). */
   send(text: string): void;
   /** Texts that arrived before the handler was set are handed to it at once (at most 256). */
   onMessage(handler: (text: string) => void): void;

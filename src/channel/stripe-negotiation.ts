@@ -1,6 +1,7 @@
 import { negotiate, type NegotiablePeer } from '../signaling/negotiate.js';
 import { parseBoundedJson, signalFrom, type PeerSignal, type Role, type SignalingChannel } from '../signaling/protocol.js';
 import { SignalHub } from '../signaling/signal-hub.js';
+import { PduChannelError } from './errors.js';
 import type { ControlChannel } from './platform.js';
 
 /** `PduChannelOptions.stripes`: PDU opens and negotiates the extra peer connections itself. */
@@ -22,7 +23,10 @@ export interface StripeOptions {
 export const MAX_STRIPES = 16;
 
 /** Signals the peer may send per extra stripe: an offer or answer, a bye and its ICE candidates. */
-const MAX_SIGNALS_PER_STRIPE = 64;
+const MAX_SIGNALS_PER_STRIPE = 32;
+
+/** Longest control message, characters: a data-only SDP is a few KiB, a candidate a few hundred bytes. */
+export const MAX_CONTROL_MESSAGE_CHARS = 16 * 1024;
 
 /** The control channel's messages (docs/PROTOCOL.md, "Striping setup"). */
 type ControlMessage = { type: 'stripes'; count: number } | (PeerSignal & { stripe: number });
@@ -32,6 +36,11 @@ export interface NegotiatedStripes {
   peers: unknown[];
   /** Control messages from the peer that were malformed, out of range or over the bound, dropped. */
   dropped: number;
+  /**
+   * Stops listening and frees what the peer sent. Call it once the session over every stripe is
+   * open: until then late ICE candidates may still be needed.
+   */
+  release(): void;
 }
 
 /**
@@ -39,7 +48,8 @@ export interface NegotiatedStripes {
  * control channel is open: each side says how many stripes it wants, then the initiator (the side
  * that offered the first connection) offers each extra connection and both trickle candidates,
  * every signal tagged with its stripe. `openOn` creates PDU's channel on a new peer connection,
- * which must happen before its offer.
+ * which must happen before its offer. On failure the extra connections are closed and the peer is
+ * told (a `bye` per stripe), so that its side fails at once rather than at its timeout.
  */
 export async function negotiateStripes(
   control: ControlChannel,
@@ -48,27 +58,40 @@ export async function negotiateStripes(
   openOn: (pc: unknown) => void,
   timeoutMs: number,
 ): Promise<NegotiatedStripes> {
-  const result: NegotiatedStripes = { peers: [], dropped: 0 };
   // One hub per extra stripe, made on its first signal or when its negotiation starts, whichever
   // comes first: the initiator's offers may arrive while this side still makes its peers.
   const hubs: SignalHub[] = [];
   const hubFor = (stripe: number) => (hubs[stripe] ??= new SignalHub());
   const received: number[] = [];
-  let answerCount!: (count: number) => void;
-  const peerCount = new Promise<number>((resolve) => (answerCount = resolve));
-  let countHeard = false;
+  let released = false;
+  const result: NegotiatedStripes = {
+    peers: [],
+    dropped: 0,
+    release() {
+      released = true;
+      for (const hub of hubs) hub?.clear();
+    },
+  };
+  // Set as the peer's count arrives, in the same task: a signal that follows it in the same batch
+  // is judged against it.
   let agreed: number | undefined;
+  let answerCount!: (count: number) => void;
+  const agreement = new Promise<number>((resolve) => (answerCount = resolve));
   let failed = false;
 
   control.onMessage((text) => {
+    if (released) return;
     const message = parseControlMessage(text);
     if (!message) {
       result.dropped++;
     } else if (message.type === 'stripes') {
-      if (countHeard) result.dropped++;
-      else answerCount(message.count);
-      countHeard = true;
-    } else if (!countHeard || (agreed !== undefined && message.stripe >= agreed) || (received[message.stripe] ?? 0) >= MAX_SIGNALS_PER_STRIPE) {
+      if (agreed !== undefined) {
+        result.dropped++;
+        return;
+      }
+      agreed = Math.min(options.count, message.count);
+      answerCount(agreed);
+    } else if (agreed === undefined || message.stripe >= agreed || (received[message.stripe] ?? 0) >= MAX_SIGNALS_PER_STRIPE) {
       // Signals follow the count on an ordered channel, and only for stripes both sides want.
       result.dropped++;
     } else {
@@ -80,16 +103,19 @@ export async function negotiateStripes(
 
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`stripe setup: no answer within ${timeoutMs} ms (does the peer open with stripes too?)`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new PduChannelError('handshake-failed', `stripe setup did not finish within ${timeoutMs} ms (both sides must open with stripes)`)),
+      timeoutMs,
+    );
   });
   try {
     await Promise.race([control.whenOpen(), timeout]);
     control.send(JSON.stringify({ type: 'stripes', count: options.count }));
     const side = role();
-    if (!side) throw new Error('stripe setup: role unknown (no local description); pass options.role');
-    agreed = Math.min(options.count, await Promise.race([peerCount, timeout]));
-    for (let stripe = 1; stripe < agreed; stripe++) hubFor(stripe).becomeReady(side);
-    for (let stripe = 1; stripe < agreed; stripe++) {
+    if (!side) throw new PduChannelError('invalid-argument', 'PduChannel.open: role unknown (no local description); pass options.role');
+    const count = await Promise.race([agreement, timeout]);
+    for (let stripe = 1; stripe < count; stripe++) hubFor(stripe).becomeReady(side);
+    for (let stripe = 1; stripe < count; stripe++) {
       const making = Promise.resolve(options.createPeer());
       // A peer connection that comes after the setup gave up is closed when it comes.
       making.then((pc) => failed && !result.peers.includes(pc) && closePeers([pc]), () => undefined);
@@ -104,6 +130,12 @@ export async function negotiateStripes(
     return result;
   } catch (err) {
     failed = true;
+    for (let stripe = 1; stripe < (agreed ?? 0); stripe++) {
+      control.send(JSON.stringify({ type: 'bye', stripe }));
+      // Ends this side's own negotiation of that stripe too, and with it its timer.
+      hubs[stripe]?.deliver({ type: 'bye' });
+    }
+    result.release();
     closePeers(result.peers);
     throw err;
   } finally {
@@ -133,6 +165,7 @@ function stripeSignaling(control: ControlChannel, hub: SignalHub, stripe: number
 }
 
 function parseControlMessage(text: string): ControlMessage | undefined {
+  if (text.length > MAX_CONTROL_MESSAGE_CHARS) return undefined;
   const value = parseBoundedJson(text);
   if (typeof value !== 'object' || value === null) return undefined;
   const { type, count, stripe } = value as { type?: unknown; count?: unknown; stripe?: unknown };

@@ -43,7 +43,9 @@ export const w3cPeerChannels: PeerChannelFactory = {
     });
     return {
       whenOpen: () => whenW3cChannelOpen(raw, 'control channel'),
-      send: (text) => raw.send(text),
+      send: (text) => {
+        if (raw.readyState === 'open') raw.send(text);
+      },
       onMessage: (handler) => inbound.attach(handler),
       close: () => raw.close(),
     };

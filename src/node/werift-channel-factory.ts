@@ -39,7 +39,9 @@ export const weriftPeerChannels: PeerChannelFactory = {
             else if (state === 'closed') reject(new Error('control channel closed before it opened'));
           });
         }),
-      send: (text) => channel.send(text),
+      send: (text) => {
+        if (channel.readyState === 'open') channel.send(text);
+      },
       onMessage: (handler) => inbound.attach(handler),
       close: () => channel.close(),
     };

@@ -28,6 +28,9 @@ export async function negotiate(pc: NegotiablePeer, signaling: SignalingChannel,
   const done = new Promise<void>((resolve, reject) => {
     settle = (err) => (err ? reject(err) : resolve());
   });
+  // A bye or the timeout can settle it while the offer is still being made (werift gathers
+  // candidates there): awaited below, but a rejection must not count as unhandled meanwhile.
+  done.catch(() => undefined);
   const timer = setTimeout(
     () => settle(new SignalingError('timeout', 'no answer from the other peer in time')),
     options.timeoutMs ?? 20_000,

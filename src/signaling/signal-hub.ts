@@ -39,6 +39,12 @@ export class SignalHub {
     for (const handler of this.handlers) handler(signal);
   }
 
+  /** Drops the history and every subscriber: nothing more will be delivered or replayed. */
+  clear(): void {
+    this.history.length = 0;
+    this.handlers.clear();
+  }
+
   subscribe(handler: (signal: Inbound) => void): () => void {
     this.handlers.add(handler);
     for (const signal of this.history) handler(signal);

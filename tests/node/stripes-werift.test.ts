@@ -143,6 +143,43 @@ describe('PduChannel stripes: extra peer connections negotiated in band', () => 
     expect(await exchange(a, b, [5000, 50_000])).toBe(2);
   }, 60_000);
 
+  it("fails open at once, and cleanly, when the peer says bye to a stripe while it is being offered", async () => {
+    const [pa, pb] = await firstConnection();
+    const fa = peerFactory();
+    // a offers the first connection, so it offers the extra one too; the other side, by hand,
+    // agrees to two stripes and then gives the second up at once.
+    const striped = PduChannel.open(pa, { stripes: { count: 2, createPeer: fa.createPeer }, openTimeoutMs: 20_000 });
+    const control = pb.createDataChannel('pdu-stripes', { negotiated: true, id: 1001, ordered: true });
+    await connectWeriftPeers(pa, pb);
+    await new Promise<void>((resolve) => (control.readyState === 'open' ? resolve() : control.stateChanged.subscribe((s) => s === 'open' && resolve())));
+    control.send(JSON.stringify({ type: 'stripes', count: 2 }));
+    control.send(JSON.stringify({ type: 'bye', stripe: 1 }));
+    const err = await striped.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PduChannelError);
+    expect((err as PduChannelError).code).toBe('handshake-failed');
+    expect(fa.made).toHaveLength(1);
+    await expect.poll(() => fa.made[0]!.connectionState).toBe('closed');
+  }, 10_000);
+
+  it('a side whose setup fails tells the other, which fails at once rather than at its timeout', async () => {
+    const [pa, pb] = await firstConnection();
+    const fa = peerFactory();
+    const opening = [
+      PduChannel.open(pa, { stripes: { count: 3, createPeer: fa.createPeer }, openTimeoutMs: 20_000 }),
+      PduChannel.open(pb, {
+        stripes: { count: 3, createPeer: () => Promise.reject(new Error('no more peer connections here')) },
+        openTimeoutMs: 20_000,
+      }),
+    ];
+    await connectWeriftPeers(pa, pb);
+    const [a, b] = await Promise.all(opening.map((o) => o.catch((e: unknown) => e)));
+    expect(b).toBeInstanceOf(PduChannelError);
+    expect((b as Error).message).toMatch(/no more peer connections/);
+    expect(a).toBeInstanceOf(PduChannelError);
+    expect((a as PduChannelError).code).toBe('handshake-failed');
+    for (const pc of fa.made) await expect.poll(() => pc.connectionState).toBe('closed');
+  }, 10_000);
+
   it('fails open with a typed error when the peer never answers the stripe setup', async () => {
     const [pa, pb] = await firstConnection();
     const fa = peerFactory();
