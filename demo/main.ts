@@ -83,7 +83,9 @@ async function connect(mode: Mode, room: string): Promise<void> {
     const sas = conn.peers[0]!.channel.sas;
     $('sas').textContent = sas;
     $('sas-row').hidden = false;
-    const striped = mode !== 'page' && options.stripes > 1 ? `, striped over ${options.stripes} peer connections` : '';
+    // What the two sides agreed on, which is the smaller of their counts.
+    const stripes = conn.peers[0]!.channel.stripeCount;
+    const striped = stripes > 1 ? `, striped over ${stripes} peer connections` : '';
     setStatus(mode === 'page' ? 'Connected: peers A and B in this page.' : `Connected to the other peer (this page is the ${conn.role}${striped}).`, 'connected');
     chat.note(mode === 'page' ? 'Lines you send go from peer A to peer B.' : 'Connected. Say hello.');
     session = startSession(conn, {

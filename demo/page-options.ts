@@ -1,5 +1,6 @@
 // What the page's URL says: the connection mode, the room, and where signaling and ICE servers
 // are. A link with a room joins it on load; that is what the share link gives the other side.
+import { MAX_STRIPES } from '../src/index.js';
 import type { Mode } from './connect.js';
 
 export interface PageOptions {
@@ -9,7 +10,7 @@ export interface PageOptions {
   autoJoin: boolean;
   signalUrl: string;
   iceServers: RTCIceServer[];
-  /** Peer connections to stripe over (`?stripes=N`, 1..16; both sides must ask for the same). */
+  /** Peer connections to stripe over (`?stripes=N`, 1..MAX_STRIPES; both sides must ask for it). */
   stripes: number;
 }
 
@@ -34,7 +35,7 @@ export function readPageOptions(location: Location): PageOptions {
     autoJoin: mode !== 'page' && /^[A-Za-z0-9_-]{1,64}$/.test(room),
     signalUrl: params.get('signal') ?? sameOrigin,
     iceServers,
-    stripes: Number.isInteger(stripes) && stripes >= 1 && stripes <= 16 ? stripes : 1,
+    stripes: Number.isInteger(stripes) && stripes >= 1 && stripes <= MAX_STRIPES ? stripes : 1,
   };
 }
 

@@ -77,7 +77,6 @@ export async function negotiateStripes(
   let agreed: number | undefined;
   let answerCount!: (count: number) => void;
   const agreement = new Promise<number>((resolve) => (answerCount = resolve));
-  let failed = false;
 
   control.onMessage((text) => {
     if (released) return;
@@ -117,8 +116,8 @@ export async function negotiateStripes(
     for (let stripe = 1; stripe < count; stripe++) hubFor(stripe).becomeReady(side);
     for (let stripe = 1; stripe < count; stripe++) {
       const making = Promise.resolve(options.createPeer());
-      // A peer connection that comes after the setup gave up is closed when it comes.
-      making.then((pc) => failed && !result.peers.includes(pc) && closePeers([pc]), () => undefined);
+      // A peer connection that comes after the setup gave up (and released) is closed when it comes.
+      making.then((pc) => released && !result.peers.includes(pc) && closePeers([pc]), () => undefined);
       const pc = await Promise.race([making, timeout]);
       result.peers.push(pc);
       openOn(pc);
@@ -129,7 +128,6 @@ export async function negotiateStripes(
     ]);
     return result;
   } catch (err) {
-    failed = true;
     for (let stripe = 1; stripe < (agreed ?? 0); stripe++) {
       control.send(JSON.stringify({ type: 'bye', stripe }));
       // Ends this side's own negotiation of that stripe too, and with it its timer.

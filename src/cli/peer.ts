@@ -87,7 +87,7 @@ export async function peerMain(argv: string[], io: Partial<PeerIo> = {}): Promis
     const role = await negotiate(pc as unknown as NegotiablePeer, signaling);
     const ch = (channel = await opening);
     if (options.impairment) ch.impair(options.impairment);
-    print(`connected as ${role}${options.stripes > 1 ? `, striped over ${options.stripes} peer connections` : ''}. SAS: ${ch.sas} (compare it with the other side)`);
+    print(`connected as ${role}${ch.stripeCount > 1 ? `, striped over ${ch.stripeCount} peer connections` : ''}. SAS: ${ch.sas} (compare it with the other side)`);
     const files = new FileReceiver({
       onOffer: (name, size) => print(`receiving ${name} (${size} bytes)`),
       onComplete: (f) =>

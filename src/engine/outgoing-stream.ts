@@ -53,6 +53,7 @@ const MAX_TAILS = 32;
 
 interface FlightTail {
   packet: SentPacket;
+  /** Its acknowledgement comes at once (A), so the timer need not allow the peer's ACK delay. */
   ackNow: boolean;
 }
 

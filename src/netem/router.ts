@@ -54,11 +54,9 @@ export function ipProtocol(packet: Uint8Array): IpProtocol {
 
 const copy = (c: ProtocolCounters): ProtocolCounters => ({ ...c, packetsBySize: { ...c.packetsBySize } });
 
-const protocolCounters = (): Record<IpProtocol, ProtocolCounters> => ({
-  udp: { offeredPackets: 0, offeredBytes: 0, lostPackets: 0, droppedPackets: 0, largestPacketBytes: 0, packetsBySize: {} },
-  tcp: { offeredPackets: 0, offeredBytes: 0, lostPackets: 0, droppedPackets: 0, largestPacketBytes: 0, packetsBySize: {} },
-  other: { offeredPackets: 0, offeredBytes: 0, lostPackets: 0, droppedPackets: 0, largestPacketBytes: 0, packetsBySize: {} },
-});
+const zeroCounters = (): ProtocolCounters => ({ offeredPackets: 0, offeredBytes: 0, lostPackets: 0, droppedPackets: 0, largestPacketBytes: 0, packetsBySize: {} });
+
+const protocolCounters = (): Record<IpProtocol, ProtocolCounters> => ({ udp: zeroCounters(), tcp: zeroCounters(), other: zeroCounters() });
 
 /** All byte counts are IP bytes: the whole packet the TUN device carried. */
 export interface RouterCounters {
