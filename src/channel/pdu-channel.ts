@@ -145,7 +145,7 @@ export class PduChannel {
           ? ch.prepareInWorker({ channel: channel() })
           : inlineSession(channel(), ch.callbacks());
     ch.stripeCount = pcs.length;
-    return ch.start(prepared, () => options.role ?? factory.roleOf(first), { lanes: pcs.length });
+    return ch.start(prepared, () => options.role ?? factory.roleOf(first), { lanes: pcs.length, datagramSize: datagramSizeOf(factories as PeerChannelFactory[]) });
   }
 
   /**
@@ -179,10 +179,12 @@ export class PduChannel {
       for (const c of channels) c.close();
       throw new PduChannelError('invalid-argument', `PduChannel.open: cannot create PDU's channels: ${(err as Error).message}`);
     }
+    const stacks = [factory];
     const openOn = (pc: unknown) => {
       const stack = peerChannelFactoryFor(pc);
       if (!stack) throw new PduChannelError('invalid-argument', 'PduChannel.open: stripes.createPeer made no peer connection this platform supports');
       channels.push(stack.open(pc, init));
+      stacks.push(stack);
     };
     const ch = new PduChannel(options);
     // One deadline for the stripes' setup and the handshake after it.
@@ -196,7 +198,7 @@ export class PduChannel {
       ch.stripeCount = channels.length;
       const channel = channels.length === 1 ? channels[0]! : new StripedChannel(channels);
       const prepared = options.worker !== false ? ch.prepareInWorker({ channel }) : inlineSession(channel, ch.callbacks());
-      return await ch.start(prepared, role, { timeoutMs: Math.max(1, deadline - Date.now()), lanes: channels.length });
+      return await ch.start(prepared, role, { timeoutMs: Math.max(1, deadline - Date.now()), lanes: channels.length, datagramSize: datagramSizeOf(stacks) });
     } catch (err) {
       for (const c of channels) c.close();
       closePeers(ch.ownedPeers);
@@ -230,11 +232,12 @@ export class PduChannel {
    * channel of several `lanes` (stripes) sends a message's resends twice where a second round
    * is likely (`duplicateRetransmissions: 'auto'`) unless the caller chose: the tail under loss
    * is what one stripes for, and it costs about the loss rate in wire bytes (BENCHMARKS.md).
+   * `datagramSize`: the stacks' own (PeerChannelFactory), unless the caller set maxDatagramSize.
    */
   private async start(
     prepared: PreparedSession,
     role: () => 'initiator' | 'responder' | undefined,
-    { timeoutMs = this.options.openTimeoutMs ?? 15_000, lanes }: { timeoutMs?: number; lanes: number },
+    { timeoutMs = this.options.openTimeoutMs ?? 15_000, lanes, datagramSize }: { timeoutMs?: number; lanes: number; datagramSize?: number },
   ): Promise<PduChannel> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -253,7 +256,8 @@ export class PduChannel {
       // Inline, this thread loads the core; a worker has loaded its own.
       const inlineCore = worker === false && core !== 'reference' ? { core: await sharedCore() } : {};
       const recovery = lanes > 1 ? { duplicateRetransmissions: 'auto' as const, ...engineOptions.recovery } : engineOptions.recovery;
-      this.backend = prepared.start({ ...engineOptions, ...(recovery ? { recovery } : {}), ...inlineCore, role: side } as PduEngineOptions, {
+      const size = engineOptions.maxDatagramSize ?? datagramSize;
+      this.backend = prepared.start({ ...engineOptions, ...(recovery ? { recovery } : {}), ...(size ? { maxDatagramSize: size } : {}), ...inlineCore, role: side } as PduEngineOptions, {
         bundleBytes: bundleBytes ?? DEFAULT_BUNDLE_BYTES,
       });
       this.sasValue = await Promise.race([ready, timeout]);
@@ -440,4 +444,10 @@ let wasmCore: Promise<PduCore> | undefined;
 function sharedCore(): Promise<PduCore> {
   wasmCore ??= loadWasmCore().catch(() => referenceCore);
   return wasmCore;
+}
+
+/** The datagram size every one of these stacks sends as one chunk; undefined: the engine's default. */
+function datagramSizeOf(stacks: readonly PeerChannelFactory[]): number | undefined {
+  const sizes = stacks.map((f) => f.datagramSize);
+  return sizes.every((s) => s !== undefined) ? Math.min(...(sizes as number[])) : undefined;
 }

@@ -44,6 +44,12 @@ export interface PeerChannelFactory {
   openControl?(pc: unknown, init: { label: string; id: number }): ControlChannel;
   /** 'initiator' when this side made the SDP offer (CONTRACTS.md), once negotiation is done. */
   roleOf(pc: unknown): 'initiator' | 'responder' | undefined;
+  /**
+   * The largest datagram this stack sends as one SCTP DATA chunk, alone in its packet: PDU's
+   * default `maxDatagramSize` on its channels. Absent: the engine's default (1150 bytes, which
+   * fits a browser's chunk with room for the acknowledgements it bundles in front).
+   */
+  datagramSize?: number;
 }
 
 const factories: PeerChannelFactory[] = [];

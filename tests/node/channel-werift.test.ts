@@ -67,7 +67,12 @@ describe('PduChannel between two werift peers', () => {
     const association = weriftAssociation(pcs[0]!)!;
     const send = association.sendChunk.bind(association);
     let n = 0;
-    association.sendChunk = (chunk) => (chunk.userData !== undefined && ++n % 20 === 0 ? Promise.resolve() : send(chunk));
+    let largest = 0;
+    association.sendChunk = (chunk) => {
+      if (chunk.userData === undefined) return send(chunk);
+      largest = Math.max(largest, chunk.userData.length);
+      return ++n % 20 === 0 ? Promise.resolve() : send(chunk);
+    };
     const sizes = Array.from({ length: 200 }, (_, i) => 500 + ((i * 997) % 20_000));
     const { received, corrupt } = await transfer(a, b, sizes, 16);
     expect(corrupt).toBe(0);
@@ -81,6 +86,8 @@ describe('PduChannel between two werift peers', () => {
     expect(stats.recovery.untrustedLanes).toBe(0);
     // One connection: resends go once by default.
     expect(stats.sharding.messagesDuplicatingResends).toBe(0);
+    // werift's own chunk size: full datagrams fill one 1,200-byte DATA chunk each.
+    expect(largest).toBe(1200);
   }, 120_000);
 
   it('stripes datagrams over several peer connections to the same peer, and recovers what one drops', async () => {

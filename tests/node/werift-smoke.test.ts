@@ -7,6 +7,7 @@ import {
   originalWeriftAbandon,
   weriftAssociation,
 } from '../../src/node/werift-peer.js';
+import { weriftPeerChannels } from '../../src/node/werift-channel-factory.js';
 
 const peers: RTCPeerConnection[] = [];
 afterEach(async () => {
@@ -57,6 +58,21 @@ describe('werift <-> werift smoke', () => {
     expect(got.every((m) => m.length === 200 && m[4] === (m.readUInt32BE(0) & 0xff))).toBe(true);
     expect(sends.dataChunks).toBe(1000);
     expect(sends.retransmittedChunks).toBe(0);
+  });
+
+  it("sends a datagram of PDU's werift datagram size as one DATA chunk, and one byte more as two", async () => {
+    const size = weriftPeerChannels.datagramSize!;
+    const { a, tx, rx } = await unreliablePair();
+    const sends = countSctpSends(a);
+    const got = collect(rx);
+    tx.send(Buffer.alloc(size, 7));
+    await until(() => got.length === 1, 10_000);
+    expect(got[0]?.length).toBe(size);
+    expect(sends.dataChunks).toBe(1);
+    tx.send(Buffer.alloc(size + 1, 7));
+    await until(() => got.length === 2, 10_000);
+    expect(got[1]?.length).toBe(size + 1);
+    expect(sends.dataChunks).toBe(3);
   });
 
   it('abandons a lost chunk instead of retransmitting it (maxRetransmits: 0 patched)', async () => {
