@@ -8,6 +8,13 @@ import type { LossPredictor } from '../predict/loss-predictor.js';
 import type { PduConfig } from './config.js';
 import { DeadlineQueue } from './deadline-queue.js';
 
+/**
+ * How soon after an ACK a copy of held content is taken for the other half of a duplicated
+ * resend, in smoothed RTTs. A sender that missed the ACK resends no sooner than its loss delay
+ * (9/8 RTT) after the original left, so its copy lands well outside this.
+ */
+const DUPLICATE_QUIET_RTT = 0.5;
+
 export interface IncomingSink {
   message(message: CompletedMessage, now: number): void;
   /** The peer cancelled a message we held part of. */
@@ -125,7 +132,13 @@ export class IncomingStream {
         else if (deadline !== undefined) this.holdToDeadline(f.messageNumber, deadline);
         break;
     }
-    this.acks.onPacket(packetNumber, true, now, ctx.srttMs, f.ackNow === true);
+    // A copy of a fragment already held, right after an ACK went out, is the other half of a
+    // duplicated resend (or a resend a late original overtook): that ACK already told the sender
+    // the content arrived, and the sender forgets such copies. Acknowledging it at once would cost
+    // a datagram (and the stack's own acknowledgement of it) for nothing. Later, a copy means
+    // the sender missed that ACK, and it is acknowledged as usual.
+    const settledCopy = result.outcome === 'duplicate' && this.acks.ackSentWithin(now, ctx.srttMs * DUPLICATE_QUIET_RTT);
+    this.acks.onPacket(packetNumber, !settledCopy, now, ctx.srttMs, f.ackNow === true);
     for (const m of result.deliver) {
       this.counts.messagesReceived++;
       this.sink.message(m, now);

@@ -4,7 +4,7 @@ import { DeliveryRateSampler } from '../congestion/delivery-rate.js';
 import { Pacer } from '../congestion/pacer.js';
 import type { Range } from '../recovery/range-set.js';
 import type { RttEstimator } from '../recovery/rtt-estimator.js';
-import { SentPacketTracker, type LossCause, type SentPacket } from '../recovery/sent-packet-tracker.js';
+import { SentPacketTracker, type LossCause, type SentFragmentRef, type SentPacket } from '../recovery/sent-packet-tracker.js';
 import type { ShardingDecision } from '../shard/sharding-policy.js';
 import type { PduConfig } from './config.js';
 import { DeadlineQueue } from './deadline-queue.js';
@@ -27,6 +27,8 @@ export interface FragmentToSend {
   /** Set for a retransmission: why, and the packet that was lost. */
   cause?: LossCause;
   lost?: SentPacket;
+  /** The second copy of a duplicated retransmission. */
+  copy?: boolean;
 }
 
 /** Why no data fragment can go now. */
@@ -202,7 +204,7 @@ export class OutgoingStream {
     if (hasRetransmit) {
       const entry = this.retransmits.pop()!;
       if (entry.message.duplicateResends && !entry.copy) this.retransmits.push({ ...entry, copy: true });
-      return { message: entry.message, sequence: entry.sequence, cause: entry.cause, lost: entry.lost };
+      return { message: entry.message, sequence: entry.sequence, cause: entry.cause, lost: entry.lost, copy: entry.copy };
     }
     const message = fresh!;
     if (message.state === 'queued') {
@@ -251,6 +253,7 @@ export class OutgoingStream {
       if (this.tails.length > MAX_TAILS) this.tails.shift();
     }
     if (end.ackNow) this.lastAckNowAt = now;
+    if (f.copy) packet.pairedWith = f.message.latestPacketOf(f.sequence);
     f.message.onSent(f.sequence, packetNumber);
     const payload = f.message.fragmentLength(f.sequence);
     if (f.cause && f.lost) {
@@ -301,7 +304,7 @@ export class OutgoingStream {
     for (const p of result.newlyAcked) {
       this.estimator.onPacketOutcome(false);
       this.sink.fragmentEvent('acked', p, now);
-      if (p.fragment) this.onFragmentAcked(p.fragment.messageNumber, p.fragment.sequence, now);
+      if (p.fragment) this.onFragmentAcked(p, p.fragment, now);
     }
     for (const p of result.spurious) {
       this.estimator.onSpuriousLoss();
@@ -309,7 +312,7 @@ export class OutgoingStream {
         this.retx.spurious++;
         this.sink.fragmentEvent('spurious', p, now, p.lossCause);
       }
-      if (p.fragment) this.onFragmentAcked(p.fragment.messageNumber, p.fragment.sequence, now);
+      if (p.fragment) this.onFragmentAcked(p, p.fragment, now);
     }
     if (result.newlyAcked.length > 0) {
       this.consecutivePtos = 0;
@@ -523,13 +526,29 @@ export class OutgoingStream {
     return now + transferMs + minRtt / 2 + recoveryMs <= message.deadline;
   }
 
-  private onFragmentAcked(messageNumber: number, sequence: number, now: number): void {
+  private onFragmentAcked(p: SentPacket, { messageNumber, sequence }: SentFragmentRef, now: number): void {
     const message = this.messages.get(messageNumber);
-    if (!message || !message.markAcked(sequence)) return;
+    if (p.pairedWith !== undefined) this.tracker.forget(p.pairedWith);
+    if (!message) return;
+    this.forgetOtherCopies(message, sequence);
+    if (!message.markAcked(sequence)) return;
     message.state = 'delivered';
     this.release(message);
     this.counts.messagesDelivered++;
     this.sink.delivered(message, now);
+  }
+
+  /**
+   * The fragment's content has arrived: its copies still in flight (the rest of a duplicated
+   * pair, or a resend that a late original overtook) are forgotten. The receiver does not hurry
+   * to acknowledge such a copy (AckTracker), so tracked it would draw a tail probe, and then be
+   * declared lost behind later packets and cut the window.
+   */
+  private forgetOtherCopies(message: OutgoingMessage, sequence: number): void {
+    const latest = this.tracker.get(message.latestPacketOf(sequence));
+    if (!latest) return;
+    if (latest.pairedWith !== undefined) this.tracker.forget(latest.pairedWith);
+    this.tracker.forget(latest.packetNumber);
   }
 
   private onLost(lost: readonly SentPacket[], now: number): void {

@@ -40,6 +40,8 @@ export interface SentPacket {
   lostAt?: number;
   /** Set when the content of this (lost) packet was actually sent again. */
   retransmitted?: boolean;
+  /** The second copy of a duplicated retransmission: the first copy's packet number. */
+  pairedWith?: number;
 }
 
 export interface AckResult {
@@ -378,6 +380,18 @@ export class SentPacketTracker {
     if (!p) return undefined;
     this.declareLost(p, cause, now);
     return p;
+  }
+
+  /**
+   * Stops tracking a packet still in flight whose content has arrived by another copy: it is
+   * neither acknowledged nor lost, and whatever becomes of it says nothing (the receiver need
+   * not even hurry to acknowledge it). Without this it would arm the tail probe and, once a
+   * later packet is acknowledged, be declared lost and cut the window.
+   */
+  forget(packetNumber: number): void {
+    const p = this.inFlight.get(packetNumber);
+    if (!p || !this.inFlight.delete(packetNumber)) return;
+    this.bytesInFlightCount -= p.bytes;
   }
 
   /** Time the probe timeout fires, or undefined when nothing ack-eliciting is in flight. */

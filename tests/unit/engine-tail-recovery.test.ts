@@ -202,6 +202,69 @@ describe('recovery.duplicateRetransmissions', () => {
     expect(sent.filter(isFragment3).slice(1).map(asksAckNow)).toEqual([true, true]);
   });
 
+  it('draws one ACK for a pair whose copies both arrive, and the sender forgets the copy it no longer needs', () => {
+    const pair = makePair({ seed: 35, delayMs: 25, engine: { recovery: { duplicateRetransmissions: true } } });
+    connect(pair);
+    settleRtt(pair);
+    const sent = recordSent(pair);
+    // The second copy of the resend takes 10 ms longer, as on another stripe.
+    const send = pair.a.pollTransmit.bind(pair.a);
+    pair.a.pollTransmit = () => {
+      const d = send();
+      const copies = sent.filter(isFragment3).length;
+      if (d && isFragment3(d)) pair.sim.aToB.configure({ delayMs: copies === 3 ? 35 : 25 });
+      return d;
+    };
+    const arrivals: number[] = [];
+    const handle = pair.b.handleDatagram.bind(pair.b);
+    pair.b.handleDatagram = (bytes, now) => {
+      if (isFragment3(bytes)) arrivals.push(now);
+      handle(bytes, now);
+    };
+    const controls: number[] = [];
+    const poll = pair.b.pollTransmit.bind(pair.b);
+    pair.b.pollTransmit = () => {
+      const d = poll();
+      if (d && d[1] === PacketType.CONTROL) controls.push(pair.sim.now);
+      return d;
+    };
+    // Fragment 3's first copy is lost; both copies of its resend arrive.
+    const { seen } = sendLosingFragment3(pair, 1);
+    expect(sent.filter(isFragment3)).toHaveLength(3);
+    expect(arrivals).toHaveLength(2);
+    expect(arrivals[1]! - arrivals[0]!).toBeGreaterThanOrEqual(10);
+    expect(ofMessages(seen.b)).toBe(1);
+    const b = pair.b.engine.stats();
+    expect(b.recovery.duplicateFragments).toBe(1);
+    // The first copy's ACK, at once; the second copy, right behind it, draws none.
+    expect(controls.filter((t) => t >= arrivals[0]! && t <= arrivals[0]! + 200)).toHaveLength(1);
+    // Never acknowledged, the second copy is neither probed nor declared lost nor left in flight.
+    const a = pair.a.engine.stats();
+    expect(a.recovery.retransmissions.tail).toBe(0);
+    expect(a.recovery.ptoCount).toBe(0);
+    expect(a.recovery.retransmissions.spurious).toBe(0);
+    expect(a.congestion.bytesInFlight).toBe(0);
+  });
+
+  it('acknowledges a copy of held content that comes long after the last ACK: the sender missed that ACK', () => {
+    const pair = makePair({ seed: 38, delayMs: 25 });
+    connect(pair);
+    settleRtt(pair);
+    const sent = recordSent(pair);
+    // The ACK for the whole message is lost: the sender resends its tail, which the receiver holds.
+    dropIncoming(pair.a, (d) => d[1] === PacketType.CONTROL, 1);
+    const seen = watch(pair);
+    const start = pair.sim.now;
+    pair.a.send(new Uint8Array(2_000), { ordered: false }, start);
+    pair.sim.runUntil(start + 1000);
+    expect(ofMessages(seen.b)).toBe(1);
+    expect(pair.b.engine.stats().recovery.duplicateFragments).toBeGreaterThan(0);
+    // The resend drew an ACK, so the sender settled the message after one probe round.
+    expect(sent.filter(isData).length).toBeLessThanOrEqual(4);
+    expect(seen.a.some((x) => x.e.type === 'delivered')).toBe(true);
+    expect(pair.a.engine.stats().congestion.bytesInFlight).toBe(0);
+  });
+
   it("'auto' duplicates a message's resends once loss makes a second round likely, and not at light loss", () => {
     const run = (loss: number) => {
       const pair = makePair({ seed: 37, delayMs: 25, engine: { recovery: { duplicateRetransmissions: 'auto' } } });
