@@ -23,9 +23,16 @@ export type HostToWorker =
   | { type: 'core-selftest'; id: number; dst: Uint8Array; src: Uint8Array }
   /**
    * Moves an RTCDataChannel into the worker (posted in the task that created the channel: the
-   * only time Chromium allows it). The worker answers `channel-open` when it opens.
+   * only time Chromium allows it). The worker answers `channel-open` when it opens. With
+   * `stripe`, the channel is that stripe (0, 1, ...) of a striped channel, and the worker waits
+   * for `stripes-attached`.
    */
-  | { type: 'attach-channel'; session: number; channel: unknown; highWaterBytes: number }
+  | { type: 'attach-channel'; session: number; channel: unknown; highWaterBytes: number; stripe?: number }
+  /**
+   * Every stripe is attached: the worker joins them into one striped channel and answers
+   * `channel-open` once all are open.
+   */
+  | { type: 'stripes-attached'; session: number; count: number }
   /**
    * Starts the session's engine: over the attached channel if there is one, else over datagrams
    * the host relays (`datagrams`, `channel-state`).

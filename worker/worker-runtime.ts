@@ -4,6 +4,8 @@ import { EngineDriver, bundleLossSignal } from '../src/host/engine-driver.js';
 import type { CongestionSample } from '../src/congestion/congestion-report.js';
 import { adaptW3cDataChannel, type DatagramChannel, type W3cDataChannelLike } from '../src/transport/datachannel.js';
 import { ImpairedChannel } from '../src/transport/impaired-channel.js';
+import { StripedChannel } from '../src/transport/striped-channel.js';
+import { MAX_LANES } from '../src/recovery/sent-packet-tracker.js';
 import type { HostToWorker, MessagePortLike, SendReply, WorkerToHost } from './protocol.js';
 import { RelayedChannel } from './relayed-channel.js';
 
@@ -32,6 +34,8 @@ interface AttachedChannel {
 export class WorkerRuntime {
   private readonly sessions = new Map<number, Session>();
   private readonly attached = new Map<number, AttachedChannel>();
+  /** Stripes moved into this worker, waiting for `stripes-attached`. */
+  private readonly stripes = new Map<number, DatagramChannel[]>();
 
   /** The loaded core; until it is there, messages wait in `backlog`, in order. */
   private loaded: { core: PduCore; fallbackReason?: string } | undefined;
@@ -74,6 +78,9 @@ export class WorkerRuntime {
         return;
       case 'attach-channel':
         this.attach(message);
+        return;
+      case 'stripes-attached':
+        this.joinStripes(message);
         return;
       case 'open':
         this.open(message);
@@ -136,17 +143,43 @@ export class WorkerRuntime {
     // A channel that never got a session (abandoned before open) is closed, as the inline path's
     // abandon does; a session's channel is left as the inline path leaves it.
     if (attached && !session) attached.channel.close();
+    for (const stripe of this.stripes.get(id) ?? []) stripe?.close();
+    this.stripes.delete(id);
   }
 
   private attach(message: Extract<HostToWorker, { type: 'attach-channel' }>): void {
     const channel = adaptW3cDataChannel(message.channel as W3cDataChannelLike, { highWaterBytes: message.highWaterBytes });
+    const { session, stripe } = message;
+    if (stripe === undefined) return this.adopt(session, channel);
+    const stripes = this.stripes.get(session) ?? [];
+    if (!Number.isInteger(stripe) || stripe < 0 || stripe >= MAX_LANES || stripes[stripe] !== undefined) {
+      channel.close();
+      throw new Error(`attach-channel: stripe ${stripe} out of range or already attached`);
+    }
+    stripes[stripe] = channel;
+    this.stripes.set(session, stripes);
+  }
+
+  private joinStripes({ session, count }: Extract<HostToWorker, { type: 'stripes-attached' }>): void {
+    const stripes = this.stripes.get(session) ?? [];
+    this.stripes.delete(session);
+    const complete = stripes.length === count && Array.from(stripes).every((s) => s !== undefined);
+    if (!complete) {
+      for (const s of stripes) s?.close();
+      throw new Error(`stripes-attached: ${count} stripes announced, ${stripes.filter((s) => s !== undefined).length} attached`);
+    }
+    this.adopt(session, new StripedChannel(stripes));
+  }
+
+  /** The session's channel, moved here: its samples merge in the host's getStats figures. */
+  private adopt(session: number, channel: DatagramChannel): void {
     const attached: AttachedChannel = { channel, hostSample: {} };
     const local = channel.sample.bind(channel);
     channel.sample = async () => ({ ...attached.hostSample, ...(await local()) });
-    this.attached.set(message.session, attached);
+    this.attached.set(session, attached);
     channel.whenOpen().then(
-      () => this.port.post({ type: 'channel-open', session: message.session }, []),
-      (err: Error) => this.port.post({ type: 'session-error', session: message.session, message: err.message }, []),
+      () => this.port.post({ type: 'channel-open', session }, []),
+      (err: Error) => this.port.post({ type: 'session-error', session, message: err.message }, []),
     );
   }
 

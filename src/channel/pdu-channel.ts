@@ -8,9 +8,20 @@ import type { DatagramChannel } from '../transport/datachannel.js';
 import { StripedChannel } from '../transport/striped-channel.js';
 import type { ImpairmentConfig } from '../transport/impaired-channel.js';
 import { PduChannelError, type PduChannelErrorCode } from './errors.js';
-import { peerChannelFactoryFor, type ControlChannel, type PeerChannelFactory } from './platform.js';
+import { peerChannelFactoryFor, type ControlChannel, type PeerChannelFactory, type TransferableChannel } from './platform.js';
 import { closePeers, MAX_STRIPES, negotiateStripes, type NegotiatedStripes, type StripeOptions } from './stripe-negotiation.js';
-import { inlineSession, sessionMemoryBytes, workerSession, type PreparedSession, type SessionBackend } from './session-backend.js';
+import {
+  inlineSession,
+  sessionMemoryBytes,
+  TransferRefused,
+  workerSession,
+  type PreparedSession,
+  type SessionBackend,
+  type StripedPreparedSession,
+} from './session-backend.js';
+
+/** Queue bound of a channel moved into the worker when the caller sets none (a relayed one has its adapter's). */
+const DEFAULT_MOVED_HIGH_WATER = 256 * 1024;
 
 export interface PduChannelOptions extends Omit<PduEngineOptions, 'role' | 'core'> {
   /** Defaults to 'initiator' on the side that made the SDP offer. */
@@ -133,19 +144,26 @@ export class PduChannel {
       return PduChannel.openStriped(pcs, factory, init, options, { count: stripes.count, createPeer: createPeer as () => unknown });
     }
     const ch = new PduChannel(options);
-    const inWorker = options.worker !== false;
     const first = pcs[0];
-    const channel = () =>
-      pcs.length === 1 ? factory.open(first, init) : new StripedChannel(pcs.map((p, i) => factories[i]!.open(p, init)));
-    // In a worker, a channel that can move is created and moved in this same task.
-    const prepared =
-      inWorker && factory.openTransferable && pcs.length === 1
-        ? ch.prepareInWorker({ transferable: factory.openTransferable(first, init) })
-        : inWorker
-          ? ch.prepareInWorker({ channel: channel() })
-          : inlineSession(channel(), ch.callbacks());
+    const stacks = factories as PeerChannelFactory[];
+    const channel = () => (pcs.length === 1 ? factory.open(first, init) : new StripedChannel(pcs.map((p, i) => stacks[i]!.open(p, init))));
+    let prepared: PreparedSession;
+    if (options.worker === false) prepared = inlineSession(channel(), ch.callbacks());
+    else if (stacks.every((f) => f.openTransferable)) {
+      // Channels that can move are created and moved in this same task.
+      const movable = pcs.map((p, i) => stacks[i]!.openTransferable!(p, init));
+      if (movable.length === 1) prepared = ch.prepareInWorker({ transferable: movable[0]! });
+      else {
+        const striped = ch.prepareStripesInWorker(movable[0]!);
+        if (striped) {
+          for (const t of movable.slice(1)) striped.addStripe(t);
+          striped.sealStripes();
+          prepared = striped;
+        } else prepared = ch.prepareInWorker({ channel: new StripedChannel(movable.map((t) => t.adaptHere())) });
+      }
+    } else prepared = ch.prepareInWorker({ channel: channel() });
     ch.stripeCount = pcs.length;
-    return ch.start(prepared, () => options.role ?? factory.roleOf(first), { lanes: pcs.length, datagramSize: datagramSizeOf(factories as PeerChannelFactory[]) });
+    return ch.start(prepared, () => options.role ?? factory.roleOf(first), { lanes: pcs.length, datagramSize: datagramSizeOf(stacks) });
   }
 
   /**
@@ -171,22 +189,43 @@ export class PduChannel {
     const role = () => options.role ?? factory.roleOf(first);
     const channels: DatagramChannel[] = [];
     let control: ControlChannel;
+    let firstMovable: TransferableChannel | undefined;
     try {
-      channels.push(factory.open(first, init));
       control = factory.openControl(first, { label: `${init.label}-stripes`, id: init.id + 1 });
+      try {
+        if (options.worker !== false && factory.openTransferable) firstMovable = factory.openTransferable(first, init);
+        else channels.push(factory.open(first, init));
+      } catch (err) {
+        control.close();
+        throw err;
+      }
     } catch (err) {
       // E.g. an id the application's own channels already use.
-      for (const c of channels) c.close();
       throw new PduChannelError('invalid-argument', `PduChannel.open: cannot create PDU's channels: ${(err as Error).message}`);
+    }
+    const ch = new PduChannel(options);
+    // In a worker, where the platform lets channels move, each stripe moves there in the task that
+    // made it (the only time Chromium allows it); otherwise they stay here and are relayed.
+    let moved: StripedPreparedSession | undefined;
+    if (firstMovable) {
+      try {
+        moved = ch.prepareStripesInWorker(firstMovable);
+      } catch (err) {
+        control.close();
+        firstMovable.adaptHere().close();
+        throw err;
+      }
+      if (!moved) channels.push(firstMovable.adaptHere());
     }
     const stacks = [factory];
     const openOn = (pc: unknown) => {
       const stack = peerChannelFactoryFor(pc);
       if (!stack) throw new PduChannelError('invalid-argument', 'PduChannel.open: stripes.createPeer made no peer connection this platform supports');
-      channels.push(stack.open(pc, init));
+      if (!moved) channels.push(stack.open(pc, init));
+      else if (stack.openTransferable) moved.addStripe(stack.openTransferable(pc, init));
+      else throw new PduChannelError('invalid-argument', 'PduChannel.open: stripes.createPeer made a peer connection whose channels cannot join the others in the worker');
       stacks.push(stack);
     };
-    const ch = new PduChannel(options);
     // One deadline for the stripes' setup and the handshake after it.
     const timeoutMs = options.openTimeoutMs ?? 15_000;
     const deadline = Date.now() + timeoutMs;
@@ -195,12 +234,19 @@ export class PduChannel {
       negotiated = await negotiateStripes(control, role, stripes, openOn, timeoutMs);
       ch.ownedPeers = negotiated.peers;
       ch.stripeSignalsDropped = negotiated.dropped;
-      ch.stripeCount = channels.length;
-      const channel = channels.length === 1 ? channels[0]! : new StripedChannel(channels);
-      const prepared = options.worker !== false ? ch.prepareInWorker({ channel }) : inlineSession(channel, ch.callbacks());
-      return await ch.start(prepared, role, { timeoutMs: Math.max(1, deadline - Date.now()), lanes: channels.length, datagramSize: datagramSizeOf(stacks) });
+      let prepared: PreparedSession;
+      if (moved) {
+        moved.sealStripes();
+        prepared = moved;
+      } else {
+        const channel = channels.length === 1 ? channels[0]! : new StripedChannel(channels);
+        prepared = options.worker !== false ? ch.prepareInWorker({ channel }) : inlineSession(channel, ch.callbacks());
+      }
+      ch.stripeCount = stacks.length;
+      return await ch.start(prepared, role, { timeoutMs: Math.max(1, deadline - Date.now()), lanes: stacks.length, datagramSize: datagramSizeOf(stacks) });
     } catch (err) {
       for (const c of channels) c.close();
+      moved?.abandon();
       closePeers(ch.ownedPeers);
       throw err instanceof PduChannelError ? err : new PduChannelError('handshake-failed', (err as Error).message);
     } finally {
@@ -221,10 +267,24 @@ export class PduChannel {
     return { onEvent: (e: PduEvent) => this.onEngineEvent(e), onFailure: (reason: string) => this.fail('worker-failed', reason) };
   }
 
-  private prepareInWorker(source: Parameters<typeof workerSession>[1]): PreparedSession {
+  private prepareInWorker(source: { transferable: TransferableChannel } | { channel: DatagramChannel }): PreparedSession {
     const o = this.options;
-    const highWaterBytes = o.highWaterBytes ?? ('channel' in source ? source.channel.highWaterBytes : 256 * 1024);
+    const highWaterBytes = o.highWaterBytes ?? ('channel' in source ? source.channel.highWaterBytes : DEFAULT_MOVED_HIGH_WATER);
     return workerSession(o.host ?? PduHost.default(), source, sessionMemoryBytes(o), highWaterBytes, o.core ?? 'wasm', this.callbacks());
+  }
+
+  /**
+   * The engine in a worker, over stripes that move there one by one (`first` now, in the task
+   * that created it); undefined when the platform refuses the move, and the stripes are relayed.
+   */
+  private prepareStripesInWorker(first: TransferableChannel): StripedPreparedSession | undefined {
+    const o = this.options;
+    try {
+      return workerSession(o.host ?? PduHost.default(), { stripes: first }, sessionMemoryBytes(o), o.highWaterBytes ?? DEFAULT_MOVED_HIGH_WATER, o.core ?? 'wasm', this.callbacks());
+    } catch (err) {
+      if (err instanceof TransferRefused) return undefined;
+      throw err;
+    }
   }
 
   /**

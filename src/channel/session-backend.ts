@@ -33,6 +33,18 @@ export interface PreparedSession {
   abandon(): void;
 }
 
+/**
+ * A striped channel whose stripes move into the worker one by one, each in the task that created
+ * it (`workerStripedSession`): the stripes of an in-band setup appear over several tasks.
+ */
+export interface StripedPreparedSession extends PreparedSession {
+  /** Moves the next stripe's channel into the worker; call it in the task that created the channel. */
+  addStripe(stripe: TransferableChannel): void;
+  /** No more stripes: the worker joins them into one channel (channelOpen waits for all of them). */
+  sealStripes(): void;
+  readonly stripeCount: number;
+}
+
 export interface BackendCallbacks {
   onEvent(event: PduEvent): void;
   /** The backend itself failed (worker died): everything pending must fail with this. */
@@ -78,11 +90,27 @@ export function sessionMemoryBytes(options: { limits?: { maxSendBufferBytes?: nu
   return (options.limits?.maxSendBufferBytes ?? defaults.maxSendBufferBytes) + (options.limits?.maxReassemblyBytes ?? defaults.maxReassemblyBytes);
 }
 
+/** The platform would not move a data channel into the worker (postMessage refused the transfer). */
+export class TransferRefused extends Error {}
+
+type WorkerSource = { transferable: TransferableChannel } | { channel: DatagramChannel } | { stripes: TransferableChannel };
+
 /**
  * The engine in a worker. Where the platform allows it the data channel itself moves into the
  * worker (`transferable`), and this thread only answers getStats; otherwise the channel stays
- * here and its datagrams are relayed in batches, one postMessage per task each way.
+ * here and its datagrams are relayed in batches, one postMessage per task each way. `stripes`:
+ * the first stripe of a striped channel, moved at once, the others by `addStripe`; throws
+ * TransferRefused (nothing attached) when it cannot move, and the caller relays the stripes.
  */
+export function workerSession(
+  host: PduHost,
+  source: { stripes: TransferableChannel },
+  memoryBytes: number,
+  highWaterBytes: number,
+  coreChoice: CoreChoice,
+  callbacks: BackendCallbacks,
+  sampleIntervalMs?: number,
+): StripedPreparedSession;
 export function workerSession(
   host: PduHost,
   source: { transferable: TransferableChannel } | { channel: DatagramChannel },
@@ -90,8 +118,17 @@ export function workerSession(
   highWaterBytes: number,
   coreChoice: CoreChoice,
   callbacks: BackendCallbacks,
+  sampleIntervalMs?: number,
+): PreparedSession;
+export function workerSession(
+  host: PduHost,
+  source: WorkerSource,
+  memoryBytes: number,
+  highWaterBytes: number,
+  coreChoice: CoreChoice,
+  callbacks: BackendCallbacks,
   sampleIntervalMs = 250,
-): PreparedSession {
+): StripedPreparedSession {
   const pendingSends = new Map<number, { resolve: (id: string) => void; reject: (err: unknown) => void }>();
   const pendingStats = new Map<number, (stats: EngineStats) => void>();
   const pendingTraces = new Map<number, (jsonl: string) => void>();
@@ -145,7 +182,21 @@ export function workerSession(
   // Move the channel now, in the task that created it; fall back to relaying if refused.
   let relayed: DatagramChannel | undefined;
   let getStats: () => Promise<unknown>;
-  if ('transferable' in source) {
+  let stripeCount = 0;
+  const moveStripe = (stripe: TransferableChannel) => {
+    port.post({ type: 'attach-channel', session: port.session, channel: stripe.raw, highWaterBytes, stripe: stripeCount }, [stripe.raw as Transferable]);
+    stripeCount++;
+  };
+  if ('stripes' in source) {
+    // Striped: no fallback per stripe (the caller relays them all when the first cannot move).
+    try {
+      moveStripe(source.stripes);
+    } catch (err) {
+      port.release();
+      throw new TransferRefused((err as Error).message);
+    }
+    getStats = source.stripes.getStats;
+  } else if ('transferable' in source) {
     try {
       port.post({ type: 'attach-channel', session: port.session, channel: source.transferable.raw, highWaterBytes }, [
         source.transferable.raw as Transferable,
@@ -218,6 +269,11 @@ export function workerSession(
   return {
     channelOpen,
     transferred,
+    get stripeCount() {
+      return stripeCount;
+    },
+    addStripe: moveStripe,
+    sealStripes: () => port.post({ type: 'stripes-attached', session: port.session, count: stripeCount }),
     abandon() {
       disposed = true;
       port.release();

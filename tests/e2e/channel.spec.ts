@@ -56,10 +56,10 @@ for (const worker of [true, false]) {
         corrupt,
         sasMatch: a.sas === b.sas && a.sas.length > 0,
         delivered: stats.messages.delivered,
-        // Sent datagrams go back to the engine for reuse once copied: on the page after
-        // RTCDataChannel.send (which copies), in a worker into bundles (this Chromium cannot move a
-        // data channel into a worker, so the rest travel to the page transferred). A datagram
-        // written over before it was copied would fail authentication at the peer.
+        // Sent datagrams go back to the engine for reuse once copied: after RTCDataChannel.send
+        // (which copies), on the page or in the worker the channel moved into, or once copied
+        // into a bundle. A datagram written over before it was copied would fail authentication
+        // at the peer.
         reusing: stats.traffic.datagramsReused > stats.traffic.datagramsSent / 4,
         authFailed: stats.dropped.session.auth_failed + peerStats.dropped.session.auth_failed,
       };
@@ -112,6 +112,7 @@ for (const stripes of [1, 3]) {
           await negotiate(pc, connectWebSocketSignaling(url, 'interop'));
           const ch = await opening;
           const connected = made.filter((p) => p.connectionState === 'connected').length;
+          const transferred: boolean = ch.transferred;
           for (let i = 0; i < 50; i++) await ch.send(messageBytes(i, 100 + i * 997));
           const echoed: number[] = await new Promise((resolve) => {
             const seen: number[] = [];
@@ -120,7 +121,7 @@ for (const stripes of [1, 3]) {
               if (seen.length === 5) resolve(seen);
             });
           });
-          return { sas: ch.sas, echoed, connected };
+          return { sas: ch.sas, echoed, connected, transferred };
         },
         { url: server.url, stripes },
       );
@@ -140,6 +141,8 @@ for (const stripes of [1, 3]) {
       expect(browser.echoed.sort()).toEqual([3000, 3001, 3002, 3003, 3004]);
       expect(browser.sas).toBe(ch.sas);
       expect(browser.connected).toBe(stripes - 1);
+      // Every stripe's channel moved into the page's PDU worker: nothing is relayed by the page.
+      expect(browser.transferred).toBe(true);
       expect(extraPeers.map((p) => p.connectionState)).toEqual(Array(stripes - 1).fill('connected'));
       await ch.close();
     } finally {
@@ -147,5 +150,63 @@ for (const stripes of [1, 3]) {
       await pc.close();
       await server.close();
     }
+  });
+}
+
+// Both ends in one page, three stripes PDU negotiates in band. Each stripe's channel moves into
+// the worker in the task that made it; where the platform refuses the move (simulated here by a
+// postMessage that will not transfer a data channel), every stripe stays on the page and is relayed.
+for (const refuseMove of [false, true]) {
+  test(`one page, two peers striped over 3 connections in band, channels ${refuseMove ? 'relayed (move refused)' : 'moved into the workers'}: 300 messages arrive`, async ({ page }) => {
+    test.setTimeout(120_000);
+    await page.goto(DEV_URL);
+    const result = await page.evaluate(async (refuseMove: boolean) => {
+      const lib = '/src/index.ts';
+      const support = '/tests/support/workload.ts';
+      const { PduChannel } = await import(/* @vite-ignore */ lib);
+      const { messageBytes, verifyMessage } = await import(/* @vite-ignore */ support);
+      if (refuseMove) {
+        const post = Worker.prototype.postMessage as (this: Worker, message: unknown, transfer: Transferable[]) => void;
+        Worker.prototype.postMessage = function (this: Worker, message: unknown, transfer?: unknown) {
+          const list = Array.isArray(transfer) ? transfer : [];
+          if (list.some((t) => t instanceof RTCDataChannel)) throw new DOMException('refused for the test', 'DataCloneError');
+          post.call(this, message, list as Transferable[]);
+        } as typeof Worker.prototype.postMessage;
+      }
+      const pa = new RTCPeerConnection();
+      const pb = new RTCPeerConnection();
+      pa.onicecandidate = (e) => e.candidate && pb.addIceCandidate(e.candidate);
+      pb.onicecandidate = (e) => e.candidate && pa.addIceCandidate(e.candidate);
+      const opening = [PduChannel.open(pa, { role: 'initiator', stripes: 3, trace: { maxEvents: 50_000 } }), PduChannel.open(pb, { role: 'responder', stripes: 3 })];
+      await pa.setLocalDescription();
+      await pb.setRemoteDescription(pa.localDescription!);
+      await pb.setLocalDescription();
+      await pa.setRemoteDescription(pb.localDescription!);
+      const [a, b] = await Promise.all(opening);
+      const sizes = Array.from({ length: 300 }, (_, i) => 100 + ((i * 7919) % 40_000));
+      const received = new Set<number>();
+      const allIn = new Promise<void>((resolve) =>
+        b.on('message', ({ data }: { data: Uint8Array }) => {
+          received.add(verifyMessage(data, (i: number) => sizes[i]));
+          if (received.size === sizes.length) resolve();
+        }),
+      );
+      await Promise.all(sizes.map((size, i) => a.send(messageBytes(i, size))));
+      await allIn;
+      const stats = await a.stats();
+      const report = {
+        received: [...received].filter((i) => i >= 0).length,
+        stripes: [a.stripeCount, b.stripeCount],
+        transferred: [a.transferred, b.transferred],
+        // The datagrams really went over all three connections' channels.
+        lanesUsed: new Set((await a.exportTrace()).trim().split('\n').filter(Boolean).map((l: string) => JSON.parse(l)).filter((r: { event: string }) => r.event === 'sent').map((r: { lane?: number }) => r.lane)).size,
+        delivered: stats.messages.delivered,
+      };
+      await Promise.all([a.close(), b.close()]);
+      pa.close();
+      pb.close();
+      return report;
+    }, refuseMove);
+    expect(result).toEqual({ received: 300, stripes: [3, 3], transferred: [!refuseMove, !refuseMove], lanesUsed: 3, delivered: 300 });
   });
 }

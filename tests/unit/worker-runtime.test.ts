@@ -52,3 +52,96 @@ describe('WorkerRuntime', () => {
     w.send({ type: 'dispose', session: 2 });
   });
 });
+
+/** A W3C data channel stand-in: opens when told, records what is sent and whether it was closed. */
+function fakeChannel() {
+  const listeners = new Map<string, Array<(event?: unknown) => void>>();
+  const channel = {
+    label: 'pdu',
+    readyState: 'connecting',
+    binaryType: 'arraybuffer',
+    bufferedAmount: 0,
+    bufferedAmountLowThreshold: 0,
+    sent: 0,
+    closed: false,
+    send() {
+      channel.sent++;
+    },
+    close() {
+      channel.closed = true;
+    },
+    addEventListener(type: string, listener: (event?: unknown) => void) {
+      listeners.set(type, [...(listeners.get(type) ?? []), listener]);
+    },
+    openNow() {
+      channel.readyState = 'open';
+      for (const l of listeners.get('open') ?? []) l();
+    },
+  };
+  return channel;
+}
+
+describe('WorkerRuntime, stripes moved into the worker', () => {
+  const attach = (session: number, channel: unknown, stripe?: number): HostToWorker => ({
+    type: 'attach-channel',
+    session,
+    channel,
+    highWaterBytes: 64 * 1024,
+    ...(stripe !== undefined ? { stripe } : {}),
+  });
+  const errors = (w: ReturnType<typeof runtime>, session: number) =>
+    w.posted.filter((m): m is Extract<WorkerToHost, { type: 'session-error' }> => m.type === 'session-error' && m.session === session);
+  const opened = (w: ReturnType<typeof runtime>, session: number) => w.posted.some((m) => m.type === 'channel-open' && m.session === session);
+
+  it('joins the attached stripes into one channel, open once every stripe is, and sends over all of them', async () => {
+    const w = runtime();
+    await sleep(0);
+    const stripes = [fakeChannel(), fakeChannel(), fakeChannel()];
+    stripes.forEach((c, i) => w.send(attach(1, c, i)));
+    stripes[0]!.openNow();
+    await sleep(0);
+    // Not joined yet: nothing says the set is complete.
+    expect(opened(w, 1)).toBe(false);
+    w.send({ type: 'stripes-attached', session: 1, count: 3 });
+    stripes[1]!.openNow();
+    await sleep(0);
+    expect(opened(w, 1)).toBe(false);
+    stripes[2]!.openNow();
+    await sleep(0);
+    expect(opened(w, 1)).toBe(true);
+    w.send({ type: 'open', session: 1, options: { role: 'initiator', timers: { handshakeRetryMs: 20, handshakeRetryMaxMs: 20 } }, highWaterBytes: 64 * 1024, core: 'reference' });
+    // The engine's HELLO and its retries go out on the stripes, none through the host.
+    for (let t = 0; t < 200 && stripes.some((c) => c.sent === 0); t++) await sleep(10);
+    expect(stripes.map((c) => c.sent > 0)).toEqual([true, true, true]);
+    expect(w.posted.filter((m) => m.type === 'output' && m.datagrams.length > 0)).toHaveLength(0);
+    w.send({ type: 'dispose', session: 1 });
+    expect(errors(w, 1)).toHaveLength(0);
+  });
+
+  it('refuses a stripe out of range or attached twice, and an incomplete set; closes what it holds', async () => {
+    const w = runtime();
+    await sleep(0);
+    const bad = fakeChannel();
+    w.send(attach(2, bad, 99));
+    expect(bad.closed).toBe(true);
+    const first = fakeChannel();
+    const twice = fakeChannel();
+    w.send(attach(2, first, 0));
+    w.send(attach(2, twice, 0));
+    expect(twice.closed).toBe(true);
+    expect(first.closed).toBe(false);
+    // Two announced, one attached: the session fails and the stripe it held is closed.
+    w.send({ type: 'stripes-attached', session: 2, count: 2 });
+    expect(first.closed).toBe(true);
+    expect(errors(w, 2).map((e) => e.message)).toEqual([
+      expect.stringContaining('stripe 99'),
+      expect.stringContaining('stripe 0'),
+      expect.stringContaining('2 stripes announced, 1 attached'),
+    ]);
+    // Stripes of a session given up before they were joined are closed with it.
+    const pending = fakeChannel();
+    w.send(attach(3, pending, 0));
+    w.send({ type: 'dispose', session: 3 });
+    expect(pending.closed).toBe(true);
+  });
+});
