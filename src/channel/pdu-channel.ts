@@ -260,7 +260,8 @@ export class PduChannel {
   static async overChannel(channel: DatagramChannel, options: PduChannelOptions & { role: 'initiator' | 'responder' }): Promise<PduChannel> {
     const ch = new PduChannel(options);
     const prepared = options.worker === false ? inlineSession(channel, ch.callbacks()) : ch.prepareInWorker({ channel });
-    return ch.start(prepared, () => options.role, { lanes: channel.laneLoads?.()?.length ?? 1 });
+    ch.stripeCount = channel.laneLoads?.()?.length ?? 1;
+    return ch.start(prepared, () => options.role, { lanes: ch.stripeCount });
   }
 
   private callbacks() {

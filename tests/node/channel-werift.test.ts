@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RTCPeerConnection } from 'werift';
 import { PduChannel, PduChannelError, PduHost } from '../../src/index.node.js';
-import { connectWeriftPeers, createWeriftPeer, weriftAssociation } from '../../src/node/werift-peer.js';
+import { connectWeriftPeers, createWeriftPeer, patchWeriftAbandon, weriftAssociation } from '../../src/node/werift-peer.js';
+import { adaptWeriftDataChannel } from '../../src/node/werift-datachannel.js';
+import { StripedChannel } from '../../src/transport/striped-channel.js';
 import type { Worker } from 'node:worker_threads';
 import { spawnNodeWorker, wrapNodeWorker } from '../../src/host/node-worker.js';
 import { messageBytes, mixedSizes, verifyMessage } from '../support/workload.js';
@@ -132,6 +134,34 @@ describe('PduChannel between two werift peers', () => {
     const lanes = new Set((await a.exportTrace()).trim().split('\n').map((l) => (JSON.parse(l) as { event: string; lane?: number })).filter((r) => r.event === 'sent').map((r) => r.lane));
     expect([...lanes].filter((l) => l !== undefined).sort()).toEqual([0, 1, 2]);
     expect(stats.recovery.untrustedLanes).toBe(0);
+  }, 120_000);
+
+  it('runs over a DatagramChannel the application made and adapted itself (overChannel), one channel or two striped', async () => {
+    for (const stripes of [1, 2]) {
+      const sides = [[], []] as RTCPeerConnection[][];
+      for (const side of sides) for (let i = 0; i < stripes; i++) side.push(await createWeriftPeer());
+      cleanup.push(() => Promise.all(sides.flat().map((pc) => pc.close())));
+      // The application's own channel, not PDU's default id or label.
+      const adapted = sides.map((pcs) =>
+        pcs.map((pc) => {
+          patchWeriftAbandon(pc);
+          return adaptWeriftDataChannel(pc, pc.createDataChannel('app-datagrams', { negotiated: true, id: 7, ordered: false, maxRetransmits: 0 }));
+        }),
+      );
+      const joined = adapted.map((list) => (list.length === 1 ? list[0]! : new StripedChannel(list)));
+      const opening = [PduChannel.overChannel(joined[0]!, { role: 'initiator', worker: stripes === 1 }), PduChannel.overChannel(joined[1]!, { role: 'responder' })];
+      for (let i = 0; i < stripes; i++) await connectWeriftPeers(sides[0]![i]!, sides[1]![i]!);
+      const [a, b] = (await Promise.all(opening)) as [PduChannel, PduChannel];
+      cleanup.push(() => Promise.all([a.close(), b.close()]));
+      expect(a.sas).toBe(b.sas);
+      expect([a.stripeCount, b.stripeCount]).toEqual([stripes, stripes]);
+      const sizes = Array.from({ length: 60 }, (_, i) => 200 + ((i * 4099) % 30_000));
+      const { received, corrupt } = await transfer(a, b, sizes, 8);
+      expect(corrupt).toBe(0);
+      expect(received.size).toBe(60);
+      // It went over the application's channel(s): nothing opened PDU's default one.
+      expect(sides.flat().map((pc) => Object.keys(pc.sctpTransport?.dataChannels ?? {}))).toEqual(Array(2 * stripes).fill(['7']));
+    }
   }, 120_000);
 
   it('rejects with typed errors: oversize message, send after close', async () => {
