@@ -1,6 +1,7 @@
 // What the page's URL says: the connection mode, the room, and where signaling and ICE servers
 // are. A link with a room joins it on load; that is what the share link gives the other side.
 import { MAX_STRIPES } from '../src/index.js';
+import { ROOM_PATTERN } from '../src/signaling/index.js';
 import type { Mode } from './connect.js';
 
 export interface PageOptions {
@@ -32,7 +33,7 @@ export function readPageOptions(location: Location): PageOptions {
   return {
     mode,
     room,
-    autoJoin: mode !== 'page' && /^[A-Za-z0-9_-]{1,64}$/.test(room),
+    autoJoin: mode !== 'page' && ROOM_PATTERN.test(room),
     signalUrl: params.get('signal') ?? sameOrigin,
     iceServers,
     stripes: Number.isInteger(stripes) && stripes >= 1 && stripes <= MAX_STRIPES ? stripes : 1,

@@ -1,6 +1,7 @@
 export {
   MAX_SIGNAL_BYTES,
   parseSignal,
+  ROOM_PATTERN,
   SignalingError,
   type PeerSignal,
   type Role,
