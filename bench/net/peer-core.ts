@@ -380,6 +380,7 @@ export class BenchPeer {
     }
     s.signaling.close();
     this.env.closePeer(s.pc);
+    // PDU closes the stripes' peers it made; again here in case its close timed out (harmless twice).
     for (const p of s.extraPcs) this.env.closePeer(p);
   }
 }
