@@ -1,7 +1,7 @@
 import type { CongestionReport } from '../congestion/congestion-report.js';
 import type { EngineStats, PduEngineOptions, PduEvent, SendOptions } from '../engine/index.js';
 import { PduError } from '../engine/index.js';
-import { PduHost } from '../host/pdu-host.js';
+import { PduHost, PduHostError } from '../host/pdu-host.js';
 import type { CoreChoice } from '../../worker/protocol.js';
 import { loadWasmCore, referenceCore, type PduCore } from '../core/index.js';
 import type { DatagramChannel } from '../transport/datachannel.js';
@@ -151,15 +151,22 @@ export class PduChannel {
     if (options.worker === false) prepared = inlineSession(channel(), ch.callbacks());
     else if (stacks.every((f) => f.openTransferable)) {
       // Channels that can move are created and moved in this same task.
-      const movable = pcs.map((p, i) => stacks[i]!.openTransferable!(p, init));
-      if (movable.length === 1) prepared = ch.prepareInWorker({ transferable: movable[0]! });
-      else {
-        const striped = ch.prepareStripesInWorker(movable[0]!);
-        if (striped) {
+      const movable: TransferableChannel[] = [];
+      let striped: StripedPreparedSession | undefined;
+      try {
+        for (let i = 0; i < pcs.length; i++) movable.push(stacks[i]!.openTransferable!(pcs[i], init));
+        if (movable.length === 1) prepared = ch.prepareInWorker({ transferable: movable[0]! });
+        else if ((striped = ch.prepareStripesInWorker(movable[0]!))) {
           for (const t of movable.slice(1)) striped.addStripe(t);
           striped.sealStripes();
           prepared = striped;
         } else prepared = ch.prepareInWorker({ channel: new StripedChannel(movable.map((t) => t.adaptHere())) });
+      } catch (err) {
+        // What reached the worker goes with its session; the rest is closed here.
+        for (const t of movable.slice(striped?.stripeCount ?? 0)) t.adaptHere().close();
+        striped?.abandon();
+        if (err instanceof PduHostError) throw err;
+        throw new PduChannelError('invalid-argument', `PduChannel.open: cannot create PDU's channels: ${(err as Error).message}`);
       }
     } else prepared = ch.prepareInWorker({ channel: channel() });
     ch.stripeCount = pcs.length;
@@ -260,7 +267,7 @@ export class PduChannel {
   static async overChannel(channel: DatagramChannel, options: PduChannelOptions & { role: 'initiator' | 'responder' }): Promise<PduChannel> {
     const ch = new PduChannel(options);
     const prepared = options.worker === false ? inlineSession(channel, ch.callbacks()) : ch.prepareInWorker({ channel });
-    ch.stripeCount = channel.laneLoads?.()?.length ?? 1;
+    ch.stripeCount = channel.laneLoads?.()?.length || 1;
     return ch.start(prepared, () => options.role, { lanes: ch.stripeCount });
   }
 

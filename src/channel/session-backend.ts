@@ -35,7 +35,9 @@ export interface PreparedSession {
 
 /**
  * A striped channel whose stripes move into the worker one by one, each in the task that created
- * it (`workerStripedSession`): the stripes of an in-band setup appear over several tasks.
+ * it (`workerSession` with `{ stripes }`): the stripes of an in-band setup appear over several
+ * tasks. This thread samples getStats() of the first stripe's connection only: the stripes share
+ * one network path, and its RTT is what the sample carries.
  */
 export interface StripedPreparedSession extends PreparedSession {
   /** Moves the next stripe's channel into the worker; call it in the task that created the channel. */
