@@ -133,10 +133,12 @@ export class IncomingStream {
         break;
     }
     // A copy of a fragment already held, right after an ACK went out, is the other half of a
-    // duplicated resend (or a resend a late original overtook): that ACK already told the sender
-    // the content arrived, and the sender forgets such copies. Acknowledging it at once would cost
-    // a datagram (and the stack's own acknowledgement of it) for nothing. Later, a copy means
-    // the sender missed that ACK, and it is acknowledged as usual.
+    // duplicated resend (or a resend a late original overtook). That ACK reported every recent
+    // arrival, so it most likely told the sender the content arrived, and the sender forgets a
+    // fragment's other copies once one is acknowledged. Acknowledging this one at once would cost
+    // a datagram (and the stack's own acknowledgement of it) for nothing. If the sender missed
+    // that ACK it resends a round trip later, outside the window, and that copy is acknowledged;
+    // the message is already here, so only the sender's bookkeeping waits.
     const settledCopy = result.outcome === 'duplicate' && this.acks.ackSentWithin(now, ctx.srttMs * DUPLICATE_QUIET_RTT);
     this.acks.onPacket(packetNumber, !settledCopy, now, ctx.srttMs, f.ackNow === true);
     for (const m of result.deliver) {

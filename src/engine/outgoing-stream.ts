@@ -393,8 +393,8 @@ export class OutgoingStream {
       this.counts.nacksIgnored += ignored;
       this.onLost(honoured, now);
       for (const p of repeated) {
-        const copy = this.latestCopyLost(p, now, minTailAge);
-        if (copy) this.onLost([copy], now);
+        const copies = this.latestCopiesLost(p, now, minTailAge);
+        if (copies.length > 0) this.onLost(copies, now);
         else this.counts.nacksIgnored++;
       }
     }
@@ -404,16 +404,19 @@ export class OutgoingStream {
    * The receiver NACKs again a packet we already resent: its content still has not arrived.
    * The copy is lost too if the peer has since acknowledged a later packet (the ACK in the same
    * datagram was applied first: on a FIFO path the copy would have arrived before it), or, when
-   * nothing later arrived, if it left at least its own expected round trip ago.
+   * nothing later arrived, if it left at least its own expected round trip ago. So is the first
+   * copy of a duplicated pair, which left just before it.
    */
-  private latestCopyLost(p: SentPacket, now: number, minTailAgeMs: (p: SentPacket) => number): SentPacket | undefined {
-    if (!p.fragment) return undefined;
+  private latestCopiesLost(p: SentPacket, now: number, minTailAgeMs: (p: SentPacket) => number): SentPacket[] {
+    if (!p.fragment) return [];
     const message = this.messages.get(p.fragment.messageNumber);
-    if (!message || message.isAcked(p.fragment.sequence)) return undefined;
+    if (!message || message.isAcked(p.fragment.sequence)) return [];
     const copy = this.tracker.get(message.latestPacketOf(p.fragment.sequence));
-    if (!copy) return undefined;
-    if (copy.packetNumber > this.tracker.largestAcked && now - copy.timeSent < minTailAgeMs(copy)) return undefined;
-    return this.tracker.markLost(copy.packetNumber, 'nack', now);
+    if (!copy) return [];
+    if (copy.packetNumber > this.tracker.largestAcked && now - copy.timeSent < minTailAgeMs(copy)) return [];
+    const first = copy.pairedWith !== undefined ? this.tracker.markLost(copy.pairedWith, 'nack', now) : undefined;
+    const latest = this.tracker.markLost(copy.packetNumber, 'nack', now)!;
+    return first ? [first, latest] : [latest];
   }
 
   onTimeout(now: number): void {
@@ -528,9 +531,12 @@ export class OutgoingStream {
 
   private onFragmentAcked(p: SentPacket, { messageNumber, sequence }: SentFragmentRef, now: number): void {
     const message = this.messages.get(messageNumber);
-    if (p.pairedWith !== undefined) this.tracker.forget(p.pairedWith);
     if (!message) return;
-    this.forgetOtherCopies(message, sequence);
+    // Its other copies still in flight (the rest of a duplicated pair, a resend that a late
+    // original overtook) no longer matter. The receiver does not hurry to acknowledge such a copy
+    // (PROTOCOL.md 6.1, the A flag), so tracked it would draw a tail probe, and then be declared
+    // lost behind later packets and cut the window.
+    message.forEachCopy(sequence, (n) => this.tracker.forget(n));
     if (!message.markAcked(sequence)) return;
     message.state = 'delivered';
     this.release(message);
@@ -538,17 +544,10 @@ export class OutgoingStream {
     this.sink.delivered(message, now);
   }
 
-  /**
-   * The fragment's content has arrived: its copies still in flight (the rest of a duplicated
-   * pair, or a resend that a late original overtook) are forgotten. The receiver does not hurry
-   * to acknowledge such a copy (AckTracker), so tracked it would draw a tail probe, and then be
-   * declared lost behind later packets and cut the window.
-   */
-  private forgetOtherCopies(message: OutgoingMessage, sequence: number): void {
-    const latest = this.tracker.get(message.latestPacketOf(sequence));
-    if (!latest) return;
-    if (latest.pairedWith !== undefined) this.tracker.forget(latest.pairedWith);
-    this.tracker.forget(latest.packetNumber);
+  /** True when `p` is the first copy of a duplicated resend and the second is still in flight. */
+  private laterCopyInFlight(p: SentPacket, message: OutgoingMessage): boolean {
+    const latest = this.tracker.get(message.latestPacketOf(p.fragment!.sequence));
+    return latest !== undefined && latest.pairedWith === p.packetNumber;
   }
 
   private onLost(lost: readonly SentPacket[], now: number): void {
@@ -560,6 +559,11 @@ export class OutgoingStream {
       if (!p.fragment) continue;
       const message = this.messages.get(p.fragment.messageNumber);
       if (!message || message.isAcked(p.fragment.sequence) || message.state === 'lapsed') continue;
+      // The first copy of a duplicated resend lost while the second, sent just after it (on
+      // another stripe), is still on its way: that one may well arrive, and its own loss, if it
+      // comes, queues the fragment. (A second copy found lost queues it at once: the first,
+      // older, is then as overdue, as when a tail probe finds both lost.)
+      if (this.laterCopyInFlight(p, message)) continue;
       // Best effort: an unreliable message is not resent. Loss declarations can be wrong (a late
       // ACK, a probe timeout): once every fragment is out, the receiver may hold the whole
       // message, so it lapses like a message at its deadline (CANCEL, then one probe timeout for

@@ -246,6 +246,40 @@ describe('recovery.duplicateRetransmissions', () => {
     expect(a.congestion.bytesInFlight).toBe(0);
   });
 
+  it('does not resend a fragment whose first resend copy is lost while the second is still on its way', () => {
+    // Two stripes; from the second copy of fragment 3's resend on, its stripe takes 5 ms longer,
+    // less than the reordering the time threshold allows (srtt/8). The packet threshold is set as
+    // a striped path's rises with its reordering (SentPacketTracker), well above 3.
+    const recovery = { duplicateRetransmissions: true, packetThreshold: 30 };
+    const pair = makePair({ seed: 39, delayMs: 25, lanes: 2, engine: { recovery } });
+    connect(pair);
+    settleRtt(pair);
+    let target: number | undefined;
+    const ofTarget = (d: Uint8Array) => isFragment3(d) && d[7] === target;
+    let copies = 0;
+    const poll = pair.a.pollTransmit.bind(pair.a);
+    pair.a.pollTransmit = (lane?: number) => {
+      const d = poll(lane);
+      if (d && isFragment3(d) && target === undefined) target = d[7];
+      if (d && ofTarget(d) && ++copies === 3) {
+        pair.sim.aToBLanes[lane!]!.configure({ delayMs: 30 });
+        // More data right behind the pair: its ACKs show the first copy lost on its stripe.
+        pair.sim.schedule(pair.sim.now + 1, (now) => pair.a.send(new Uint8Array(10_000), { ordered: false }, now));
+      }
+      return d;
+    };
+    // The original and the first copy of its resend are lost; the second copy arrives late.
+    dropIncoming(pair.b, ofTarget, 2);
+    const seen = watch(pair);
+    const start = pair.sim.now;
+    pair.a.send(new Uint8Array(10_000), { ordered: false }, start);
+    pair.sim.runUntil(start + 1000);
+    expect(ofMessages(seen.b)).toBe(2);
+    // Original, then one pair: the late second copy was waited for, not sent again.
+    expect(copies).toBe(3);
+    expect(pair.a.engine.stats().recovery.retransmissions.lane).toBeGreaterThan(0);
+  });
+
   it('acknowledges a copy of held content that comes long after the last ACK: the sender missed that ACK', () => {
     const pair = makePair({ seed: 38, delayMs: 25 });
     connect(pair);
