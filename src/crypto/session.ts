@@ -435,6 +435,7 @@ export class SecureSession {
     if (wire.orderedSequence !== undefined) fragment.orderedSequence = wire.orderedSequence;
     if (wire.deadline !== undefined) fragment.deadline = wire.deadline;
     if (wire.ackNow === true) fragment.ackNow = true;
+    if (wire.copy === true) fragment.copy = true;
     const received: SessionReceive = { kind: 'data', packetNumber, header, fragment };
     if (this.establish()) received.establishedNow = true;
     return received;

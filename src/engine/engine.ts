@@ -536,7 +536,7 @@ export class PduEngine {
 
   private sendFragment(f: FragmentToSend): Uint8Array {
     const end = this.outgoing.flightEnd(f, this.now);
-    const sealed = this.link.sealFragment(f.message, f.sequence, end.ackNow, this.now);
+    const sealed = this.link.sealFragment(f.message, f.sequence, { ackNow: end.ackNow, copy: f.copy === true }, this.now);
     this.outgoing.onDataSent(f, sealed.packetNumber, sealed.bytes.length, this.now, end, this.lane);
     this.activitySinceReport = true;
     return this.count(sealed.bytes, 'data');

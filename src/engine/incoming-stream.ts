@@ -8,13 +8,6 @@ import type { LossPredictor } from '../predict/loss-predictor.js';
 import type { PduConfig } from './config.js';
 import { DeadlineQueue } from './deadline-queue.js';
 
-/**
- * How soon after an ACK a copy of held content is taken for the other half of a duplicated
- * resend, in smoothed RTTs. A sender that missed the ACK resends no sooner than its loss delay
- * (9/8 RTT) after the original left, so its copy lands well outside this.
- */
-const DUPLICATE_QUIET_RTT = 0.5;
-
 export interface IncomingSink {
   message(message: CompletedMessage, now: number): void;
   /** The peer cancelled a message we held part of. */
@@ -132,14 +125,12 @@ export class IncomingStream {
         else if (deadline !== undefined) this.holdToDeadline(f.messageNumber, deadline);
         break;
     }
-    // A copy of a fragment already held, right after an ACK went out, is the other half of a
-    // duplicated resend (or a resend a late original overtook). That ACK reported every recent
-    // arrival, so it most likely told the sender the content arrived, and the sender forgets a
-    // fragment's other copies once one is acknowledged. Acknowledging this one at once would cost
-    // a datagram (and the stack's own acknowledgement of it) for nothing. If the sender missed
-    // that ACK it resends a round trip later, outside the window, and that copy is acknowledged;
-    // the message is already here, so only the sender's bookkeeping waits.
-    const settledCopy = result.outcome === 'duplicate' && this.acks.ackSentWithin(now, ctx.srttMs * DUPLICATE_QUIET_RTT);
+    // The second copy of a duplicated resend (C) whose fragment is already here: the first
+    // copy's ACK covers the pair, and the sender forgets a fragment's other copies once one is
+    // acknowledged. Acknowledging it would cost a datagram (and the stack's own acknowledgement
+    // of it) for nothing. Any other copy of held content is acknowledged as before: a resend
+    // there may mean the sender missed our ACK.
+    const settledCopy = result.outcome === 'duplicate' && f.copy === true;
     this.acks.onPacket(packetNumber, !settledCopy, now, ctx.srttMs, f.ackNow === true);
     for (const m of result.deliver) {
       this.counts.messagesReceived++;

@@ -229,9 +229,10 @@ export class OutgoingStream {
    * it in time, and only the probe timeout (which allows for the peer's ACK delay and four RTT
    * deviations) would. So the tail asks for an immediate ACK and is probed once that ACK is a
    * round trip overdue (RACK-TLP's tail loss probe, RFC 8985 section 7, made tighter by the A
-   * flag). A retransmission always asks, tail or not (the first of a duplicated pair is not):
-   * losing it again is what makes a message the slowest, and the peer's immediate ACK covers
-   * the pair. New data asks only as a tail, at most once per quarter of a smoothed RTT, so that a
+   * flag). A retransmission always asks, tail or not: losing it again is what makes a message
+   * the slowest. Both copies of a duplicated pair ask; the second is marked a copy (C), and a
+   * receiver that holds the fragment already (the first arrived, and its ACK covers the pair)
+   * does not acknowledge it. New data asks only as a tail, at most once per quarter of a smoothed RTT, so that a
    * stream of small messages, each a tail, does not draw an ACK for every datagram; a tail
    * without A is probed after the peer's ACK delay too.
    */
@@ -532,11 +533,13 @@ export class OutgoingStream {
   private onFragmentAcked(p: SentPacket, { messageNumber, sequence }: SentFragmentRef, now: number): void {
     const message = this.messages.get(messageNumber);
     if (!message) return;
-    // Its other copies still in flight (the rest of a duplicated pair, a resend that a late
-    // original overtook) no longer matter. The receiver does not hurry to acknowledge such a copy
-    // (PROTOCOL.md 6.1, the A flag), so tracked it would draw a tail probe, and then be declared
-    // lost behind later packets and cut the window.
-    message.forEachCopy(sequence, (n) => this.tracker.forget(n));
+    // Second copies of its duplicated resends still in flight are forgotten: a receiver holding
+    // the fragment leaves them unacknowledged (PROTOCOL.md 6.1, C), so tracked they would draw a
+    // tail probe, and then be declared lost behind later packets and cut the window. Any other
+    // copy is acknowledged as usual, and its ACK still gives an RTT sample.
+    message.forEachCopy(sequence, (n) => {
+      if (this.tracker.get(n)?.pairedWith !== undefined) this.tracker.forget(n);
+    });
     if (!message.markAcked(sequence)) return;
     message.state = 'delivered';
     this.release(message);

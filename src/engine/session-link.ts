@@ -97,7 +97,7 @@ export class SessionLink {
     );
   }
 
-  sealFragment(message: OutgoingMessage, sequence: number, ackNow: boolean, now: number): { bytes: Uint8Array; packetNumber: number } {
+  sealFragment(message: OutgoingMessage, sequence: number, flags: { ackNow: boolean; copy: boolean }, now: number): { bytes: Uint8Array; packetNumber: number } {
     return this.session.sealData(
       {
         messageNumber: message.messageNumber,
@@ -107,7 +107,8 @@ export class SessionLink {
         reliable: message.reliable && message.deadline === undefined,
         orderedSequence: message.orderedSequence,
         deadline: message.deadline === undefined ? undefined : this.clock.toWire(message.deadline, now),
-        ackNow,
+        ...(flags.ackNow ? { ackNow: true } : {}),
+        ...(flags.copy ? { copy: true } : {}),
         data: message.fragment(sequence),
       },
       { sharding: message.sharded },

@@ -40,7 +40,6 @@ export class AckTracker {
   private largestTime = 0;
   private unackedEliciting = 0;
   private deadline: number | undefined;
-  private lastAckSentAt = Number.NEGATIVE_INFINITY;
   /** When to repeat the last ACK, which reported a new hole (undefined: no repeat due). */
   private repeatAt: number | undefined;
   /** Largest packet number at each of the last `rangeRepeats` ACKs sent, oldest first. */
@@ -98,13 +97,7 @@ export class AckTracker {
     return { largest, ackDelayMs: Math.max(0, now - this.largestTime), ranges };
   }
 
-  /** True when an ACK went out within the last `windowMs`. */
-  ackSentWithin(now: number, windowMs: number): boolean {
-    return now - this.lastAckSentAt <= windowMs;
-  }
-
   onAckSent(now: number, srttMs: number): void {
-    this.lastAckSentAt = now;
     this.unackedEliciting = 0;
     this.deadline = undefined;
     this.repeatAt = undefined;

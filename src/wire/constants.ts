@@ -50,7 +50,9 @@ export const MESSAGE_FLAG_RELIABLE = 0x02;
 export const MESSAGE_FLAG_DEADLINE = 0x04;
 /** Acknowledge this datagram at once: a retransmission, or nothing more queued behind it. */
 export const MESSAGE_FLAG_ACK_NOW = 0x08;
-export const MESSAGE_FLAGS_RESERVED = 0xf0;
+/** The second copy of a duplicated resend: a receiver that holds the fragment need not acknowledge it. */
+export const MESSAGE_FLAG_COPY = 0x10;
+export const MESSAGE_FLAGS_RESERVED = 0xe0;
 
 /** HELLO flags byte. */
 export const HELLO_FLAG_PSK = 0x01;

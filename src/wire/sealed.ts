@@ -10,6 +10,7 @@ import {
   MAX_ORDERED_SEQUENCE,
   MAX_TOTAL_FRAGMENTS,
   MESSAGE_FLAG_ACK_NOW,
+  MESSAGE_FLAG_COPY,
   MESSAGE_FLAG_DEADLINE,
   MESSAGE_FLAG_ORDERED,
   MESSAGE_FLAG_RELIABLE,
@@ -115,7 +116,8 @@ export function writeSealedHeader(
   if (f !== undefined) {
     const deadline = f.deadline !== undefined ? MESSAGE_FLAG_DEADLINE : 0;
     const ackNow = f.ackNow === true ? MESSAGE_FLAG_ACK_NOW : 0;
-    w.u8((f.ordered ? MESSAGE_FLAG_ORDERED : 0) | (f.reliable ? MESSAGE_FLAG_RELIABLE : 0) | deadline | ackNow);
+    const copy = f.copy === true ? MESSAGE_FLAG_COPY : 0;
+    w.u8((f.ordered ? MESSAGE_FLAG_ORDERED : 0) | (f.reliable ? MESSAGE_FLAG_RELIABLE : 0) | deadline | ackNow | copy);
     w.varint(f.messageNumber);
     w.varint(f.sequenceNumber);
     w.varint(f.totalFragments);
@@ -191,6 +193,7 @@ export function decodeSealedPacket(
     if (orderedSequence !== undefined) fragment.orderedSequence = orderedSequence;
     if (deadline !== undefined) fragment.deadline = deadline;
     if ((flags & MESSAGE_FLAG_ACK_NOW) !== 0) fragment.ackNow = true;
+    if ((flags & MESSAGE_FLAG_COPY) !== 0) fragment.copy = true;
   }
   if (r.error === undefined && r.remaining < TAG_LENGTH) r.fail('truncated', 'no room for the tag');
   if (r.error !== undefined) return { ok: false, error: r.error };

@@ -54,6 +54,12 @@ export interface FragmentHeader {
    * message.
    */
   ackNow?: boolean;
+  /**
+   * Set on the second copy of a duplicated retransmission: a receiver that already holds the
+   * fragment (the first copy arrived, and its ACK covers the pair) does not acknowledge it.
+   * Per datagram.
+   */
+  copy?: boolean;
   /** Fragment bytes (plaintext in the session API, ciphertext in `decodeDataHeader`). */
   data: Uint8Array;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BernoulliLoss } from '../../src/transport/loss-models.js';
-import { MESSAGE_FLAG_ACK_NOW, PacketType } from '../../src/wire/index.js';
+import { MESSAGE_FLAG_ACK_NOW, MESSAGE_FLAG_COPY, PacketType } from '../../src/wire/index.js';
 import type { PduEvent } from '../../src/engine/index.js';
 import { connect, dropIncoming, makePair, settleRtt, type Pair } from './engine-harness.js';
 
@@ -198,8 +198,10 @@ describe('recovery.duplicateRetransmissions', () => {
     expect(ofMessages(seen.b)).toBe(1);
     // One round: the copy that got through arrived with the first resend, not a round later.
     expect(timeOf(seen.b, 'message')! - start).toBeLessThan(100);
-    // Both copies ask for a prompt ACK, though only the second ends the flight.
+    // Both copies ask for a prompt ACK, though only the second ends the flight; the second is
+    // marked a copy, which a receiver holding the fragment leaves unacknowledged.
     expect(sent.filter(isFragment3).slice(1).map(asksAckNow)).toEqual([true, true]);
+    expect(sent.filter(isFragment3).map((d) => (d[6]! & MESSAGE_FLAG_COPY) !== 0)).toEqual([false, false, true]);
   });
 
   it('draws one ACK for a pair whose copies both arrive, and the sender forgets the copy it no longer needs', () => {

@@ -195,6 +195,15 @@ describe('sealed datagrams (cleartext header + sealed body)', () => {
     expect('ackNow' in value(decodeSealedPacket(plain)).fragment!).toBe(false);
   });
 
+  it('DATA with C (the second copy of a duplicated resend): bit 4 of the message flags, per datagram', () => {
+    const f: FragmentFields = { messageNumber: 7, sequenceNumber: 2, totalFragments: 3, ordered: false, reliable: true, ackNow: true, copy: true };
+    const header = { type: PacketType.DATA, shardingEnabled: false, keyPhase: 0 as const, packetNumber: 9 };
+    const bytes = value(encodeSealedPacket(header, f, hex('ee' + repeat('cc', 16))));
+    expect(toHex(bytes)).toBe('100300000009' + '1a' + '070203' + 'ee' + repeat('cc', 16));
+    expect(value(decodeSealedPacket(bytes)).fragment).toEqual({ ...f, data: hex('ee') });
+    expect('copy' in value(decodeSealedPacket(value(encodeSealedPacket(header, { ...f, copy: false }, hex(repeat('cc', 16)))))).fragment!).toBe(false);
+  });
+
   it('CONTROL', () => {
     const controlHex = '10 04 deadbeef' + repeat('dd', 16);
     const header = { type: PacketType.CONTROL, shardingEnabled: false, keyPhase: 0 as const, packetNumber: 0xdeadbeef };
@@ -225,7 +234,7 @@ describe('sealed datagrams (cleartext header + sealed body)', () => {
 
   it('rejects malformed sealed datagrams', () => {
     expect(errorCode(decodeSealedPacket(hex(dataHex).subarray(0, 28)))).toBe('truncated');
-    expect(errorCode(decodeSealedPacket(hex('1003 00000000 10 00 00 01' + repeat('cc', 16))))).toBe('reserved_bits');
+    expect(errorCode(decodeSealedPacket(hex('1003 00000000 20 00 00 01' + repeat('cc', 16))))).toBe('reserved_bits');
     expect(errorCode(decodeSealedPacket(hex('1003 00000000 80 00 00 01' + repeat('cc', 16))))).toBe('reserved_bits');
     // D set but the deadline leaves no room for the tag.
     expect(errorCode(decodeSealedPacket(hex('1003 00000000 04 00 00 01 000003e8' + repeat('cc', 15))))).toBe('truncated');
