@@ -56,8 +56,8 @@ export interface PduChannelOptions extends Omit<PduEngineOptions, 'role' | 'core
    * must pass it; the smaller count wins. Under loss each connection's SCTP window is
    * what holds a message back, so several let a message leave in one flight (docs/BENCHMARKS.md,
    * "Striping"); each costs its own ICE, DTLS and SCTP setup, together they take up to `count`
-   * times one connection's share of a congested link, and in a browser a striped channel relays
-   * its datagrams through this thread. For lossy paths at modest rates, not fast clean ones.
+   * times one connection's share of a congested link, and on a fast clean path the stripes'
+   * queues skew and reorder. For lossy paths at modest rates, not fast clean ones.
    */
   stripes?: number | StripeOptions;
 }

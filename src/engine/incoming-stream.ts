@@ -126,7 +126,7 @@ export class IncomingStream {
         break;
     }
     // The second copy of a duplicated resend (C) whose fragment is already here: the first
-    // copy's ACK covers the pair, and the sender forgets a fragment's other copies once one is
+    // copy's ACK covers the pair, and the sender forgets such a copy once the fragment is
     // acknowledged. Acknowledging it would cost a datagram (and the stack's own acknowledgement
     // of it) for nothing. Any other copy of held content is acknowledged as before: a resend
     // there may mean the sender missed our ACK.

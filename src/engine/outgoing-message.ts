@@ -45,8 +45,6 @@ export class OutgoingMessage {
   private acked: Uint8Array = new Uint8Array(0);
   /** Packet number of each fragment's latest copy on the wire (first send or retransmission). */
   private latestPacket: Float64Array = new Float64Array(0);
-  /** Resent fragments only: the packet numbers of their earlier copies, oldest first. */
-  private earlierCopies: Map<number, number[]> | undefined;
   private ackedFragments = 0;
 
   constructor(
@@ -109,21 +107,7 @@ export class OutgoingMessage {
   }
 
   onSent(sequence: number, packetNumber: number): void {
-    const previous = this.latestPacket[sequence]!;
-    if (previous >= 0) {
-      this.earlierCopies ??= new Map();
-      const list = this.earlierCopies.get(sequence);
-      if (list) list.push(previous);
-      else this.earlierCopies.set(sequence, [previous]);
-    }
     this.latestPacket[sequence] = packetNumber;
-  }
-
-  /** Calls `visit` with the packet number of every copy of the fragment sent so far. */
-  forEachCopy(sequence: number, visit: (packetNumber: number) => void): void {
-    for (const n of this.earlierCopies?.get(sequence) ?? []) visit(n);
-    const latest = this.latestPacket[sequence] ?? -1;
-    if (latest >= 0) visit(latest);
   }
 
   /** Packet number of the fragment's latest copy (-1 before it was sent). */

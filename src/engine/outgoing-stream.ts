@@ -305,7 +305,7 @@ export class OutgoingStream {
     for (const p of result.newlyAcked) {
       this.estimator.onPacketOutcome(false);
       this.sink.fragmentEvent('acked', p, now);
-      if (p.fragment) this.onFragmentAcked(p, p.fragment, now);
+      if (p.fragment) this.onFragmentAcked(p.fragment, now);
     }
     for (const p of result.spurious) {
       this.estimator.onSpuriousLoss();
@@ -313,7 +313,7 @@ export class OutgoingStream {
         this.retx.spurious++;
         this.sink.fragmentEvent('spurious', p, now, p.lossCause);
       }
-      if (p.fragment) this.onFragmentAcked(p, p.fragment, now);
+      if (p.fragment) this.onFragmentAcked(p.fragment, now);
     }
     if (result.newlyAcked.length > 0) {
       this.consecutivePtos = 0;
@@ -530,16 +530,16 @@ export class OutgoingStream {
     return now + transferMs + minRtt / 2 + recoveryMs <= message.deadline;
   }
 
-  private onFragmentAcked(p: SentPacket, { messageNumber, sequence }: SentFragmentRef, now: number): void {
+  private onFragmentAcked({ messageNumber, sequence }: SentFragmentRef, now: number): void {
     const message = this.messages.get(messageNumber);
     if (!message) return;
-    // Second copies of its duplicated resends still in flight are forgotten: a receiver holding
-    // the fragment leaves them unacknowledged (PROTOCOL.md 6.1, C), so tracked they would draw a
-    // tail probe, and then be declared lost behind later packets and cut the window. Any other
-    // copy is acknowledged as usual, and its ACK still gives an RTT sample.
-    message.forEachCopy(sequence, (n) => {
-      if (this.tracker.get(n)?.pairedWith !== undefined) this.tracker.forget(n);
-    });
+    // The second copy of a duplicated resend still in flight is forgotten: a receiver holding
+    // the fragment leaves it unacknowledged (PROTOCOL.md 6.1, C), so tracked it would draw a
+    // tail probe, and then be declared lost behind later packets and cut the window. It is the
+    // fragment's latest copy: while it is in flight nothing queues the fragment again (onLost
+    // waits for it). Any other copy is acknowledged as usual and still gives an RTT sample.
+    const latest = this.tracker.get(message.latestPacketOf(sequence));
+    if (latest?.pairedWith !== undefined) this.tracker.forget(latest.packetNumber);
     if (!message.markAcked(sequence)) return;
     message.state = 'delivered';
     this.release(message);

@@ -384,8 +384,8 @@ export class SentPacketTracker {
 
   /**
    * Stops tracking a packet still in flight whose content has arrived by another copy: it is
-   * neither acknowledged nor lost, and whatever becomes of it says nothing (the receiver need
-   * not even hurry to acknowledge it). Without this it would arm the tail probe and, once a
+   * neither acknowledged nor lost, and whatever becomes of it says nothing (a receiver leaves
+   * such a copy, marked C, unacknowledged). Without this it would arm the tail probe and, once a
    * later packet is acknowledged, be declared lost and cut the window.
    */
   forget(packetNumber: number): void {
