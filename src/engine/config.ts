@@ -89,6 +89,13 @@ export interface PduConfig {
      * (1: whatever the queueing).
      */
     duplicateMaxQueueing: number;
+    /**
+     * A message whose deadline passed after all its fragments left is CANCELled and settles on
+     * the receiver's answer (delivered if it had the whole message in time, expired if not), so
+     * both sides report the same. Without an answer for this many probe timeouts (a path that
+     * carries nothing back) it expires anyway: only then can the sides disagree.
+     */
+    cancelAnswerTimeoutPtos: number;
   };
 
   ack: {
@@ -232,6 +239,7 @@ export const DEFAULT_CONFIG: Omit<PduConfig, 'role'> = {
     maxNackRequests: 3,
     duplicateRetransmissions: false,
     duplicateMaxQueueing: 0.25,
+    cancelAnswerTimeoutPtos: 8,
   },
   ack: {
     ackEveryPackets: 8,
@@ -307,6 +315,7 @@ export function resolveConfig(options: PduEngineOptions): PduConfig {
   if (!(config.recovery.duplicateMaxQueueing >= 0 && config.recovery.duplicateMaxQueueing <= 1)) {
     throw new RangeError('recovery.duplicateMaxQueueing: 0..1');
   }
+  if (!(config.recovery.cancelAnswerTimeoutPtos >= 1)) throw new RangeError('recovery.cancelAnswerTimeoutPtos: >= 1');
   if (!['model', 'heuristic', 'timeout'].includes(config.recovery.predictor)) {
     throw new RangeError('recovery.predictor: model, heuristic or timeout');
   }

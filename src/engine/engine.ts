@@ -23,6 +23,7 @@ import { TraceRecorder, type TraceRecord } from './trace-recorder.js';
 
 const CLOSE_NO_ERROR = 0x00;
 const MAX_CANCELS_PER_PACKET = 128;
+const MAX_CANCEL_ANSWERS_PER_PACKET = 64;
 
 /**
  * PDU's sans-IO protocol engine (quinn-proto's `Connection` in spirit). It is handed datagrams
@@ -343,6 +344,7 @@ export class PduEngine {
         session: this.link.droppedCounters(),
         refusedFragments: i.counts.refusedFragments,
         invalidFragments: i.counts.invalidFragments,
+        cancelAnswers: i.counts.cancelAnswersDropped,
         internalErrors: this.internalErrors,
       },
     };
@@ -384,6 +386,11 @@ export class PduEngine {
   private onControlFrames(packetNumber: number, frames: readonly ControlFrame[], now: number): void {
     const ackEliciting = frames.some((f) => f.type === 'cancel');
     this.incoming.onControl(packetNumber, ackEliciting, now, this.pathContext());
+    // Answers to our CANCELs before the ACK: an acknowledged CANCEL whose answer has not come is
+    // asked again, and the answer usually rides with that acknowledgement.
+    for (const f of frames) {
+      if (f.type === 'cancel-result') this.outgoing.onCancelAnswers(f.completed, f.abandoned, now);
+    }
     // ACK before NACK: NACKs are then judged against what the peer has just acknowledged.
     for (const f of frames) {
       if (f.type === 'ack' && f.ranges.length > 0) {
@@ -499,7 +506,9 @@ export class PduEngine {
     }
     if (now >= this.nextProbeAt) batch.probe = this.makeProbe(now);
     if (this.outgoing.hasCancels()) batch.cancels = this.outgoing.takeCancels(MAX_CANCELS_PER_PACKET);
-    const other = batch.nack !== undefined || batch.echo !== undefined || batch.probe !== undefined || batch.cancels !== undefined;
+    if (this.incoming.hasCancelAnswers()) batch.cancelAnswers = this.incoming.takeCancelAnswers(MAX_CANCEL_ANSWERS_PER_PACKET);
+    const other =
+      batch.nack !== undefined || batch.echo !== undefined || batch.probe !== undefined || batch.cancels !== undefined || batch.cancelAnswers !== undefined;
     if (!ack && !other) return undefined;
     // Anything else that goes out carries the latest ACK too: it is cheap and keeps the peer current.
     const ackFrame = ack ?? this.incoming.ackNow(now);

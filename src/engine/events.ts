@@ -132,6 +132,8 @@ export interface EngineStats {
     refusedFragments: number;
     /** Fragments contradicting their message's earlier fragments. */
     invalidFragments: number;
+    /** Answers to the peer's CANCELs beyond the pending cap (the peer asks again). */
+    cancelAnswers: number;
     /** Exceptions caught while handling peer input (should stay 0). */
     internalErrors: number;
   };

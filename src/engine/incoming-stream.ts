@@ -19,6 +19,12 @@ export interface IncomingSink {
   nackDecision(decision: NackDecision, now: number): void;
 }
 
+/** The receiver's answer to CANCEL: messages it had whole, and the rest. */
+export interface CancelAnswers {
+  completed: number[];
+  abandoned: number[];
+}
+
 /**
  * The receiving half of a session: reassembly and ordered release, acknowledgement scheduling,
  * and the hole tracking that turns the loss predictor's verdicts into NACKs.
@@ -35,11 +41,13 @@ export class IncomingStream {
   private deadlineTimers = new DeadlineQueue<number>();
   /**
    * Messages dropped for missing their deadline or cancelled by the peer unfinished, oldest
-   * first (bounded). Their fragments are never acknowledged: the sender, which waits one probe
-   * timeout past a deadline (or a loss of an unreliable message) for acknowledgements, then
-   * reports them expired, as we did; a fragment a CANCEL overtook cannot complete them.
+   * first (bounded). Their fragments are never acknowledged: the sender settles such a message
+   * on our answer to its CANCEL (abandoned), as we reported it; a fragment a CANCEL overtook
+   * cannot complete them.
    */
   private readonly missed = new Set<number>();
+  /** Answers to the peer's CANCELs not yet sent (CANCEL_RESULT); the peer asks again if one is lost. */
+  private answers: CancelAnswers = { completed: [], abandoned: [] };
   readonly reassembly: IncomingMessages;
   readonly counts = {
     duplicateFragments: 0,
@@ -50,6 +58,8 @@ export class IncomingStream {
     cancelledByPeer: 0,
     missedDeadline: 0,
     lateFragments: 0,
+    /** Answers to CANCEL dropped over the cap (the peer asks again). */
+    cancelAnswersDropped: 0,
   };
 
   constructor(
@@ -149,7 +159,8 @@ export class IncomingStream {
       this.packetSpans.delete(n);
       this.deadlines.delete(n);
     }
-    const { dropped, ended, deliver } = this.reassembly.cancel(messageNumbers);
+    const { dropped, ended, completed, deliver } = this.reassembly.cancel(messageNumbers);
+    this.answer(messageNumbers, completed);
     // A fragment the CANCEL overtook must not be acknowledged: the sender, waiting out its
     // deadline's grace, would count it delivered while we report it cancelled.
     for (const n of ended) this.refuseFragmentsOf(n);
@@ -162,6 +173,34 @@ export class IncomingStream {
       this.sink.message(m, now);
     }
     this.updateTail(now, ctx);
+  }
+
+  /**
+   * Every cancelled number gets an answer: the sender of a message whose deadline passed waits
+   * for it to report the same outcome we do. Bounded: a peer asks again for a lost answer, so
+   * one dropped here costs a round trip, not agreement.
+   */
+  private answer(messageNumbers: readonly number[], completed: readonly number[]): void {
+    const done = new Set(completed);
+    const cap = this.config.limits.maxMessagesInProgress * 4;
+    for (const n of messageNumbers) {
+      if (this.answers.completed.length + this.answers.abandoned.length >= cap) {
+        this.counts.cancelAnswersDropped++;
+        continue;
+      }
+      (done.has(n) ? this.answers.completed : this.answers.abandoned).push(n);
+    }
+  }
+
+  hasCancelAnswers(): boolean {
+    return this.answers.completed.length + this.answers.abandoned.length > 0;
+  }
+
+  /** Up to `max` answers for one CANCEL_RESULT frame. */
+  takeCancelAnswers(max: number): CancelAnswers {
+    const completed = this.answers.completed.splice(0, max);
+    const abandoned = this.answers.abandoned.splice(0, max - completed.length);
+    return { completed, abandoned };
   }
 
   /** An ACK frame if one is due at `now` (the caller sends it and calls `onAckSent`). */

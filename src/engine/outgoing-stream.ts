@@ -279,6 +279,29 @@ export class OutgoingStream {
     if (cancels.length > 0) packet.cancels = cancels;
   }
 
+  /**
+   * The receiver's answer to our CANCEL: a lapsed message it had whole is delivered, any other
+   * expired, so both sides report the same. Answers for messages settled already are ignored.
+   */
+  onCancelAnswers(completed: readonly number[], abandoned: readonly number[], now: number): void {
+    for (const n of completed) {
+      const message = this.messages.get(n);
+      if (message?.state === 'lapsed') this.deliver(message, now);
+    }
+    for (const n of abandoned) {
+      const message = this.messages.get(n);
+      if (message?.state === 'lapsed') this.expire(message, now);
+    }
+  }
+
+  /**
+   * A CANCEL was acknowledged but its answer has not come (lost on the way, while a later ACK
+   * got through): ask again. The answers in a packet are read before its ACK.
+   */
+  private askAgain(cancels: readonly number[]): void {
+    for (const n of cancels) if (this.messages.get(n)?.state === 'lapsed') this.pendingCancels.push(n);
+  }
+
   hasCancels(): boolean {
     return this.pendingCancels.length > 0;
   }
@@ -306,6 +329,7 @@ export class OutgoingStream {
       this.estimator.onPacketOutcome(false);
       this.sink.fragmentEvent('acked', p, now);
       if (p.fragment) this.onFragmentAcked(p.fragment, now);
+      if (p.cancels) this.askAgain(p.cancels);
     }
     for (const p of result.spurious) {
       this.estimator.onSpuriousLoss();
@@ -540,7 +564,10 @@ export class OutgoingStream {
     // waits for it). Any other copy is acknowledged as usual and still gives an RTT sample.
     const latest = this.tracker.get(message.latestPacketOf(sequence));
     if (latest?.pairedWith !== undefined) this.tracker.forget(latest.packetNumber);
-    if (!message.markAcked(sequence)) return;
+    if (message.markAcked(sequence)) this.deliver(message, now);
+  }
+
+  private deliver(message: OutgoingMessage, now: number): void {
     message.state = 'delivered';
     this.release(message);
     this.counts.messagesDelivered++;
@@ -558,6 +585,8 @@ export class OutgoingStream {
       this.estimator.onPacketOutcome(true);
       this.controller.onLoss(p.bytes);
       this.sink.fragmentEvent('lost', p, now, p.lossCause);
+      // A lost CANCEL goes again whatever became of its messages: the receiver needs the
+      // numbers of expired ones too, to skip their ordered slots.
       if (p.cancels) this.pendingCancels.push(...p.cancels);
       if (!p.fragment) continue;
       const message = this.messages.get(p.fragment.messageNumber);
@@ -569,8 +598,8 @@ export class OutgoingStream {
       if (this.laterCopyInFlight(p, message)) continue;
       // Best effort: an unreliable message is not resent. Loss declarations can be wrong (a late
       // ACK, a probe timeout): once every fragment is out, the receiver may hold the whole
-      // message, so it lapses like a message at its deadline (CANCEL, then one probe timeout for
-      // acknowledgements) and both sides agree; a message not yet fully sent expires now.
+      // message, so it lapses like a message at its deadline (CANCEL, then the receiver's
+      // answer) and both sides agree; a message not yet fully sent expires now.
       if (!message.reliable) {
         if (message.state === 'sent') this.lapse(message, now);
         else this.expire(message, now);
@@ -589,16 +618,18 @@ export class OutgoingStream {
   }
 
   /**
-   * The deadline passed with every fragment sent: stop sending, tell the receiver, and wait one
-   * probe timeout for acknowledgements. The receiver delivers a message only if it completes
-   * before the deadline (as its own clock places it) and does not acknowledge what completes
-   * later, so a message whose last acknowledgement is still on its way settles as delivered,
-   * and both sides agree.
+   * The deadline passed with every fragment sent: stop sending, CANCEL, and settle on the
+   * receiver's answer (or on the acknowledgement of every fragment, if that comes first). The
+   * receiver delivers a message only if it completes before the deadline (as its own clock
+   * places it) and answers whether it had it whole; ACKs alone cannot tell, since every one
+   * listing a last fragment may be lost, and later ones leave old ranges out. The CANCEL is
+   * sent again until answered (its packet lost, or acknowledged without the answer); a path
+   * that returns nothing for `cancelAnswerTimeoutPtos` probe timeouts expires it anyway.
    */
   private lapse(message: OutgoingMessage, now: number): void {
     message.state = 'lapsed';
     this.pendingCancels.push(message.messageNumber);
-    this.deadlines.push(now + this.ptoDuration(0), message);
+    this.deadlines.push(now + this.config.recovery.cancelAnswerTimeoutPtos * this.ptoDuration(0), message);
   }
 
   private expire(message: OutgoingMessage, now: number): void {

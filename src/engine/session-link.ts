@@ -12,6 +12,7 @@ export interface ControlBatch {
   probe?: { id: number; sendTime: number };
   echo?: { id: number; echoedSendTime: number; holdTime: number };
   cancels?: number[];
+  cancelAnswers?: { completed: number[]; abandoned: number[] };
 }
 
 /** What the engine makes of a received datagram. */
@@ -123,6 +124,8 @@ export class SessionLink {
     if (batch.echo) frames.push({ type: 'echo', ...batch.echo });
     if (batch.probe) frames.push({ type: 'probe', ...batch.probe });
     if (batch.cancels && batch.cancels.length > 0) frames.push({ type: 'cancel', messageNumbers: batch.cancels });
+    const answers = batch.cancelAnswers;
+    if (answers && answers.completed.length + answers.abandoned.length > 0) frames.push({ type: 'cancel-result', ...answers });
     return this.session.sealControl(frames, now);
   }
 

@@ -54,6 +54,14 @@ export class IncomingMessages {
   private readonly finished: RangeSet;
   /** Every message number below this is finished (history the range set had to drop). */
   private finishedFloor = 0;
+  /** Finished without completing: cancelled, or dropped at the deadline. Rare, so kept apart. */
+  private readonly abandoned = new RangeSet();
+  /**
+   * Below this, `finished` may hold numbers never seen (swallowed when its history was cut) or
+   * abandoned ones no longer listed: a CANCEL there is answered `abandoned`, never `completed`,
+   * since a wrong `completed` would make the sender report delivered a message we never had.
+   */
+  private certainFrom = 0;
   private readonly ordered: OrderedDelivery<CompletedMessage>;
   private reserved = 0;
   private heldBytes = 0;
@@ -129,18 +137,23 @@ export class IncomingMessages {
     return { outcome: 'accepted', deliver: this.complete(buffer), completed: true };
   }
 
-  /** The sender abandoned these messages: forget them and never deliver them. Returns those we held state for. */
   /**
    * Gives up messages the peer cancelled. `dropped`: those we held part of; `ended`: every one
-   * not finished before (dropped, or never seen), whose fragments must not be acknowledged later.
+   * not finished before (dropped, or never seen), whose fragments must not be acknowledged later;
+   * `completed`: those we already had whole, the answer the peer waits for (the rest it is told
+   * were abandoned).
    */
-  cancel(messageNumbers: readonly number[]): { dropped: number[]; ended: number[]; deliver: CompletedMessage[] } {
+  cancel(messageNumbers: readonly number[]): { dropped: number[]; ended: number[]; completed: number[]; deliver: CompletedMessage[] } {
     const dropped: number[] = [];
     const ended: number[] = [];
+    const completed: number[] = [];
     for (const n of messageNumbers) {
-      // Finished includes complete but waiting its turn: every fragment was acknowledged, so
-      // the sender reports it delivered, and it is delivered when its turn comes.
-      if (!Number.isInteger(n) || n < 0 || this.isFinished(n)) continue;
+      if (!Number.isInteger(n) || n < 0) continue;
+      // Finished includes complete but waiting its turn: it is delivered when its turn comes.
+      if (this.isFinished(n)) {
+        if (this.isCompleted(n)) completed.push(n);
+        continue;
+      }
       ended.push(n);
       const buffer = this.inProgress.get(n);
       if (buffer) {
@@ -150,8 +163,14 @@ export class IncomingMessages {
         dropped.push(n);
       }
       this.markFinished(n);
+      this.markAbandoned(n);
     }
-    return { dropped, ended, deliver: this.releaseOrdered() };
+    return { dropped, ended, completed, deliver: this.releaseOrdered() };
+  }
+
+  /** The whole message arrived (delivered, or held for its ordered turn), as far as we can still tell. */
+  isCompleted(messageNumber: number): boolean {
+    return messageNumber >= this.certainFrom && this.isFinished(messageNumber) && !this.abandoned.contains(messageNumber);
   }
 
   private complete(buffer: ReassemblyBuffer): CompletedMessage[] {
@@ -181,6 +200,7 @@ export class IncomingMessages {
       const lowest = this.finished.list()[0]!;
       this.finishedFloor = Math.max(this.finishedFloor, lowest.end + 1);
       this.finished.removeBelow(this.finishedFloor);
+      this.forgetBelow(this.finishedFloor);
     }
     // Collapse the contiguous prefix into the floor: the common case keeps the set tiny.
     const first = this.finished.list()[0];
@@ -188,5 +208,15 @@ export class IncomingMessages {
       this.finishedFloor = Math.max(this.finishedFloor, first.end + 1);
       this.finished.removeBelow(this.finishedFloor);
     }
+  }
+
+  private markAbandoned(messageNumber: number): void {
+    this.abandoned.insert(messageNumber);
+    while (this.abandoned.size > this.limits.maxFinishedRanges) this.forgetBelow(this.abandoned.list()[0]!.end + 1);
+  }
+
+  private forgetBelow(n: number): void {
+    this.certainFrom = Math.max(this.certainFrom, n);
+    this.abandoned.removeBelow(this.certainFrom);
   }
 }

@@ -41,6 +41,7 @@ export const FrameType = {
   CANCEL: 0x05,
   CLOSE: 0x06,
   FINISHED: 0x07,
+  CANCEL_RESULT: 0x08,
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 

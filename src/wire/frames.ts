@@ -67,6 +67,12 @@ function checkFrame(frame: ControlFrame): string | undefined {
         if (!Number.isInteger(n) || n < 0 || n > MAX_MESSAGE_NUMBER) return 'cancel: message number outside 0..2^30-1';
       }
       return undefined;
+    case 'cancel-result':
+      if (frame.completed.length + frame.abandoned.length === 0) return 'cancel-result: at least one message number';
+      for (const n of [...frame.completed, ...frame.abandoned]) {
+        if (!Number.isInteger(n) || n < 0 || n > MAX_MESSAGE_NUMBER) return 'cancel-result: message number outside 0..2^30-1';
+      }
+      return undefined;
     case 'close':
       return Number.isInteger(frame.code) && frame.code >= 0 && frame.code <= MAX_VARINT4
         ? undefined
@@ -94,7 +100,9 @@ function frameLength(frame: ControlFrame, reason: Uint8Array | undefined): numbe
     case 'echo':
       return 1 + varintLength(frame.id) + 16;
     case 'cancel':
-      return 1 + varintLength(frame.messageNumbers.length) + frame.messageNumbers.reduce((s, n) => s + varintLength(n), 0);
+      return 1 + numberListLength(frame.messageNumbers);
+    case 'cancel-result':
+      return 1 + numberListLength(frame.completed) + numberListLength(frame.abandoned);
     case 'close': {
       const length = (reason as Uint8Array).length;
       return 1 + varintLength(frame.code) + varintLength(length) + length;
@@ -130,8 +138,12 @@ function writeFrame(w: ByteWriter, frame: ControlFrame, reason: Uint8Array | und
       return;
     case 'cancel':
       w.u8(FrameType.CANCEL);
-      w.varint(frame.messageNumbers.length);
-      for (const n of frame.messageNumbers) w.varint(n);
+      writeNumberList(w, frame.messageNumbers);
+      return;
+    case 'cancel-result':
+      w.u8(FrameType.CANCEL_RESULT);
+      writeNumberList(w, frame.completed);
+      writeNumberList(w, frame.abandoned);
       return;
     case 'close': {
       const bytes = reason as Uint8Array;
@@ -146,6 +158,28 @@ function writeFrame(w: ByteWriter, frame: ControlFrame, reason: Uint8Array | und
       w.put(frame.verifyData);
       return;
   }
+}
+
+/** A varint count, then that many message numbers (CANCEL, CANCEL_RESULT). */
+function numberListLength(numbers: readonly number[]): number {
+  return numbers.reduce((sum, n) => sum + varintLength(n), varintLength(numbers.length));
+}
+
+function writeNumberList(w: ByteWriter, numbers: readonly number[]): void {
+  w.varint(numbers.length);
+  for (const n of numbers) w.varint(n);
+}
+
+function readNumberList(r: ByteReader, what: string, min: number): number[] | undefined {
+  const count = r.varint(`${what} count`, Number.MAX_SAFE_INTEGER);
+  if (r.error !== undefined) return undefined;
+  if (count < min || count > r.remaining) {
+    r.fail(count < min ? 'field_range' : 'truncated', `${what} count ${count}`);
+    return undefined;
+  }
+  const numbers: number[] = [];
+  for (let i = 0; i < count && r.error === undefined; i++) numbers.push(r.varint(`${what} message number`, MAX_MESSAGE_NUMBER));
+  return r.error === undefined ? numbers : undefined;
 }
 
 /** Encodes one or more frames as a CONTROL body (plaintext, before sealing). */
@@ -191,16 +225,18 @@ function readFrame(r: ByteReader): ControlFrame | undefined {
       return { type: 'echo', id, echoedSendTime, holdTime };
     }
     case FrameType.CANCEL: {
-      const count = r.varint('cancel count', Number.MAX_SAFE_INTEGER);
-      if (count < 1 || count > r.remaining) {
-        r.fail(count < 1 ? 'field_range' : 'truncated', `cancel count ${count}`);
+      const messageNumbers = readNumberList(r, 'cancel', 1);
+      return messageNumbers && { type: 'cancel', messageNumbers };
+    }
+    case FrameType.CANCEL_RESULT: {
+      const completed = readNumberList(r, 'cancel-result completed', 0);
+      const abandoned = completed && readNumberList(r, 'cancel-result abandoned', 0);
+      if (!completed || !abandoned) return undefined;
+      if (completed.length + abandoned.length === 0) {
+        r.fail('field_range', 'cancel-result names no message');
         return undefined;
       }
-      const messageNumbers: number[] = [];
-      for (let i = 0; i < count && r.error === undefined; i++) {
-        messageNumbers.push(r.varint('cancelled message number', MAX_MESSAGE_NUMBER));
-      }
-      return { type: 'cancel', messageNumbers };
+      return { type: 'cancel-result', completed, abandoned };
     }
     case FrameType.CLOSE: {
       const code = r.varint('close code', MAX_VARINT4);

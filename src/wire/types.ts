@@ -111,6 +111,17 @@ export interface CancelFrame {
   messageNumbers: number[];
 }
 
+/**
+ * The receiver's answer to CANCEL, for every number it named: `completed`, the receiver had the
+ * whole message (and delivers it); `abandoned`, it dropped it or never had it. The sender of a
+ * message whose deadline passed settles it on this answer, so both sides report the same outcome.
+ */
+export interface CancelResultFrame {
+  type: 'cancel-result';
+  completed: number[];
+  abandoned: number[];
+}
+
 /** Ends the session: a code from `CloseCode` (or an application code) and a short UTF-8 reason. */
 export interface CloseFrame {
   type: 'close';
@@ -130,6 +141,7 @@ export type ControlFrame =
   | ProbeFrame
   | EchoFrame
   | CancelFrame
+  | CancelResultFrame
   | CloseFrame
   | FinishedFrame;
 

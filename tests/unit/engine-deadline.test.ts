@@ -175,4 +175,32 @@ describe('both sides agree when loss declarations and reordering mislead', () =>
     expect(p.events.a.filter((e) => e.type === 'expired')).toEqual([]);
     expect(p.events.a.filter((e) => e.type === 'delivered').map((e) => e.id)).toEqual([id]);
   });
+
+  it('settles as delivered on the answer to its CANCEL when every acknowledgement of the completion is lost', () => {
+    const p = handPair();
+    // The receiver completes the message at once, but nothing it sends gets back for 400 ms:
+    // the deadline passes, the CANCEL arrives, and its answer (completed) is lost too until the
+    // path returns. Acknowledgements alone would never tell: the ranges are old by then.
+    const until = p.self.now + 400;
+    p.self.filterBA = () => (p.self.now < until ? 'drop' : 'pass');
+    const id = p.a.send(new Uint8Array(3000), { deadlineMs: 80 }, p.self.now);
+    p.step(3000);
+    expect(p.events.b.filter((e) => e.type === 'message').map((e) => e.id)).toEqual([id]);
+    expect(p.events.a.filter((e) => e.type === 'expired')).toEqual([]);
+    expect(p.events.a.filter((e) => e.type === 'delivered').map((e) => e.id)).toEqual([id]);
+  });
+
+  it('settles as expired on the answer when the receiver never had the message, long before its wait runs out', () => {
+    const p = handPair();
+    // No DATA gets through, control does: the CANCEL is answered (abandoned) a round trip after
+    // the deadline, where the sender without an answer would wait eight probe timeouts.
+    p.self.filterAB = (d) => (p.isData(d) ? 'drop' : 'pass');
+    const sentAt = p.self.now;
+    const id = p.a.send(new Uint8Array(3000), { deadlineMs: 100 }, sentAt);
+    while (p.self.now < sentAt + 3000 && !p.events.a.some((e) => e.type === 'expired')) p.step(1);
+    expect(p.events.a.filter((e) => e.type === 'expired').map((e) => e.id)).toEqual([id]);
+    expect(p.self.now - sentAt).toBeGreaterThanOrEqual(100 + 50);
+    expect(p.self.now - sentAt).toBeLessThan(100 + 3 * 50);
+    expect(p.events.b.filter((e) => e.type === 'message')).toEqual([]);
+  });
 });

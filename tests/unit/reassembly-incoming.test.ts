@@ -114,9 +114,32 @@ describe('IncomingMessages', () => {
     // Every fragment was acknowledged, so the sender reports it delivered: so must we.
     const waiting = fragmentsOf(1, bytes(10, 2), 100, 1);
     expect(m.accept(waiting[0]!).completed).toBe(true);
-    expect(m.cancel([1])).toEqual({ dropped: [], ended: [], deliver: [] });
+    expect(m.cancel([1])).toEqual({ dropped: [], ended: [], completed: [1], deliver: [] });
     expect(m.accept(fragmentsOf(0, bytes(10, 1), 100, 0)[0]!).deliver.map((x) => x.messageNumber)).toEqual([0, 1]);
     expect(m.bufferedBytes).toBe(0);
+  });
+
+  it('answers a cancel with the messages it had whole, and only those', () => {
+    const m = new IncomingMessages(limits);
+    m.accept(fragmentsOf(0, bytes(10, 1), 100)[0]!);
+    m.accept(fragmentsOf(1, bytes(150, 1), 100)[0]!);
+    // 0 complete, 1 half there, 2 never seen; 1 and 2 end here, and a second CANCEL for them
+    // (the first answer lost) gets the same answer.
+    expect(m.cancel([0, 1, 2])).toMatchObject({ dropped: [1], ended: [1, 2], completed: [0] });
+    expect(m.cancel([2, 1, 0]).completed).toEqual([0]);
+    // Ended unfinished (a CANCEL, or the receiver's own deadline, which ends it alike): never completed.
+    m.accept(fragmentsOf(3, bytes(150, 1), 100)[0]!);
+    m.cancel([3]);
+    expect(m.isCompleted(3)).toBe(false);
+  });
+
+  it('never answers completed for a number whose history it had to cut', () => {
+    const m = new IncomingMessages({ ...limits, maxFinishedRanges: 2 });
+    // Every other message completes, so the finished set fragments into single ranges; cutting
+    // it swallows the gaps (never seen) into the floor, where completion is no longer known.
+    for (const n of [1, 3, 5, 7, 9]) m.accept(fragmentsOf(n, bytes(10, 1), 100)[0]!);
+    expect(m.isFinished(0) && m.isFinished(2)).toBe(true);
+    expect(m.cancel([0, 1, 2, 7, 9]).completed).toEqual([7, 9]);
   });
 
   it('refuses new messages beyond its caps but always admits the next ordered one', () => {

@@ -275,6 +275,7 @@ describe('control frames', () => {
     ['CANCEL', { type: 'cancel', messageNumbers: [1, 16384] }, '05 02 01 80004000'],
     ['CLOSE', { type: 'close', code: 0, reason: 'bye' }, '06 00 03 627965'],
     ['FINISHED', { type: 'finished', verifyData: hex(repeat('ee', 32)) }, '07' + repeat('ee', 32)],
+    ['CANCEL_RESULT', { type: 'cancel-result', completed: [3], abandoned: [1, 16384] }, '08 01 03 02 01 80004000'],
   ];
 
   it.each(golden)('%s', (_name, frame, encoded) => {
@@ -296,7 +297,10 @@ describe('control frames', () => {
 
   it('rejects malformed bodies with typed errors', () => {
     expect(errorCode(decodeControlFrames(new Uint8Array(0)))).toBe('empty');
-    expect(errorCode(decodeControlFrames(hex('08')))).toBe('unknown_type');
+    expect(errorCode(decodeControlFrames(hex('09')))).toBe('unknown_type');
+    expect(errorCode(decodeControlFrames(hex('08 00 00')))).toBe('field_range');
+    expect(errorCode(decodeControlFrames(hex('08 01 03')))).toBe('truncated');
+    expect(errorCode(decodeControlFrames(hex('08 00 02 01')))).toBe('truncated');
     expect(errorCode(decodeControlFrames(hex('02 05 00 06')))).toBe('field_range');
     expect(errorCode(decodeControlFrames(hex('02 05 01 00 05 00')))).toBe('field_range');
     expect(errorCode(decodeControlFrames(hex('02 05 3f 00')))).toBe('truncated');
@@ -321,6 +325,8 @@ describe('control frames', () => {
     );
     expect(errorCode(encodeControlFrame({ type: 'probe', id: 1, sendTime: Number.NaN }))).toBe('field_range');
     expect(errorCode(encodeControlFrame({ type: 'cancel', messageNumbers: [] }))).toBe('field_range');
+    expect(errorCode(encodeControlFrame({ type: 'cancel-result', completed: [], abandoned: [] }))).toBe('field_range');
+    expect(errorCode(encodeControlFrame({ type: 'cancel-result', completed: [2 ** 30], abandoned: [] }))).toBe('field_range');
     expect(errorCode(encodeControlFrame({ type: 'finished', verifyData: new Uint8Array(31) }))).toBe('field_range');
   });
 });

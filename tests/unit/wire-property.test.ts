@@ -64,6 +64,9 @@ const frame: fc.Arbitrary<ControlFrame> = fc.oneof(
     holdTime: fc.double({ min: 0, noNaN: true, noDefaultInfinity: true }),
   }),
   fc.record({ type: fc.constant('cancel' as const), messageNumbers: fc.array(u30, { minLength: 1, maxLength: 50 }) }),
+  fc
+    .record({ type: fc.constant('cancel-result' as const), completed: fc.array(u30, { maxLength: 20 }), abandoned: fc.array(u30, { maxLength: 20 }) })
+    .filter((f) => f.completed.length + f.abandoned.length > 0),
   fc.record({
     type: fc.constant('close' as const),
     code: u30,
