@@ -376,7 +376,7 @@ export class OutgoingStream {
 
   private tailDue(t: FlightTail): number {
     const r = this.rtt;
-    const roundTrip = Math.max(this.tracker.lossDelay(r), this.config.recovery.timeThreshold * this.expectedRoundTrip(t.packet), r.srtt + 4 * r.rttvar);
+    const roundTrip = Math.max(this.tracker.timeThresholdDelay(r), this.config.recovery.timeThreshold * this.expectedRoundTrip(t.packet), r.srtt + 4 * r.rttvar);
     return t.packet.timeSent + roundTrip + (t.ackNow ? 0 : this.config.ack.maxAckDelayMs);
   }
 

@@ -105,6 +105,52 @@ describe('SentPacketTracker (RFC 9002 loss detection)', () => {
     expect(fast.packetThreshold).toBe(MAX_PACKET_THRESHOLD);
   });
 
+  it('widens the time threshold by a quarter min RTT per round of spurious time losses, up to srtt, and narrows it after real ones', () => {
+    const t = tracker();
+    const rtt = new RttEstimator(100);
+    rtt.update(40, 0);
+    const base = t.lossDelay(rtt);
+    expect(base).toBeCloseTo(45);
+    // Packet 0 is declared lost by time, then arrives: the path reorders past the threshold.
+    let pn = 0;
+    let now = 0;
+    const spuriousTimeLoss = () => {
+      const late = pn++;
+      t.onSent(packet(late, now));
+      t.onSent(packet(pn, now + 1));
+      t.onAck(pn, [{ start: pn, end: pn }], now + 41);
+      const declared = now + t.lossDelay(rtt) + 0.5;
+      expect(t.detectLosses(declared, rtt).map((p) => p.packetNumber)).toEqual([late]);
+      t.onAck(pn, [{ start: late, end: pn }], declared + 5);
+      pn++;
+      now += 100;
+    };
+    spuriousTimeLoss();
+    expect(t.lossDelay(rtt)).toBeCloseTo(base + 10);
+    // A second late packet sent before that widening counts for nothing more.
+    t.onSent(packet(pn, 40));
+    t.onSent(packet(pn + 1, 41));
+    expect(t.lossDelay(rtt)).toBeCloseTo(base + 10);
+    t.onAck(pn + 1, [{ start: pn + 1, end: pn + 1 }], 95);
+    expect(t.detectLosses(95.5, rtt).map((p) => p.packetNumber)).toEqual([pn]);
+    t.onAck(pn + 1, [{ start: pn, end: pn + 1 }], 99);
+    expect(now).toBe(100);
+    pn += 2;
+    expect(t.lossDelay(rtt)).toBeCloseTo(base + 10);
+    for (let i = 0; i < 6; i++) spuriousTimeLoss();
+    // Capped at one smoothed RTT.
+    expect(t.lossDelay(rtt)).toBeCloseTo(base + 40);
+    // Sixteen real losses (declared, never acknowledged, forgotten) halve it.
+    for (let i = 0; i < 16; i++) {
+      t.onSent(packet(pn, now));
+      t.markLost(pn++, 'pto', now);
+    }
+    t.pruneLost(now + 1);
+    expect(t.lossDelay(rtt)).toBeCloseTo(base + 30);
+    // The packet threshold is the count's business: a spurious time loss leaves it alone.
+    expect(t.packetThreshold).toBe(3);
+  });
+
   it('ignores ACKs for packets never sent', () => {
     const t = tracker();
     t.onSent(packet(0, 0));
