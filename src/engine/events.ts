@@ -13,7 +13,7 @@ export type PduEvent =
   | { type: 'delivered'; id: string }
   /**
    * A message was given up. `outgoing`: by us; its deadline passed (and, if every fragment had
-   * left, no acknowledgement of the whole came within one probe timeout after it), it was given
+   * left, the peer answered our CANCEL that it did not have the whole message), it was given
    * up because it could not arrive in time, a `reliable: false` fragment was lost, or the channel
    * closed. The peer does not deliver such a message (PROTOCOL.md 6.5 has the one exception).
    * `incoming`: a message the peer cancelled while we held part of it (`cancelled-by-peer`), or

@@ -12,9 +12,11 @@ export interface SendOptions {
    * Give up this many ms after `send` (finite; leave it out for none). The peer delivers the
    * message only if it has all of it by then, as its clock places the deadline: late by the
    * least queueing delay recent PROBEs met, or early by half the difference of the one-way
-   * delays on an asymmetric path (PROTOCOL.md 6.5); otherwise it expires on both sides. The sender's `expired` comes at the
-   * deadline, or up to one probe timeout after it while acknowledgements may still be on their
-   * way. An ordered message complete in time can still wait behind an earlier ordered one.
+   * delays on an asymmetric path (PROTOCOL.md 6.5); otherwise it expires on both sides. The
+   * sender's `expired` comes at the deadline, or, when every fragment had left, once the peer
+   * answers the CANCEL that it did not have the whole message (about a round trip later; up to
+   * `recovery.cancelAnswerTimeoutPtos` probe timeouts on a path that returns nothing). An
+   * ordered message complete in time can still wait behind an earlier ordered one.
    */
   deadlineMs?: number;
   /** Higher goes first among messages waiting to be sent (default 0). */

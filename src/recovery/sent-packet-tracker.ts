@@ -267,7 +267,9 @@ export class SentPacketTracker {
         // never reused, so the sample is unambiguous. Without it a tail probed needlessly, because
         // its ACK was late, never taught the timers that round trip. See rttSampleFromLost.
         if (!largestNewly || p.packetNumber > largestNewly.packetNumber) largestNewly = p;
-        if (p.lostByTime) this.widenReorderWindow(p, now);
+        if (p.lostByTime) {
+          if (p.lane === undefined || !this.laneLossDetection || this.untrustedLanes.has(p.lane)) this.widenReorderWindow(p, now);
+        }
         else if (p.lossCause === 'threshold') {
           const extent = this.largestAckedNumber - p.packetNumber;
           this.threshold = Math.min(MAX_PACKET_THRESHOLD, Math.max(this.threshold, extent + 1));
@@ -302,7 +304,11 @@ export class SentPacketTracker {
 
   /**
    * A packet the time threshold declared lost arrived after all: the path reorders (or its
-   * delay swings) by more than the threshold allows. As RACK does (RFC 8985 6.2), widen the
+   * delay swings) by more than the threshold allows. Not a packet on a FIFO lane: lanes skew
+   * against each other by design, the lane rule already judges each within itself, and the
+   * window would only slow the time threshold where it still matters, at the last packet of a
+   * lane in a flight (four Chromium stripes, one run each: p99 155 ms with it, 129 without,
+   * the same 93 needless resends). As RACK does (RFC 8985 6.2), widen the
    * window by a quarter of the min RTT, once per round (a packet sent before the last widening
    * was judged by the narrower window) and up to one smoothed RTT; it halves after
    * REORDER_DECAY_LOSSES real losses. Without it, on a path with 5 ms of reordering jitter a

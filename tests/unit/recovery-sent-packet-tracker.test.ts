@@ -256,4 +256,27 @@ describe('SentPacketTracker: loss detection per FIFO lane', () => {
     const r = t.onAck(7, [{ start: 7, end: 7 }, { start: 6, end: 6 }, { start: 0, end: 3 }], 12)!;
     expect(r.laneLost.map((p) => p.packetNumber)).toEqual([4]);
   });
+
+  it('does not widen the time threshold for a late packet on a FIFO lane, only on one shown to reorder', () => {
+    const rtt = new RttEstimator(100);
+    rtt.update(40, 0);
+    const t = laned(2, 2);
+    const base = t.lossDelay(rtt);
+    // Packet 0 (lane 0) is overtaken by packet 1 (lane 1): skew between lanes, not reordering.
+    t.onAck(1, [{ start: 1, end: 1 }], 41);
+    expect(t.detectLosses(46, rtt).map((p) => p.packetNumber)).toEqual([0]);
+    t.onAck(1, [{ start: 0, end: 1 }], 50);
+    expect(t.lossDelay(rtt)).toBe(base);
+    // Lane 0 then shows itself not FIFO (a packet the lane rule declared lost arrives): from
+    // then on a late packet on it widens the window as on a path without lanes.
+    for (const pn of [2, 3, 4]) t.onSent({ ...packet(pn, 100), lane: 0 });
+    expect(t.onAck(3, [{ start: 3, end: 3 }, { start: 0, end: 1 }], 141)!.laneLost.map((p) => p.packetNumber)).toEqual([2]);
+    t.onAck(3, [{ start: 0, end: 3 }], 142);
+    expect(t.untrustedLaneCount).toBe(1);
+    t.onSent({ ...packet(5, 150), lane: 0 });
+    t.onAck(5, [{ start: 5, end: 5 }], 191);
+    expect(t.detectLosses(196, rtt).map((p) => p.packetNumber)).toEqual([4]);
+    t.onAck(5, [{ start: 4, end: 5 }], 200);
+    expect(t.lossDelay(rtt)).toBeCloseTo(base + 10);
+  });
 });
