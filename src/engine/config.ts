@@ -315,7 +315,8 @@ export function resolveConfig(options: PduEngineOptions): PduConfig {
   if (!(config.recovery.duplicateMaxQueueing >= 0 && config.recovery.duplicateMaxQueueing <= 1)) {
     throw new RangeError('recovery.duplicateMaxQueueing: 0..1');
   }
-  if (!(config.recovery.cancelAnswerTimeoutPtos >= 1)) throw new RangeError('recovery.cancelAnswerTimeoutPtos: >= 1');
+  const answerPtos = config.recovery.cancelAnswerTimeoutPtos;
+  if (!(answerPtos >= 1 && Number.isFinite(answerPtos))) throw new RangeError('recovery.cancelAnswerTimeoutPtos: finite, >= 1');
   if (!['model', 'heuristic', 'timeout'].includes(config.recovery.predictor)) {
     throw new RangeError('recovery.predictor: model, heuristic or timeout');
   }

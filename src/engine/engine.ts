@@ -22,8 +22,11 @@ import { fromWireRanges, SessionLink, type ControlBatch } from './session-link.j
 import { TraceRecorder, type TraceRecord } from './trace-recorder.js';
 
 const CLOSE_NO_ERROR = 0x00;
+/** CANCEL and CANCEL_RESULT numbers per datagram at most (the room left decides below that). */
 const MAX_CANCELS_PER_PACKET = 128;
-const MAX_CANCEL_ANSWERS_PER_PACKET = 64;
+/** Worst-case bytes of a message number (a varint below 2^30) and of a list's count (below 2^14). */
+const NUMBER_BYTES = 4;
+const COUNT_BYTES = 2;
 
 /**
  * PDU's sans-IO protocol engine (quinn-proto's `Connection` in spirit). It is handed datagrams
@@ -505,19 +508,44 @@ export class PduEngine {
       batch.echo = { id: e.id, echoedSendTime: e.echoedSendTime, holdTime: Math.max(0, now - e.receivedAt) };
     }
     if (now >= this.nextProbeAt) batch.probe = this.makeProbe(now);
-    if (this.outgoing.hasCancels()) batch.cancels = this.outgoing.takeCancels(MAX_CANCELS_PER_PACKET);
-    if (this.incoming.hasCancelAnswers()) batch.cancelAnswers = this.incoming.takeCancelAnswers(MAX_CANCEL_ANSWERS_PER_PACKET);
-    const other =
-      batch.nack !== undefined || batch.echo !== undefined || batch.probe !== undefined || batch.cancels !== undefined || batch.cancelAnswers !== undefined;
+    const cancelling = this.outgoing.hasCancels() || this.incoming.hasCancelAnswers();
+    const other = batch.nack !== undefined || batch.echo !== undefined || batch.probe !== undefined || cancelling;
     if (!ack && !other) return undefined;
     // Anything else that goes out carries the latest ACK too: it is cheap and keeps the peer current.
     const ackFrame = ack ?? this.incoming.ackNow(now);
     if (ackFrame) batch.ack = ackFrame;
+    if (cancelling) this.addCancels(batch);
     const sealed = this.link.sealControl(batch, now);
     if (batch.ack) this.incoming.onAckSent(now, ctx.srttMs);
     this.pendingEcho = undefined;
     this.outgoing.onControlSent(sealed.packetNumber, sealed.bytes.length, batch.cancels ?? [], now, this.lane);
     return this.count(sealed.bytes, 'control');
+  }
+
+  /**
+   * CANCELs and answers to the peer's, as many as fit the room the other frames leave (what does
+   * not fit goes in the next datagram). An ACK alone that leaves no room for one gives way.
+   */
+  private addCancels(batch: ControlBatch): void {
+    let room = this.link.controlRoom(batch);
+    const fits = (overhead: number) => Math.max(0, Math.min(MAX_CANCELS_PER_PACKET, Math.floor((room - overhead) / NUMBER_BYTES)));
+    const cancelOverhead = 1 + COUNT_BYTES;
+    const answerOverhead = 1 + 2 * COUNT_BYTES;
+    if (fits(cancelOverhead) === 0 && fits(answerOverhead) === 0 && !batch.nack && !batch.echo && !batch.probe) {
+      delete batch.ack;
+      room = this.link.controlRoom(batch);
+    }
+    if (this.outgoing.hasCancels()) {
+      const taken = this.outgoing.takeCancels(fits(cancelOverhead));
+      if (taken.length > 0) {
+        batch.cancels = taken;
+        room -= cancelOverhead + NUMBER_BYTES * taken.length;
+      }
+    }
+    if (this.incoming.hasCancelAnswers()) {
+      const answers = this.incoming.takeCancelAnswers(fits(answerOverhead));
+      if (answers.completed.length + answers.abandoned.length > 0) batch.cancelAnswers = answers;
+    }
   }
 
   private makeProbe(now: number): { id: number; sendTime: number } {

@@ -44,6 +44,8 @@ export class OutgoingMessage {
   duplicateResends = false;
   /** Next fragment never sent. */
   nextUnsent = 0;
+  /** Once lapsed: when it expires if the receiver's answer to its CANCEL has not come. */
+  answerDueAt = Number.POSITIVE_INFINITY;
   private acked: Uint8Array = new Uint8Array(0);
   /** Packet number of each fragment's latest copy on the wire (first send or retransmission). */
   private latestPacket: Float64Array = new Float64Array(0);

@@ -353,7 +353,7 @@ export class OutgoingStream {
     }
     this.onLost(result.laneLost, now);
     this.onLost(this.tracker.detectLosses(now, this.rtt), now);
-    this.tracker.pruneLost(now - Math.max(1000, 4 * this.rtt.srtt));
+    this.tracker.pruneLost(now - Math.max(1000, 4 * this.rtt.srtt), this.rtt.srtt);
   }
 
   /**
@@ -612,7 +612,11 @@ export class OutgoingStream {
   private expireDue(now: number): void {
     for (let m = this.deadlines.popDue(now); m; m = this.deadlines.popDue(now)) {
       if (m.settled) continue;
-      if (m.state === 'sent') this.lapse(m, now);
+      // A message that lapsed before its deadline (a best-effort one whose fragment was
+      // declared lost) still waits for its answer: its own entry comes at answerDueAt.
+      if (m.state === 'lapsed') {
+        if (now >= m.answerDueAt) this.expire(m, now);
+      } else if (m.state === 'sent') this.lapse(m, now);
       else this.expire(m, now);
     }
   }
@@ -629,7 +633,8 @@ export class OutgoingStream {
   private lapse(message: OutgoingMessage, now: number): void {
     message.state = 'lapsed';
     this.pendingCancels.push(message.messageNumber);
-    this.deadlines.push(now + this.config.recovery.cancelAnswerTimeoutPtos * this.ptoDuration(0), message);
+    message.answerDueAt = now + this.config.recovery.cancelAnswerTimeoutPtos * this.ptoDuration(0);
+    this.deadlines.push(message.answerDueAt, message);
   }
 
   private expire(message: OutgoingMessage, now: number): void {

@@ -1,5 +1,5 @@
 import { SecureSession, type SessionReceive } from '../crypto/index.js';
-import { dataHeaderLength, TAG_LENGTH, type ControlFrame, type FragmentHeader } from '../wire/index.js';
+import { dataHeaderLength, encodeControlFrames, SEALED_PREFIX_LENGTH, TAG_LENGTH, type ControlFrame, type FragmentHeader } from '../wire/index.js';
 import type { Range } from '../recovery/range-set.js';
 import type { PduConfig } from './config.js';
 import type { OutgoingMessage } from './outgoing-message.js';
@@ -118,16 +118,17 @@ export class SessionLink {
   }
 
   sealControl(batch: ControlBatch, now: number): { bytes: Uint8Array; packetNumber: number } {
-    const frames: ControlFrame[] = [];
-    if (batch.ack) frames.push({ type: 'ack', ackDelay: batch.ack.ackDelayMs, ranges: toWireRanges(batch.ack.ranges) });
-    if (batch.nack && batch.nack.length > 0) frames.push({ type: 'nack', ranges: toWireRanges(batch.nack) });
-    if (batch.echo) frames.push({ type: 'echo', ...batch.echo });
-    if (batch.probe) frames.push({ type: 'probe', ...batch.probe });
-    if (batch.cancels && batch.cancels.length > 0) frames.push({ type: 'cancel', messageNumbers: batch.cancels });
-    const answers = batch.cancelAnswers;
-    if (answers && answers.completed.length + answers.abandoned.length > 0) frames.push({ type: 'cancel-result', ...answers });
-    return this.session.sealControl(frames, now);
+    return this.session.sealControl(controlFrames(batch), now);
   }
+
+  /** Bytes a CONTROL datagram has left for more frames once `batch` is in it. */
+  controlRoom(batch: ControlBatch): number {
+    const frames = controlFrames(batch);
+    const body = frames.length > 0 ? encodeControlFrames(frames) : undefined;
+    const used = body?.ok ? body.value.length : 0;
+    return this.config.maxDatagramSize - SEALED_PREFIX_LENGTH - TAG_LENGTH - used;
+  }
+
 
   /** A sent datagram's memory, free for a later one (SecureSession.recycle). */
   recycle(datagram: Uint8Array): void {
@@ -162,6 +163,18 @@ export class SessionLink {
   droppedCounters(): Record<string, number> {
     return { ...this.session.counters().dropped };
   }
+}
+
+function controlFrames(batch: ControlBatch): ControlFrame[] {
+  const frames: ControlFrame[] = [];
+  if (batch.ack) frames.push({ type: 'ack', ackDelay: batch.ack.ackDelayMs, ranges: toWireRanges(batch.ack.ranges) });
+  if (batch.nack && batch.nack.length > 0) frames.push({ type: 'nack', ranges: toWireRanges(batch.nack) });
+  if (batch.echo) frames.push({ type: 'echo', ...batch.echo });
+  if (batch.probe) frames.push({ type: 'probe', ...batch.probe });
+  if (batch.cancels && batch.cancels.length > 0) frames.push({ type: 'cancel', messageNumbers: batch.cancels });
+  const answers = batch.cancelAnswers;
+  if (answers && answers.completed.length + answers.abandoned.length > 0) frames.push({ type: 'cancel-result', ...answers });
+  return frames;
 }
 
 /** Converts wire ranges ({smallest, largest}) to the engine's. */

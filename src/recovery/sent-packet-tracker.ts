@@ -165,8 +165,10 @@ export function isLane(lane: number): boolean {
  */
 export const MAX_PACKET_THRESHOLD = 1024;
 
-/** Real losses (declared, never acknowledged) after which the reordering window halves. */
+/** Loss episodes (real losses a round apart) after which the reordering window halves. */
 const REORDER_DECAY_LOSSES = 16;
+/** Most quarter-min-RTT steps the window counts (four min RTTs, beyond its srtt cap anyway). */
+const MAX_REORDER_STEPS = 16;
 
 /**
  * Sender-side record of packets in flight, after RFC 9002 sections 6 and A: ACK processing,
@@ -205,6 +207,8 @@ export class SentPacketTracker {
   private reorderSteps = 0;
   private reorderWidenedAt = Number.NEGATIVE_INFINITY;
   private realLossesSinceWiden = 0;
+  /** Send time of the real loss last counted toward the decay: one per round, as RACK counts recoveries. */
+  private lastCountedLossSent = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly constants: LossConstants,
@@ -311,12 +315,13 @@ export class SentPacketTracker {
    * the same 93 needless resends). As RACK does (RFC 8985 6.2), widen the
    * window by a quarter of the min RTT, once per round (a packet sent before the last widening
    * was judged by the narrower window) and up to one smoothed RTT; it halves after
-   * REORDER_DECAY_LOSSES real losses. Without it, on a path with 5 ms of reordering jitter a
-   * third of the datagrams were resent for nothing, round after round.
+   * REORDER_DECAY_LOSSES loss episodes. Without it, on a path with 5 ms of reordering jitter a
+   * third of the datagrams were resent for nothing, round after round. Spurious tail probes
+   * teach it nothing: a tail has no later packet that overtook it, only a late ACK.
    */
   private widenReorderWindow(p: SentPacket, now: number): void {
     if (p.timeSent <= this.reorderWidenedAt) return;
-    this.reorderSteps++;
+    this.reorderSteps = Math.min(MAX_REORDER_STEPS, this.reorderSteps + 1);
     this.reorderWidenedAt = now;
     this.realLossesSinceWiden = 0;
   }
@@ -459,16 +464,22 @@ export class SentPacketTracker {
   }
 
   /** Forgets packets declared lost before `before`: an ACK that late says nothing useful. */
-  pruneLost(before: number): void {
+  pruneLost(before: number, srttMs: number): void {
     // Insertion order is declaration order, so the oldest come first.
     for (const p of this.recentlyLost.values()) {
       if ((p.lostAt ?? 0) >= before) break;
       this.recentlyLost.delete(p.packetNumber);
-      if (this.reorderSteps > 0 && ++this.realLossesSinceWiden >= REORDER_DECAY_LOSSES) {
-        this.reorderSteps >>= 1;
-        this.realLossesSinceWiden = 0;
-      }
+      this.countRealLoss(p, srttMs);
     }
+  }
+
+  /** A packet declared lost and never acknowledged; losses sent within one srtt are one episode. */
+  private countRealLoss(p: SentPacket, srttMs: number): void {
+    if (this.reorderSteps === 0 || p.timeSent < this.lastCountedLossSent + srttMs) return;
+    this.lastCountedLossSent = p.timeSent;
+    if (++this.realLossesSinceWiden < REORDER_DECAY_LOSSES) return;
+    this.reorderSteps >>= 1;
+    this.realLossesSinceWiden = 0;
   }
 
   private declareLost(p: SentPacket, cause: LossCause, now: number): void {

@@ -190,6 +190,49 @@ describe('both sides agree when loss declarations and reordering mislead', () =>
     expect(p.events.a.filter((e) => e.type === 'delivered').map((e) => e.id)).toEqual([id]);
   });
 
+  it('keeps a best-effort message that lapsed before its deadline waiting for the answer, not only until the deadline', () => {
+    const p = handPair();
+    // Nothing comes back for 400 ms: the probe timeout declares the fragments lost, the message
+    // lapses (all of it was sent), and its 200 ms deadline passes before any answer can come.
+    const until = p.self.now + 400;
+    p.self.filterBA = () => (p.self.now < until ? 'drop' : 'pass');
+    const id = p.a.send(new Uint8Array(3000), { reliable: false, ordered: false, deadlineMs: 200 }, p.self.now);
+    p.step(3000);
+    expect(p.events.b.filter((e) => e.type === 'message').map((e) => e.id)).toEqual([id]);
+    expect(p.events.a.filter((e) => e.type === 'expired')).toEqual([]);
+    expect(p.events.a.filter((e) => e.type === 'delivered').map((e) => e.id)).toEqual([id]);
+  });
+
+  it('expires a lapsed message without an answer only after its wait of eight probe timeouts', () => {
+    const p = handPair();
+    // The path back is gone for good: no ACK, no answer. The receiver had the message whole; this
+    // is the one case where the two sides disagree (PROTOCOL.md 6.5).
+    p.self.filterBA = () => 'drop';
+    const sentAt = p.self.now;
+    const id = p.a.send(new Uint8Array(500), { deadlineMs: 80 }, sentAt);
+    while (p.self.now < sentAt + 10_000 && !p.events.a.some((e) => e.type === 'expired')) p.step(1);
+    expect(p.events.a.filter((e) => e.type === 'expired').map((e) => e.id)).toEqual([id]);
+    // Eight probe timeouts of at least srtt (50 ms) + max ACK delay (25 ms) each.
+    expect(p.self.now - sentAt).toBeGreaterThan(80 + 8 * 75);
+    expect(p.events.b.filter((e) => e.type === 'message').map((e) => e.id)).toEqual([id]);
+  });
+
+  it('fits CANCELs and their answers into small datagrams, however many expire at once', () => {
+    const pair = makePair({ seed: 31, delayMs: 25, engine: { maxDatagramSize: 200 } });
+    connect(pair);
+    // 150 ordered messages die at once while nothing gets through; the receiver must learn every
+    // number, or the ordered message sent afterwards would wait behind them for ever.
+    blackout(pair, 300);
+    const doomed = Array.from({ length: 150 }, () => pair.a.send(new Uint8Array(300), { deadlineMs: 50 }, pair.sim.now));
+    pair.sim.runUntil(pair.sim.now + 2000);
+    const after = pair.a.send(new Uint8Array(300), {}, pair.sim.now);
+    pair.sim.runUntil(pair.sim.now + 3000);
+    expect(ofType(pair.a.events, 'expired').map((e) => e.id).sort()).toEqual([...doomed].sort());
+    expect(ofType(pair.b.events, 'message').map((e) => e.id)).toEqual([after]);
+    expect(pair.b.engine.stats().messages.orderedSkipped).toBe(150);
+    for (const side of [pair.a, pair.b]) expect(side.engine.stats().dropped.internalErrors).toBe(0);
+  });
+
   it('settles as expired on the answer when the receiver never had the message, long before its wait runs out', () => {
     const p = handPair();
     // No DATA gets through, control does: the CANCEL is answered (abandoned) a round trip after

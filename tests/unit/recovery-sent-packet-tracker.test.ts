@@ -140,12 +140,21 @@ describe('SentPacketTracker (RFC 9002 loss detection)', () => {
     for (let i = 0; i < 6; i++) spuriousTimeLoss();
     // Capped at one smoothed RTT.
     expect(t.lossDelay(rtt)).toBeCloseTo(base + 40);
-    // Sixteen real losses (declared, never acknowledged, forgotten) halve it.
-    for (let i = 0; i < 16; i++) {
+    // A burst of losses sent within one srtt is one episode; sixteen episodes of real losses
+    // (declared, never acknowledged, forgotten) halve it.
+    for (let i = 0; i < 10; i++) {
+      t.onSent(packet(pn, now + i));
+      t.markLost(pn++, 'pto', now + 100);
+    }
+    t.pruneLost(now + 101, 40);
+    expect(t.lossDelay(rtt)).toBeCloseTo(base + 40);
+    now += 100;
+    for (let i = 0; i < 15; i++) {
       t.onSent(packet(pn, now));
       t.markLost(pn++, 'pto', now);
+      now += 50;
     }
-    t.pruneLost(now + 1);
+    t.pruneLost(now + 1, 40);
     expect(t.lossDelay(rtt)).toBeCloseTo(base + 30);
     // The packet threshold is the count's business: a spurious time loss leaves it alone.
     expect(t.packetThreshold).toBe(3);
