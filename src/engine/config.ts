@@ -239,7 +239,7 @@ export const DEFAULT_CONFIG: Omit<PduConfig, 'role'> = {
     maxNackRequests: 3,
     duplicateRetransmissions: false,
     duplicateMaxQueueing: 0.25,
-    cancelAnswerTimeoutPtos: 8,
+    cancelAnswerTimeoutPtos: 16,
   },
   ack: {
     ackEveryPackets: 8,

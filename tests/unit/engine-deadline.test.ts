@@ -203,7 +203,7 @@ describe('both sides agree when loss declarations and reordering mislead', () =>
     expect(p.events.a.filter((e) => e.type === 'delivered').map((e) => e.id)).toEqual([id]);
   });
 
-  it('expires a lapsed message without an answer only after its wait of eight probe timeouts', () => {
+  it('expires a lapsed message without an answer only after its wait of sixteen probe timeouts', () => {
     const p = handPair();
     // The path back is gone for good: no ACK, no answer. The receiver had the message whole; this
     // is the one case where the two sides disagree (PROTOCOL.md 6.5).
@@ -212,8 +212,8 @@ describe('both sides agree when loss declarations and reordering mislead', () =>
     const id = p.a.send(new Uint8Array(500), { deadlineMs: 80 }, sentAt);
     while (p.self.now < sentAt + 10_000 && !p.events.a.some((e) => e.type === 'expired')) p.step(1);
     expect(p.events.a.filter((e) => e.type === 'expired').map((e) => e.id)).toEqual([id]);
-    // Eight probe timeouts of at least srtt (50 ms) + max ACK delay (25 ms) each.
-    expect(p.self.now - sentAt).toBeGreaterThan(80 + 8 * 75);
+    // Sixteen probe timeouts of at least srtt (50 ms) + max ACK delay (25 ms) each.
+    expect(p.self.now - sentAt).toBeGreaterThan(80 + 16 * 75);
     expect(p.events.b.filter((e) => e.type === 'message').map((e) => e.id)).toEqual([id]);
   });
 
@@ -236,7 +236,7 @@ describe('both sides agree when loss declarations and reordering mislead', () =>
   it('settles as expired on the answer when the receiver never had the message, long before its wait runs out', () => {
     const p = handPair();
     // No DATA gets through, control does: the CANCEL is answered (abandoned) a round trip after
-    // the deadline, where the sender without an answer would wait eight probe timeouts.
+    // the deadline, where the sender without an answer would wait sixteen probe timeouts.
     p.self.filterAB = (d) => (p.isData(d) ? 'drop' : 'pass');
     const sentAt = p.self.now;
     const id = p.a.send(new Uint8Array(3000), { deadlineMs: 100 }, sentAt);

@@ -7,9 +7,10 @@ describe('PduEngine delivery semantics', () => {
   it('expires a deadline message it cannot confirm in time, reports it, and the receiver never delivers it late', () => {
     const pair = makePair({ seed: 4, delayMs: 25 });
     connect(pair);
-    // Everything a->b is lost for a while: nothing can arrive before the deadline.
+    // Everything a->b is lost for a while: nothing can arrive before the deadline, nor the
+    // CANCEL after it, so the sender waits out its answer (16 probe timeouts) and gives up.
     pair.sim.aToB.configure({ loss: new BernoulliLoss(1) });
-    const r = runWorkload(pair, [{ index: 0, size: 5000, at: 0, opts: { deadlineMs: 100 } }], 1000);
+    const r = runWorkload(pair, [{ index: 0, size: 5000, at: 0, opts: { deadlineMs: 100 } }], 3000);
     expect(r.expired.size).toBe(1);
     pair.sim.aToB.configure({ loss: new BernoulliLoss(0) });
     pair.sim.runUntil(pair.sim.now + 2000);
@@ -23,7 +24,7 @@ describe('PduEngine delivery semantics', () => {
     const pair = makePair({ seed: 5, delayMs: 25 });
     connect(pair);
     pair.sim.aToB.configure({ loss: new BernoulliLoss(1) });
-    const first = runWorkload(pair, [{ index: 0, size: 3000, at: 0, opts: { ordered: true, deadlineMs: 60 } }], 1000);
+    const first = runWorkload(pair, [{ index: 0, size: 3000, at: 0, opts: { ordered: true, deadlineMs: 60 } }], 3000);
     expect(first.expired.size).toBe(1);
     pair.sim.aToB.configure({ loss: new BernoulliLoss(0) });
     const rest = runWorkload(pair, [1, 2, 3].map((index) => ({ index, size: 2000, at: index, opts: { ordered: true } })), 5000);
