@@ -228,7 +228,13 @@ function formatTrial(t: PolicyTrial): string {
 
 function formatPhased(r: PhasedRow): string {
   const pct = (x: number) => (100 * x).toFixed(1);
-  return `${r.trace.padEnd(30)} ${r.policy.padEnd(14)} p99 ${r.p99_ms} ms [${r.p99_ms_q1}-${r.p99_ms_q3}] (${r.p99_ms_min}-${r.p99_ms_max})${r.p99_vs_timeout === undefined ? '' : ` = ${r.p99_vs_timeout.toFixed(3)} of timeout`}, spurious ${pct(r.spurious_share)}% (${pct(r.spurious_share_min)}-${pct(r.spurious_share_max)}) of ${r.retransmissions}`;
+  return `${r.trace.padEnd(30)} ${r.policy.padEnd(14)} p99 ${r.p99_ms} ms [${r.p99_ms_q1}-${r.p99_ms_q3}] (${r.p99_ms_min}-${r.p99_ms_max})${r.p99_vs_timeout === undefined ? '' : ` = ${r.p99_vs_timeout.toFixed(3)} of timeout`}, spurious ${pct(r.spurious_share)}% (${pct(r.spurious_share_min)}-${pct(r.spurious_share_max)}) of ${r.retransmissions}${causes(r.spurious_by_cause)}`;
+}
+
+/** ` (nack 12, pto 3)`: what declared the needlessly resent packets lost; empty when none. */
+function causes(byCause: Record<string, number>): string {
+  const parts = Object.entries(byCause).sort((a, b) => b[1] - a[1]).map(([cause, n]) => `${cause} ${n}`);
+  return parts.length === 0 ? '' : ` (${parts.join(', ')})`;
 }
 
 function formatRow(r: ReplayRow): string {

@@ -36,6 +36,8 @@ export interface ReplayRow {
   spurious_share: number;
   /** Retransmissions acknowledged as received before (the sender's count). */
   spurious: number;
+  /** Those by what declared the first copy lost (nack, threshold, lane, tail, pto). */
+  spurious_by_cause: Record<string, number>;
   retransmissions: number;
   delivered: number;
   /** CONTRACTS.md numeric fields. */
@@ -70,6 +72,7 @@ export function replayPolicies(o: ReplayEvaluationOptions): ReplayRow[] {
         p50_ms: round(percentileOf(run.latencies, 0.5), 1),
         spurious_share: all === 0 ? 0 : round(r.spurious / all, 4),
         spurious: r.spurious,
+        spurious_by_cause: run.spuriousByCause,
         retransmissions: all,
         delivered: round(run.latencies.length / run.messages, 4),
         loss: round(path.loss, 4),

@@ -87,9 +87,17 @@ export interface PhasedRow extends Pick<ReplayRow, 'policy' | 'loss' | 'rtt_ms' 
   spurious_share_min: number;
   spurious_share_max: number;
   spurious: number;
+  /** Spurious retransmissions by cause, summed over phases. */
+  spurious_by_cause: Record<string, number>;
   retransmissions: number;
   /** Lowest share of messages delivered in any phase. */
   delivered: number;
+}
+
+function sumCauses(all: readonly Record<string, number>[]): Record<string, number> {
+  const sum: Record<string, number> = {};
+  for (const causes of all) for (const [cause, n] of Object.entries(causes)) sum[cause] = (sum[cause] ?? 0) + n;
+  return sum;
 }
 
 export function summarisePhases(rows: readonly ReplayRow[]): PhasedRow[] {
@@ -128,6 +136,7 @@ export function summarisePhases(rows: readonly ReplayRow[]): PhasedRow[] {
       spurious_share_min: Math.min(...shares),
       spurious_share_max: Math.max(...shares),
       spurious,
+      spurious_by_cause: sumCauses(g.map((r) => r.spurious_by_cause)),
       retransmissions,
       delivered: Math.min(...g.map((r) => r.delivered)),
       loss: round(mean(g.map((r) => r.loss)), 4),

@@ -11,6 +11,8 @@ function row(trace: string, policy: ReplayRow['policy'], p99: number, spurious: 
     p50_ms: 80,
     spurious_share: retransmissions ? spurious / retransmissions : 0,
     spurious,
+    // Spurious ones split between two causes, to check they are summed per cause.
+    spurious_by_cause: spurious === 0 ? {} : { nack: spurious - 1, pto: 1 },
     retransmissions,
     delivered: 1,
     loss: 0.03,
@@ -47,6 +49,7 @@ describe('scoring over replay variants', () => {
     expect([m.p99_ms_min, m.p99_ms_max]).toEqual([560, 700]);
     expect(m.spurious_share).toBeCloseTo(15 / 200, 6);
     expect(m.spurious_share_max).toBeCloseTo(0.1, 6);
+    expect(m.spurious_by_cause).toEqual({ nack: 13, pto: 2 });
     // Ratios 0.8, 0.75, 0.933: median 0.8.
     expect(m.p99_vs_timeout).toBeCloseTo(0.8, 4);
     const p = pairedP99(rows, 'x', 'pdu-model', 'pdu-timeout')!;
