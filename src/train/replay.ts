@@ -27,7 +27,7 @@ export interface ReplayResult {
   latencies: number[];
   messages: number;
   retransmissions: RetransmissionStats;
-  /** Spurious retransmissions by what triggered them (nack, threshold, pto). */
+  /** Spurious retransmissions by what triggered them (nack, threshold, tail, pto; `-again` when the packet found lost was itself a resend). */
   spuriousByCause: Record<string, number>;
   /** Each spurious retransmission: the packet declared lost that arrived after all, when that was seen, why it was declared lost. */
   spuriousPackets: { pn: number; t: number; cause: string }[];
@@ -114,9 +114,12 @@ export function replay(o: ReplayOptions): ReplayResult {
   while (latencies.length < count && sim.now < lastSend + DRAIN_LIMIT_MS) sim.runUntil(sim.now + 100);
   const spuriousByCause: Record<string, number> = {};
   const spuriousPackets: ReplayResult['spuriousPackets'] = [];
+  // A needless resend of a packet that was itself a resend: the NACK (or timer) asked again.
+  const resent = new Set<number>();
+  for (const r of a.traceRecords()) if (r.event === 'retransmitted' && r.pn !== undefined) resent.add(r.pn);
   for (const r of a.traceRecords()) {
     if (r.event !== 'spurious') continue;
-    const cause = r.cause ?? 'unknown';
+    const cause = `${r.cause ?? 'unknown'}${r.pn !== undefined && resent.has(r.pn) ? '-again' : ''}`;
     spuriousByCause[cause] = (spuriousByCause[cause] ?? 0) + 1;
     if (r.pn !== undefined) spuriousPackets.push({ pn: r.pn, t: r.t, cause });
   }
