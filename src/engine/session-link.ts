@@ -129,7 +129,6 @@ export class SessionLink {
     return this.config.maxDatagramSize - SEALED_PREFIX_LENGTH - TAG_LENGTH - used;
   }
 
-
   /** A sent datagram's memory, free for a later one (SecureSession.recycle). */
   recycle(datagram: Uint8Array): void {
     this.session.recycle(datagram);

@@ -271,9 +271,7 @@ export class SentPacketTracker {
         // never reused, so the sample is unambiguous. Without it a tail probed needlessly, because
         // its ACK was late, never taught the timers that round trip. See rttSampleFromLost.
         if (!largestNewly || p.packetNumber > largestNewly.packetNumber) largestNewly = p;
-        if (p.lostByTime) {
-          if (p.lane === undefined || !this.laneLossDetection || this.untrustedLanes.has(p.lane)) this.widenReorderWindow(p, now);
-        }
+        if (p.lostByTime) this.widenReorderWindow(p, now);
         else if (p.lossCause === 'threshold') {
           const extent = this.largestAckedNumber - p.packetNumber;
           this.threshold = Math.min(MAX_PACKET_THRESHOLD, Math.max(this.threshold, extent + 1));
@@ -320,14 +318,15 @@ export class SentPacketTracker {
    * teach it nothing: a tail has no later packet that overtook it, only a late ACK.
    */
   private widenReorderWindow(p: SentPacket, now: number): void {
-    if (p.timeSent <= this.reorderWidenedAt) return;
+    const fifoLane = p.lane !== undefined && this.laneLossDetection && !this.untrustedLanes.has(p.lane);
+    if (fifoLane || p.timeSent <= this.reorderWidenedAt) return;
     this.reorderSteps = Math.min(MAX_REORDER_STEPS, this.reorderSteps + 1);
     this.reorderWidenedAt = now;
     this.realLossesSinceWiden = 0;
   }
 
   /** The reordering window in force, ms. */
-  reorderWindow(rtt: RttEstimator): number {
+  private reorderWindow(rtt: RttEstimator): number {
     return Math.min(rtt.srtt, (this.reorderSteps * rtt.minRtt) / 4);
   }
 
