@@ -185,8 +185,12 @@ export function workerSession(
   let relayed: DatagramChannel | undefined;
   let getStats: () => Promise<unknown>;
   let stripeCount = 0;
+  const attach = (channel: TransferableChannel, stripe?: number) =>
+    port.post({ type: 'attach-channel', session: port.session, channel: channel.raw, highWaterBytes, ...(stripe === undefined ? {} : { stripe }) }, [
+      channel.raw as Transferable,
+    ]);
   const moveStripe = (stripe: TransferableChannel) => {
-    port.post({ type: 'attach-channel', session: port.session, channel: stripe.raw, highWaterBytes, stripe: stripeCount }, [stripe.raw as Transferable]);
+    attach(stripe, stripeCount);
     stripeCount++;
   };
   if ('stripes' in source) {
@@ -200,9 +204,7 @@ export function workerSession(
     getStats = source.stripes.getStats;
   } else if ('transferable' in source) {
     try {
-      port.post({ type: 'attach-channel', session: port.session, channel: source.transferable.raw, highWaterBytes }, [
-        source.transferable.raw as Transferable,
-      ]);
+      attach(source.transferable);
       getStats = source.transferable.getStats;
     } catch {
       relayed = source.transferable.adaptHere();
