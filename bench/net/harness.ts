@@ -419,6 +419,8 @@ export interface Figures {
   ba_packet_sizes: [number, number][];
   /** PDU: control datagrams (ACK, NACK, probe) the receiver sent; null for plain channels. */
   receiver_control_packets: number | null;
+  /** PDU: the receiver's ACK frames by what made each due (asked, count, outOfOrder, delayed, holeRepeat, alongside). */
+  receiver_acks_by_reason: Record<string, number> | null;
   largest_ip_packet_bytes: number;
   max_queue_bytes: number;
   expired: number;
@@ -508,6 +510,7 @@ export function figures(r: RowResult): Figures {
     ab_packet_sizes: packetSizes(before.aToB.byProtocol.udp.packetsBySize, after.aToB.byProtocol.udp.packetsBySize),
     ba_packet_sizes: packetSizes(before.bToA.byProtocol.udp.packetsBySize, after.bToA.byProtocol.udp.packetsBySize),
     receiver_control_packets: r.received.controlPacketsSent ?? null,
+    receiver_acks_by_reason: r.received.acksSent ?? null,
     largest_ip_packet_bytes: after.aToB.byProtocol.udp.largestPacketBytes,
     max_queue_bytes: r.sender.maxChannelQueueBytes,
     expired,

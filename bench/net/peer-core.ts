@@ -356,6 +356,7 @@ export class BenchPeer {
     return {
       heldForOrder: stats?.memory.orderedWaiting ?? 0,
       controlPacketsSent: stats ? stats.traffic.controlPacketsSent : null,
+      acksSent: stats ? stats.recovery.acksSent : null,
       count: r.count,
       bytes: r.bytes,
       duplicates: r.duplicates,

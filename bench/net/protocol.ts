@@ -143,6 +143,8 @@ export interface ReceivedReport {
   heldForOrder: number;
   /** PDU: control datagrams (ACK, NACK, probe) the receiver sent; null for plain channels. */
   controlPacketsSent: number | null;
+  /** PDU: the receiver's ACK frames by what made each due (EngineStats.recovery.acksSent). */
+  acksSent: Record<string, number> | null;
 }
 
 export type AgentRequest = AgentCommand & { id: number };

@@ -293,6 +293,7 @@ export class PduEngine {
         ...(this.predictorFallback ? { predictorFallback: this.predictorFallback } : {}),
         retransmissions: { ...o.retx },
         nacksSent: i.counts.nacksSent,
+        acksSent: i.acksSentBy(),
         nacksReceived: o.counts.nacksReceived,
         nacksIgnored: o.counts.nacksIgnored,
         duplicateFragments: i.counts.duplicateFragments,

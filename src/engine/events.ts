@@ -1,4 +1,5 @@
 import type { CongestionReport } from '../congestion/congestion-report.js';
+import type { AckReason } from '../recovery/ack-tracker.js';
 
 /** Why a message stopped being pursued without delivery. */
 export type ExpiryReason = 'deadline' | 'cancelled-by-peer' | 'closed';
@@ -60,6 +61,8 @@ export interface EngineStats {
     retransmissions: RetransmissionStats;
     /** NACKed packet numbers we sent / received, and received NACKs we ignored (too fresh, unknown, already handled). */
     nacksSent: number;
+    /** ACK frames we sent, by what made each due (`asked`: the peer's A flag; `alongside`: rode with another frame). */
+    acksSent: Record<AckReason, number>;
     nacksReceived: number;
     nacksIgnored: number;
     /** Receiver: duplicate fragments (a retransmission whose original also arrived). */

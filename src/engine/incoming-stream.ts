@@ -1,6 +1,6 @@
 import type { FragmentHeader } from '../wire/types.js';
 import { IncomingMessages, type CompletedMessage } from '../reassembly/incoming-messages.js';
-import { AckTracker, type AckFrameContent } from '../recovery/ack-tracker.js';
+import { AckTracker, type AckFrameContent, type AckReason } from '../recovery/ack-tracker.js';
 import { ArrivalStats } from '../recovery/arrival-stats.js';
 import { NackScheduler, type NackDecision, type PathContext } from '../recovery/nack-scheduler.js';
 import { RangeSet, type Range } from '../recovery/range-set.js';
@@ -215,6 +215,10 @@ export class IncomingStream {
 
   onAckSent(now: number, srttMs: number): void {
     this.acks.onAckSent(now, srttMs);
+  }
+
+  acksSentBy(): Record<AckReason, number> {
+    return { ...this.acks.sentBy };
   }
 
   /** NACK ranges due at `now`, largest first. */

@@ -18,6 +18,13 @@ export interface AckPolicy {
   rangeRepeats: number;
 }
 
+/**
+ * Why an ACK went out: the sender asked (A flag), enough packets arrived, one arrived out of
+ * order, the maximum ACK delay ran out, a new hole's report was repeated, or it rode along with
+ * another control frame before any of those was due.
+ */
+export type AckReason = 'asked' | 'count' | 'outOfOrder' | 'delayed' | 'holeRepeat' | 'alongside';
+
 export interface AckFrameContent {
   largest: number;
   ackDelayMs: number;
@@ -40,10 +47,14 @@ export class AckTracker {
   private largestTime = 0;
   private unackedEliciting = 0;
   private deadline: number | undefined;
+  private deadlineReason: AckReason = 'delayed';
   /** When to repeat the last ACK, which reported a new hole (undefined: no repeat due). */
   private repeatAt: number | undefined;
   /** Largest packet number at each of the last `rangeRepeats` ACKs sent, oldest first. */
   private readonly reportedLargest: number[] = [];
+
+  /** ACKs sent, by what made each one due. */
+  readonly sentBy: Record<AckReason, number> = { asked: 0, count: 0, outOfOrder: 0, delayed: 0, holeRepeat: 0, alongside: 0 };
 
   constructor(private readonly policy: AckPolicy, maxStoredRanges: number) {
     this.received = new RangeSet(maxStoredRanges);
@@ -70,9 +81,14 @@ export class AckTracker {
     this.unackedEliciting++;
     const outOfOrder = previousLargest !== undefined && packetNumber !== previousLargest + 1;
     let delay = this.policy.maxAckDelayMs;
-    if (ackNow || this.unackedEliciting >= this.policy.ackEveryPackets) delay = 0;
-    else if (outOfOrder) delay = Math.min(delay, srttMs * this.policy.outOfOrderAckDelayRtt);
-    this.deadline = Math.min(this.deadline ?? Number.POSITIVE_INFINITY, now + delay);
+    let reason: AckReason = 'delayed';
+    if (ackNow) [delay, reason] = [0, 'asked'];
+    else if (this.unackedEliciting >= this.policy.ackEveryPackets) [delay, reason] = [0, 'count'];
+    else if (outOfOrder && srttMs * this.policy.outOfOrderAckDelayRtt < delay) [delay, reason] = [srttMs * this.policy.outOfOrderAckDelayRtt, 'outOfOrder'];
+    if (this.deadline === undefined || now + delay < this.deadline) {
+      this.deadline = now + delay;
+      this.deadlineReason = reason;
+    }
     return true;
   }
 
@@ -98,6 +114,10 @@ export class AckTracker {
   }
 
   onAckSent(now: number, srttMs: number): void {
+    let reason: AckReason = 'alongside';
+    if (this.deadline !== undefined && this.deadline <= now) reason = this.deadlineReason;
+    else if (this.repeatAt !== undefined && this.repeatAt <= now) reason = 'holeRepeat';
+    this.sentBy[reason]++;
     this.unackedEliciting = 0;
     this.deadline = undefined;
     this.repeatAt = undefined;

@@ -111,4 +111,23 @@ describe('AckTracker', () => {
     a.onAckSent(6, SRTT);
     expect(a.ackDeadline()).toBeUndefined();
   });
+
+  it('counts each ACK sent under the rule that made it due', () => {
+    const a = new AckTracker(policy, 64);
+    a.onPacket(0, true, 0, SRTT);
+    a.onAckSent(25, SRTT); // the max delay ran out
+    a.onPacket(1, true, 30, SRTT, true);
+    a.onAckSent(30, SRTT); // asked
+    for (let pn = 2; pn < 6; pn++) a.onPacket(pn, true, 31, SRTT);
+    a.onAckSent(31, SRTT); // four packets
+    a.onPacket(7, true, 40, SRTT); // 6 missing: out of order, due at 45
+    a.onPacket(8, true, 41, SRTT, true); // then asked: due at once, and the earlier rule is replaced
+    a.onAckSent(41, SRTT); // reports the new hole at 6: repeated at 51
+    a.onAckSent(51, SRTT);
+    a.onPacket(9, true, 52, SRTT);
+    a.onAckSent(53, SRTT); // rode along with another frame before its delay ran out
+    a.onPacket(11, true, 60, SRTT);
+    a.onAckSent(65, SRTT);
+    expect(a.sentBy).toEqual({ asked: 2, count: 1, outOfOrder: 1, delayed: 1, holeRepeat: 1, alongside: 1 });
+  });
 });
