@@ -117,11 +117,14 @@ export interface PduConfig {
      * loss waits for a tail probe's round trip. One repeat per hole. 0: no repeat.
      */
     holeAckRepeatRtt: number;
-    /** Ranges per ACK frame, largest first. */
+    /** Ranges per ACK frame, largest first (fewer when the datagram has no room for them). */
     maxAckRanges: number;
-    /** ACKs that repeat a range before it is left out of later ones. */
+    /**
+     * ACKs that repeat a range before it is left out of later ones; a packet arriving late,
+     * below the ranges left out, is reported in this many ACKs as well.
+     */
     rangeRepeats: number;
-    /** Ranges per NACK frame. */
+    /** Ranges per NACK frame (fewer when the datagram has no room for them). */
     maxNackRanges: number;
   };
 

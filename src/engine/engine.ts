@@ -27,6 +27,8 @@ const MAX_CANCELS_PER_PACKET = 128;
 /** Worst-case bytes of a message number (a varint below 2^30) and of a list's count (below 2^14). */
 const NUMBER_BYTES = 4;
 const COUNT_BYTES = 2;
+/** Internal errors with no datagram out between them after which the session fails. */
+const MAX_INTERNAL_ERRORS_IN_A_ROW = 16;
 
 /**
  * PDU's sans-IO protocol engine (quinn-proto's `Connection` in spirit). It is handed datagrams
@@ -82,6 +84,8 @@ export class PduEngine {
     controlPacketsSent: 0,
   };
   private internalErrors = 0;
+  /** Internal errors since a datagram last went out: the same one again and again is a loop. */
+  private internalErrorsInARow = 0;
 
   constructor(options: PduEngineOptions) {
     this.config = resolveConfig(options);
@@ -198,7 +202,9 @@ export class PduEngine {
     if (urgent) return this.count(urgent, 'urgent');
     if (this.engineState !== 'keyed' && this.engineState !== 'established') return undefined;
     try {
-      return this.nextControl() ?? this.nextData();
+      const datagram = this.nextControl() ?? this.nextData();
+      this.internalErrorsInARow = 0;
+      return datagram;
     } catch (err) {
       this.onInternalError(err);
       return undefined;
@@ -515,12 +521,30 @@ export class PduEngine {
     // Anything else that goes out carries the latest ACK too: it is cheap and keeps the peer current.
     const ackFrame = ack ?? this.incoming.ackNow(now);
     if (ackFrame) batch.ack = ackFrame;
+    this.fitRanges(batch);
     if (cancelling) this.addCancels(batch);
     const sealed = this.link.sealControl(batch, now);
     if (batch.ack) this.incoming.onAckSent(now, ctx.srttMs);
     this.pendingEcho = undefined;
     this.outgoing.onControlSent(sealed.packetNumber, sealed.bytes.length, batch.cancels ?? [], now, this.lane);
     return this.count(sealed.bytes, 'control');
+  }
+
+  /**
+   * Trims the oldest ACK ranges, then the oldest NACK ranges, until the datagram fits: on a small
+   * `maxDatagramSize` (or huge packet numbers) the configured range counts can outgrow it, and a
+   * datagram that cannot be sealed would stay due forever. An ACK range left out is reported by
+   * a later ACK or not at all (the sender's timers cover it); a NACK range left out is a request
+   * lost on the way, which the predictor repeats or the sender's timers make good.
+   */
+  private fitRanges(batch: ControlBatch): void {
+    for (let over = -this.link.controlRoom(batch); over > 0; over = -this.link.controlRoom(batch)) {
+      // Each range takes at least two bytes: drop enough of them at once to converge fast.
+      const drop = Math.max(1, Math.floor(over / 16));
+      if (batch.ack && batch.ack.ranges.length > 1) batch.ack.ranges.length = Math.max(1, batch.ack.ranges.length - drop);
+      else if (batch.nack && batch.nack.length > 1) batch.nack.length = Math.max(1, batch.nack.length - drop);
+      else return;
+    }
   }
 
   /**
@@ -678,6 +702,11 @@ export class PduEngine {
     // The session refuses to seal once it failed or ran out of numbers: that ends the session.
     if (code === 'numbers_exhausted' || code === 'failed' || code === 'closed') {
       if (this.engineState !== 'closed' && this.engineState !== 'failed') this.fail(String(code), message);
+      return;
+    }
+    // What failed is still due, so the host would ask again at once, forever: end the session.
+    if (++this.internalErrorsInARow >= MAX_INTERNAL_ERRORS_IN_A_ROW) {
+      this.fail('internal', `${message} (${this.internalErrorsInARow} times in a row)`);
       return;
     }
     this.emit({ type: 'error', code: 'internal', message });

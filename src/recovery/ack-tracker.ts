@@ -14,6 +14,8 @@ export interface AckPolicy {
   /**
    * A range stops being reported once this many ACKs have gone out since it was complete:
    * by then the sender has almost surely seen it, and repeating old holes only fattens ACKs.
+   * A packet that arrives late, below ranges already left out, is reported in this many ACKs
+   * all the same.
    */
   rangeRepeats: number;
 }
@@ -52,12 +54,22 @@ export class AckTracker {
   private repeatAt: number | undefined;
   /** Largest packet number at each of the last `rangeRepeats` ACKs sent, oldest first. */
   private readonly reportedLargest: number[] = [];
+  /**
+   * Packets that arrived below the largest seen, each with the ACKs it still has to appear in:
+   * on a reordering path they fill holes that ACKs may already leave out, and unreported they
+   * would be declared lost and resent for nothing. Oldest first, bounded.
+   */
+  private readonly lateArrivals: { packetNumber: number; reportsLeft: number }[] = [];
+  private readonly maxLateArrivals: number;
+  /** Ranges of the ACK last built, which `onAckSent` counts as reported. */
+  private lastBuilt: Range[] = [];
 
   /** ACKs sent, by what made each one due. */
   readonly sentBy: Record<AckReason, number> = { asked: 0, count: 0, outOfOrder: 0, delayed: 0, holeRepeat: 0, alongside: 0 };
 
   constructor(private readonly policy: AckPolicy, maxStoredRanges: number) {
     this.received = new RangeSet(maxStoredRanges);
+    this.maxLateArrivals = maxStoredRanges;
   }
 
   get largest(): number | undefined {
@@ -77,6 +89,10 @@ export class AckTracker {
     const previousLargest = this.received.max();
     if (!this.received.insert(packetNumber)) return false;
     if (previousLargest === undefined || packetNumber > previousLargest) this.largestTime = now;
+    else {
+      this.lateArrivals.push({ packetNumber, reportsLeft: this.policy.rangeRepeats });
+      if (this.lateArrivals.length > this.maxLateArrivals) this.lateArrivals.shift();
+    }
     if (!ackEliciting) return true;
     this.unackedEliciting++;
     const outOfOrder = previousLargest !== undefined && packetNumber !== previousLargest + 1;
@@ -105,11 +121,15 @@ export class AckTracker {
   buildAck(now: number): AckFrameContent | undefined {
     const largest = this.received.max();
     if (largest === undefined) return undefined;
-    const ranges = this.received.descending(this.policy.maxAckRanges);
     const floor = this.reportedLargest.length >= this.policy.rangeRepeats ? this.reportedLargest[0]! : -1;
-    let keep = 1;
-    while (keep < ranges.length && ranges[keep]!.end >= floor) keep++;
-    ranges.length = keep;
+    const all = this.received.list();
+    const ranges: Range[] = [];
+    // Newest first: the ranges above the floor, then below it only those holding a late arrival.
+    for (let i = all.length - 1; i >= 0 && ranges.length < this.policy.maxAckRanges; i--) {
+      const r = all[i]!;
+      if (r.end >= floor || this.holdsLateArrival(r)) ranges.push({ start: r.start, end: r.end });
+    }
+    this.lastBuilt = ranges;
     return { largest, ackDelayMs: Math.max(0, now - this.largestTime), ranges };
   }
 
@@ -118,6 +138,7 @@ export class AckTracker {
     if (this.deadline !== undefined && this.deadline <= now) reason = this.deadlineReason;
     else if (this.repeatAt !== undefined && this.repeatAt <= now) reason = 'holeRepeat';
     this.sentBy[reason]++;
+    this.countReported();
     this.unackedEliciting = 0;
     this.deadline = undefined;
     this.repeatAt = undefined;
@@ -132,5 +153,21 @@ export class AckTracker {
     const newest = ranges[ranges.length - 1]!;
     const newHole = ranges.length > 1 && (previous === undefined || newest.start - 1 > previous);
     if (newHole && this.policy.holeAckRepeatRtt > 0) this.repeatAt = now + srttMs * this.policy.holeAckRepeatRtt;
+  }
+
+  private holdsLateArrival(r: Range): boolean {
+    for (const l of this.lateArrivals) if (l.packetNumber >= r.start && l.packetNumber <= r.end) return true;
+    return false;
+  }
+
+  /** The late arrivals the ACK just sent reported: one report fewer to go. */
+  private countReported(): void {
+    let kept = 0;
+    for (const l of this.lateArrivals) {
+      if (this.lastBuilt.some((r) => l.packetNumber >= r.start && l.packetNumber <= r.end)) l.reportsLeft--;
+      if (l.reportsLeft > 0) this.lateArrivals[kept++] = l;
+    }
+    this.lateArrivals.length = kept;
+    this.lastBuilt = [];
   }
 }

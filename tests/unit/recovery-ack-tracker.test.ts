@@ -130,4 +130,21 @@ describe('AckTracker', () => {
     a.onAckSent(65, SRTT);
     expect(a.sentBy).toEqual({ asked: 2, count: 1, outOfOrder: 1, delayed: 1, holeRepeat: 1, alongside: 1 });
   });
+
+  it('reports a late arrival below the ranges already left out, in rangeRepeats ACKs', () => {
+    const a = new AckTracker(policy, 64);
+    // 1 and 6 missing; two ACKs report up to 12, so [0..5] falls below what ACKs still repeat.
+    for (const pn of [0, 2, 3, 4, 5, 7, 8, 9, 10]) a.onPacket(pn, true, pn, SRTT);
+    a.onAckSent(10, SRTT);
+    for (const pn of [11, 12]) a.onPacket(pn, true, pn, SRTT);
+    a.onAckSent(12, SRTT);
+    expect(a.buildAck(13)!.ranges).toEqual([{ start: 7, end: 12 }]);
+    a.onPacket(1, true, 13, SRTT);
+    for (let report = 0; report < policy.rangeRepeats; report++) {
+      expect(a.buildAck(14 + report)!.ranges).toEqual([{ start: 7, end: 12 }, { start: 0, end: 5 }]);
+      a.onAckSent(14 + report, SRTT);
+    }
+    expect(a.buildAck(20)!.ranges).toEqual([{ start: 7, end: 12 }]);
+  });
 });
+
