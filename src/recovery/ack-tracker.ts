@@ -121,14 +121,14 @@ export class AckTracker {
   buildAck(now: number): AckFrameContent | undefined {
     const largest = this.received.max();
     if (largest === undefined) return undefined;
-    const floor = this.reportedLargest.length >= this.policy.rangeRepeats ? this.reportedLargest[0]! : -1;
-    const all = this.received.list();
-    const ranges: Range[] = [];
-    // Newest first: the ranges above the floor, then below it only those holding a late arrival.
-    for (let i = all.length - 1; i >= 0 && ranges.length < this.policy.maxAckRanges; i--) {
-      const r = all[i]!;
-      if (r.end >= floor || this.holdsLateArrival(r)) ranges.push({ start: r.start, end: r.end });
-    }
+    // Every range down to the floor, none below: the sender reads a packet inside the frame's span
+    // that the frame leaves out as not received (its lane rule), so the span has no omissions.
+    let floor = this.reportedLargest.length >= this.policy.rangeRepeats ? this.reportedLargest[0]! : -1;
+    for (const l of this.lateArrivals) floor = Math.min(floor, l.packetNumber);
+    const ranges = this.received.descending(this.policy.maxAckRanges);
+    let keep = 1;
+    while (keep < ranges.length && ranges[keep]!.end >= floor) keep++;
+    ranges.length = keep;
     this.lastBuilt = ranges;
     return { largest, ackDelayMs: Math.max(0, now - this.largestTime), ranges };
   }
@@ -153,11 +153,6 @@ export class AckTracker {
     const newest = ranges[ranges.length - 1]!;
     const newHole = ranges.length > 1 && (previous === undefined || newest.start - 1 > previous);
     if (newHole && this.policy.holeAckRepeatRtt > 0) this.repeatAt = now + srttMs * this.policy.holeAckRepeatRtt;
-  }
-
-  private holdsLateArrival(r: Range): boolean {
-    for (const l of this.lateArrivals) if (l.packetNumber >= r.start && l.packetNumber <= r.end) return true;
-    return false;
   }
 
   /** The late arrivals the ACK just sent reported: one report fewer to go. */
