@@ -297,7 +297,7 @@ export class PduEngine {
         predictorRequested: this.config.recovery.custom ? 'custom' : this.config.recovery.predictor,
         predictor: this.predictor.name,
         ...(this.predictorFallback ? { predictorFallback: this.predictorFallback } : {}),
-        retransmissions: { ...o.retx },
+        retransmissions: { ...o.retx, spuriousBy: { ...o.retx.spuriousBy } },
         nacksSent: i.counts.nacksSent,
         acksSent: i.acksSentBy(),
         nacksReceived: o.counts.nacksReceived,

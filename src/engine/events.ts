@@ -1,5 +1,6 @@
 import type { CongestionReport } from '../congestion/congestion-report.js';
 import type { AckReason } from '../recovery/ack-tracker.js';
+import type { LossCause } from '../recovery/sent-packet-tracker.js';
 
 /** Why a message stopped being pursued without delivery. */
 export type ExpiryReason = 'deadline' | 'cancelled-by-peer' | 'closed';
@@ -45,6 +46,8 @@ export interface RetransmissionStats {
   pto: number;
   /** Resent fragments whose original was acknowledged after all. */
   spurious: number;
+  /** Of `spurious`, by what had declared the original lost. */
+  spuriousBy: Record<LossCause, number>;
 }
 
 export interface EngineStats {

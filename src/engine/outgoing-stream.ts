@@ -87,7 +87,16 @@ export class OutgoingStream {
   private lastAckNowAt = Number.NEGATIVE_INFINITY;
   /** Smoothed delivery rate while the path was the limit, or above it (bytes/ms; 0 until then). */
   private drainRate = 0;
-  readonly retx: RetransmissionStats = { predictive: 0, timeout: 0, threshold: 0, lane: 0, tail: 0, pto: 0, spurious: 0 };
+  readonly retx: RetransmissionStats = {
+    predictive: 0,
+    timeout: 0,
+    threshold: 0,
+    lane: 0,
+    tail: 0,
+    pto: 0,
+    spurious: 0,
+    spuriousBy: { nack: 0, threshold: 0, lane: 0, tail: 0, pto: 0 },
+  };
   readonly counts = {
     nacksReceived: 0,
     nacksIgnored: 0,
@@ -335,6 +344,7 @@ export class OutgoingStream {
       this.estimator.onSpuriousLoss();
       if (p.fragment && p.retransmitted) {
         this.retx.spurious++;
+        this.retx.spuriousBy[p.lossCause ?? 'threshold']++;
         this.sink.fragmentEvent('spurious', p, now, p.lossCause);
       }
       if (p.fragment) this.onFragmentAcked(p.fragment, now);

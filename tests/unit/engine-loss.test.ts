@@ -33,6 +33,11 @@ describe('PduEngine on a path that reorders', () => {
     // Without the reordering window about 300 of 1,200 datagrams were resent for nothing here.
     expect(s.recovery.retransmissions.spurious).toBeGreaterThan(0);
     expect(s.recovery.retransmissions.spurious).toBeLessThan(0.02 * s.traffic.dataPacketsSent);
+    // Late packets were taken for lost by the time threshold (no lanes here, no NACKs by default).
+    const by = s.recovery.retransmissions.spuriousBy;
+    expect(by.threshold).toBeGreaterThan(0);
+    expect(by.threshold + by.tail + by.pto).toBe(s.recovery.retransmissions.spurious);
+    expect(by.nack + by.lane).toBe(0);
   });
 
   it('reports late packets that fill old holes, so small datagrams on a reordering path are not resent for nothing', () => {
