@@ -212,7 +212,7 @@ export class OutgoingStream {
     if (this.pacer.sendTime(size, this.pacingRate(), now) > now) return 'pacing';
     if (hasRetransmit) {
       const entry = this.retransmits.pop()!;
-      if (entry.message.duplicateResends && !entry.copy) this.retransmits.push({ ...entry, copy: true });
+      if (entry.message.duplicateResends && !entry.copy && shownLost(entry.cause)) this.retransmits.push({ ...entry, copy: true });
       return { message: entry.message, sequence: entry.sequence, cause: entry.cause, lost: entry.lost, copy: entry.copy };
     }
     const message = fresh!;
@@ -668,4 +668,15 @@ export function earliest(...times: (number | undefined)[]): number | undefined {
   let t: number | undefined;
   for (const x of times) if (x !== undefined && (t === undefined || x < t)) t = x;
   return t;
+}
+
+/**
+ * Whether a loss cause shows the packet lost (a later one acknowledged past it, or the receiver
+ * asking), rather than only suspecting it: the tail probe and the PTO fire on a missing ACK,
+ * and on werift's striped aim row half to two thirds of tail probes found the packet had arrived. A
+ * duplicated resend's second copy pays only when the first is really needed, so resends on
+ * suspicion go once (`recovery.duplicateRetransmissions`).
+ */
+function shownLost(cause: LossCause): boolean {
+  return cause !== 'tail' && cause !== 'pto';
 }

@@ -204,6 +204,23 @@ describe('recovery.duplicateRetransmissions', () => {
     expect(sent.filter(isFragment3).map((d) => (d[6]! & MESSAGE_FLAG_COPY) !== 0)).toEqual([false, false, true]);
   });
 
+  it('resends once what only a tail probe suspects lost: a copy pays only for a loss that is real', () => {
+    const pair = makePair({ seed: 35, delayMs: 25, engine: { recovery: { duplicateRetransmissions: true } } });
+    connect(pair);
+    settleRtt(pair);
+    const sent = recordSent(pair);
+    // The last fragment of a two-fragment message is lost: only its overdue ACK can tell.
+    const isLast = (d: Uint8Array) => isData(d) && d[8] === 1;
+    dropIncoming(pair.b, isLast, 1);
+    const seen = watch(pair);
+    const start = pair.sim.now;
+    pair.a.send(new Uint8Array(2_000), { ordered: false }, start);
+    pair.sim.runUntil(start + 1000);
+    expect(ofMessages(seen.b)).toBe(1);
+    expect(pair.a.engine.stats().recovery.retransmissions.tail).toBe(1);
+    expect(sent.filter(isLast)).toHaveLength(2);
+  });
+
   it('draws one ACK for a pair whose copies both arrive, and the sender forgets the copy it no longer needs', () => {
     const pair = makePair({ seed: 35, delayMs: 25, engine: { recovery: { duplicateRetransmissions: true } } });
     connect(pair);
