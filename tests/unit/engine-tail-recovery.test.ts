@@ -35,15 +35,18 @@ function watch(pair: Pair): { a: { e: PduEvent; now: number }[]; b: { e: PduEven
 /** Fragment 3 of a 10,000-byte message (message numbers below 64: header byte 8). */
 const isFragment3 = (d: Uint8Array) => isData(d) && d[8] === 3;
 
-/** Sends one 10,000-byte message whose fragment 3 loses its first `copies` datagrams; runs 1 s. */
-function sendLosingFragment3(pair: Pair, copies: number) {
-  dropIncoming(pair.b, isFragment3, copies);
+/** Sends one message of `size` bytes whose datagrams matching `lose` lose their first `copies`; runs 1 s. */
+function sendLosing(pair: Pair, lose: (d: Uint8Array) => boolean, copies: number, size = 10_000) {
+  dropIncoming(pair.b, lose, copies);
   const seen = watch(pair);
   const start = pair.sim.now;
-  pair.a.send(new Uint8Array(10_000), { ordered: false }, start);
+  pair.a.send(new Uint8Array(size), { ordered: false }, start);
   pair.sim.runUntil(start + 1000);
   return { seen, start };
 }
+
+/** Sends one 10,000-byte message whose fragment 3 loses its first `copies` datagrams; runs 1 s. */
+const sendLosingFragment3 = (pair: Pair, copies: number) => sendLosing(pair, isFragment3, copies);
 
 describe('the tail of a flight (A flag and tail probe), 50 ms RTT', () => {
   it('asks for an immediate ACK on the last datagram of a flight only, and the sender learns of delivery a round trip after it', () => {
@@ -211,11 +214,7 @@ describe('recovery.duplicateRetransmissions', () => {
     const sent = recordSent(pair);
     // The last fragment of a two-fragment message is lost: only its overdue ACK can tell.
     const isLast = (d: Uint8Array) => isData(d) && d[8] === 1;
-    dropIncoming(pair.b, isLast, 1);
-    const seen = watch(pair);
-    const start = pair.sim.now;
-    pair.a.send(new Uint8Array(2_000), { ordered: false }, start);
-    pair.sim.runUntil(start + 1000);
+    const { seen } = sendLosing(pair, isLast, 1, 2_000);
     expect(ofMessages(seen.b)).toBe(1);
     expect(pair.a.engine.stats().recovery.retransmissions.tail).toBe(1);
     expect(sent.filter(isLast)).toHaveLength(2);
@@ -287,11 +286,7 @@ describe('recovery.duplicateRetransmissions', () => {
       return d;
     };
     // The original and the first copy of its resend are lost; the second copy arrives late.
-    dropIncoming(pair.b, ofTarget, 2);
-    const seen = watch(pair);
-    const start = pair.sim.now;
-    pair.a.send(new Uint8Array(10_000), { ordered: false }, start);
-    pair.sim.runUntil(start + 1000);
+    const { seen } = sendLosing(pair, ofTarget, 2);
     expect(ofMessages(seen.b)).toBe(2);
     // Original, then one pair: the late second copy was waited for, not sent again.
     expect(copies).toBe(3);
