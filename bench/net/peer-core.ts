@@ -415,7 +415,7 @@ function summarize(st: EngineStats): PduStatsSummary {
   return {
     predictor: st.recovery.predictor,
     ...(st.recovery.predictorFallback ? { predictorFallback: st.recovery.predictorFallback } : {}),
-    retransmissions: { ...st.recovery.retransmissions, spuriousBy: { ...st.recovery.retransmissions.spuriousBy } },
+    retransmissions: { ...st.recovery.retransmissions },
     untrustedLanes: st.recovery.untrustedLanes,
     nacksReceived: st.recovery.nacksReceived,
     messages: { sent: st.messages.sent, delivered: st.messages.delivered, expired: st.messages.expired },

@@ -27,7 +27,7 @@ const MAX_CANCELS_PER_PACKET = 128;
 /** Worst-case bytes of a message number (a varint below 2^30) and of a list's count (below 2^14). */
 const NUMBER_BYTES = 4;
 const COUNT_BYTES = 2;
-/** Internal errors with no datagram out between them after which the session fails. */
+/** Internal errors in a row, with no poll succeeding between them, after which the session fails. */
 const MAX_INTERNAL_ERRORS_IN_A_ROW = 16;
 
 /**
@@ -84,7 +84,7 @@ export class PduEngine {
     controlPacketsSent: 0,
   };
   private internalErrors = 0;
-  /** Internal errors since a datagram last went out: the same one again and again is a loop. */
+  /** Internal errors since a poll last succeeded: the same one again and again is a loop. */
   private internalErrorsInARow = 0;
 
   constructor(options: PduEngineOptions) {
