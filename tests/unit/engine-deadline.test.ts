@@ -140,6 +140,13 @@ describe('deadline values', () => {
   });
 });
 
+/** The receiver delivered message `id` and the sender reports it delivered, never expired. */
+function expectDeliveredOnBothSides(p: ReturnType<typeof handPair>, id: string): void {
+  expect(p.events.b.filter((e) => e.type === 'message').map((e) => e.id)).toEqual([id]);
+  expect(p.events.a.filter((e) => e.type === 'expired')).toEqual([]);
+  expect(p.events.a.filter((e) => e.type === 'delivered').map((e) => e.id)).toEqual([id]);
+}
+
 describe('both sides agree when loss declarations and reordering mislead', () => {
   it('does not acknowledge a fragment that a CANCEL overtook: the sender reports expired, the receiver never delivers', () => {
     const p = handPair();
@@ -171,9 +178,7 @@ describe('both sides agree when loss declarations and reordering mislead', () =>
     p.self.filterBA = () => (dropped++ < 1 ? 'drop' : 'pass');
     const id = p.a.send(new Uint8Array(3000), { reliable: false, ordered: false }, p.self.now);
     p.step(2000);
-    expect(p.events.b.filter((e) => e.type === 'message').map((e) => e.id)).toEqual([id]);
-    expect(p.events.a.filter((e) => e.type === 'expired')).toEqual([]);
-    expect(p.events.a.filter((e) => e.type === 'delivered').map((e) => e.id)).toEqual([id]);
+    expectDeliveredOnBothSides(p, id);
   });
 
   it('settles as delivered on the answer to its CANCEL when every acknowledgement of the completion is lost', () => {
@@ -185,9 +190,7 @@ describe('both sides agree when loss declarations and reordering mislead', () =>
     p.self.filterBA = () => (p.self.now < until ? 'drop' : 'pass');
     const id = p.a.send(new Uint8Array(3000), { deadlineMs: 80 }, p.self.now);
     p.step(3000);
-    expect(p.events.b.filter((e) => e.type === 'message').map((e) => e.id)).toEqual([id]);
-    expect(p.events.a.filter((e) => e.type === 'expired')).toEqual([]);
-    expect(p.events.a.filter((e) => e.type === 'delivered').map((e) => e.id)).toEqual([id]);
+    expectDeliveredOnBothSides(p, id);
   });
 
   it('keeps a best-effort message that lapsed before its deadline waiting for the answer, not only until the deadline', () => {
@@ -198,9 +201,7 @@ describe('both sides agree when loss declarations and reordering mislead', () =>
     p.self.filterBA = () => (p.self.now < until ? 'drop' : 'pass');
     const id = p.a.send(new Uint8Array(3000), { reliable: false, ordered: false, deadlineMs: 200 }, p.self.now);
     p.step(3000);
-    expect(p.events.b.filter((e) => e.type === 'message').map((e) => e.id)).toEqual([id]);
-    expect(p.events.a.filter((e) => e.type === 'expired')).toEqual([]);
-    expect(p.events.a.filter((e) => e.type === 'delivered').map((e) => e.id)).toEqual([id]);
+    expectDeliveredOnBothSides(p, id);
   });
 
   it('expires a lapsed message without an answer only after its wait of sixteen probe timeouts', () => {
