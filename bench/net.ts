@@ -37,6 +37,7 @@
  *   npm run bench:net -- --no-lane-loss    PDU without loss detection per stripe (recovery.laneLossDetection)
  *   npm run bench:net -- --ack-every <n>   PDU acknowledges at least every n packets (ack.ackEveryPackets, default 8)
  *   npm run bench:net -- --ooo-ack-delay <f>   PDU's delay of an out-of-order ACK, fraction of srtt (default 1/16)
+ *   npm run bench:net -- --asked-ack-delay <f> PDU's delay of an ACK the sender asked for, fraction of srtt (default 1/32)
  *   npm run bench:net -- --seconds <s>     every row's length in seconds (overrides the matrix's)
  *   npm run bench:net -- --out <file>      where the JSON goes (default test-results/bench-net.json)
  *   npm run bench:net -- --aim-seconds <s>    length of the below-capacity aim rows (default 30: 150
@@ -92,9 +93,14 @@ const duplicateRetransmissions: boolean | 'auto' | undefined = flag('--duplicate
 const noLaneLoss = flag('--no-lane-loss');
 const ackEvery = option('--ack-every') !== undefined ? Number(option('--ack-every')) : undefined;
 const oooAckDelay = option('--ooo-ack-delay') !== undefined ? Number(option('--ooo-ack-delay')) : undefined;
+const askedAckDelay = option('--asked-ack-delay') !== undefined ? Number(option('--asked-ack-delay')) : undefined;
 const ackOverrides =
-  ackEvery !== undefined || oooAckDelay !== undefined
-    ? { ...(ackEvery !== undefined ? { ackEveryPackets: ackEvery } : {}), ...(oooAckDelay !== undefined ? { outOfOrderAckDelayRtt: oooAckDelay } : {}) }
+  ackEvery !== undefined || oooAckDelay !== undefined || askedAckDelay !== undefined
+    ? {
+        ...(ackEvery !== undefined ? { ackEveryPackets: ackEvery } : {}),
+        ...(oooAckDelay !== undefined ? { outOfOrderAckDelayRtt: oooAckDelay } : {}),
+        ...(askedAckDelay !== undefined ? { askedAckDelayRtt: askedAckDelay } : {}),
+      }
     : undefined;
 const outFile = option('--out') ?? 'test-results/bench-net.json';
 /** Every planned row's length in seconds, overriding the matrix's (e.g. 30 for 150 messages at 5/s). */
@@ -251,7 +257,7 @@ interface JsonRow extends Omit<Figures, 'sent'> {
   duplicate_retransmissions?: boolean | 'auto';
   /** PDU ran without loss detection per stripe (--no-lane-loss). */
   lane_loss_detection?: boolean;
-  /** PDU's ACK schedule overrides (--ack-every, --ooo-ack-delay). */
+  /** PDU's ACK schedule overrides (--ack-every, --ooo-ack-delay, --asked-ack-delay). */
   ack?: AckOverrides;
   /** Peer connection(s) and channel set up, handshake included (the slower side), ms. */
   connect_ms?: number;

@@ -10,6 +10,7 @@ import type { RetransmissionStats } from '../../src/engine/index.js';
 export interface AckOverrides {
   ackEveryPackets?: number;
   outOfOrderAckDelayRtt?: number;
+  askedAckDelayRtt?: number;
 }
 
 export const TRANSPORTS = ['pdu-heuristic', 'pdu-timeout', 'pdu-model', 'dc-reliable-ordered', 'dc-reliable-unordered', 'dc-mr1', 'dc-mr0'] as const;

@@ -1,6 +1,6 @@
 import type { CongestionReport } from '../congestion/congestion-report.js';
 import type { EngineStats, PduEngineOptions, PduEvent, SendOptions } from '../engine/index.js';
-import { PduError } from '../engine/index.js';
+import { PduError, STRIPED_ASKED_ACK_DELAY_RTT } from '../engine/index.js';
 import { PduHost, PduHostError } from '../host/pdu-host.js';
 import type { CoreChoice } from '../../worker/protocol.js';
 import { loadWasmCore, referenceCore, type PduCore } from '../core/index.js';
@@ -297,9 +297,7 @@ export class PduChannel {
 
   /**
    * Waits for the channel, learns the role, starts the engine and waits for the handshake. A
-   * channel of several `lanes` (stripes) sends a message's resends twice where a second round
-   * is likely (`duplicateRetransmissions: 'auto'`) unless the caller chose: the tail under loss
-   * is what one stripes for, and it costs about the loss rate in wire bytes (BENCHMARKS.md).
+   * channel of several `lanes` (stripes) gets the engine defaults of withLaneDefaults.
    * `datagramSize`: the stacks' own (PeerChannelFactory), unless the caller set maxDatagramSize.
    */
   private async start(
@@ -323,9 +321,8 @@ export class PduChannel {
       const { worker, host, label, channelId, highWaterBytes, bundleBytes, backpressureTimeoutMs, openTimeoutMs, statsIntervalMs, role: _role, core, stripes, ...engineOptions } = this.options;
       // Inline, this thread loads the core; a worker has loaded its own.
       const inlineCore = worker === false && core !== 'reference' ? { core: await sharedCore() } : {};
-      const recovery = lanes > 1 ? { duplicateRetransmissions: 'auto' as const, ...engineOptions.recovery } : engineOptions.recovery;
       const size = engineOptions.maxDatagramSize ?? datagramSize;
-      this.backend = prepared.start({ ...engineOptions, ...(recovery ? { recovery } : {}), ...(size ? { maxDatagramSize: size } : {}), ...inlineCore, role: side } as PduEngineOptions, {
+      this.backend = prepared.start({ ...withLaneDefaults(engineOptions, lanes), ...(size ? { maxDatagramSize: size } : {}), ...inlineCore, role: side } as PduEngineOptions, {
         bundleBytes: bundleBytes ?? DEFAULT_BUNDLE_BYTES,
       });
       this.sasValue = await Promise.race([ready, timeout]);
@@ -504,6 +501,22 @@ export class PduChannel {
   private emit<K extends keyof PduChannelEvents>(type: K, event: PduChannelEvents[K]): void {
     for (const handler of this.handlers[type]) handler(event);
   }
+}
+
+/**
+ * The engine options for a channel of `lanes` stripes. Over several, unless the caller chose:
+ * a message's resends go twice where a second round is likely (`duplicateRetransmissions:
+ * 'auto'`: the tail under loss is what one stripes for, and it costs about the loss rate in wire
+ * bytes, BENCHMARKS.md), and an ACK the sender asked for waits for what trails on other stripes
+ * (`ack.askedAckDelayRtt`, STRIPED_ASKED_ACK_DELAY_RTT).
+ */
+export function withLaneDefaults<T extends Pick<PduEngineOptions, 'recovery' | 'ack'>>(options: T, lanes: number): T {
+  if (lanes <= 1) return options;
+  return {
+    ...options,
+    recovery: { duplicateRetransmissions: 'auto', ...options.recovery },
+    ack: { askedAckDelayRtt: STRIPED_ASKED_ACK_DELAY_RTT, ...options.ack },
+  };
 }
 
 let wasmCore: Promise<PduCore> | undefined;

@@ -2,7 +2,7 @@
  * `packet-dynamics/engine`: the sans-IO protocol engine and its public types.
  */
 export { PduEngine } from './engine.js';
-export { DEFAULT_CONFIG, resolveConfig, type PduConfig, type PduEngineOptions, type PredictorChoice } from './config.js';
+export { DEFAULT_CONFIG, STRIPED_ASKED_ACK_DELAY_RTT, resolveConfig, type PduConfig, type PduEngineOptions, type PredictorChoice } from './config.js';
 export { PduError, type PduErrorCode } from './errors.js';
 export type { EngineState, EngineStats, ExpiryReason, PduEvent, RetransmissionStats } from './events.js';
 export type { SendOptions } from './outgoing-message.js';

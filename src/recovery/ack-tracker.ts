@@ -7,6 +7,8 @@ export interface AckPolicy {
   maxAckDelayMs: number;
   /** Fraction of the smoothed RTT an arrival out of order waits for its ACK (0: at once). */
   outOfOrderAckDelayRtt: number;
+  /** Fraction of the smoothed RTT an ACK the sender asked for waits (0: at once). */
+  askedAckDelayRtt: number;
   /** Fraction of the smoothed RTT after which an ACK reporting a new hole is repeated (0: never). */
   holeAckRepeatRtt: number;
   /** Ranges reported per ACK, largest first. */
@@ -35,8 +37,8 @@ export interface AckFrameContent {
 
 /**
  * Receiver-side record of packet numbers seen, and when to acknowledge them (RFC 9002 13.2 in
- * spirit): at once when the sender asks (the A flag: a retransmission, or the tail of its
- * flight) and every few packets; soon (a small fraction of the RTT) when something is out of
+ * spirit): almost at once when the sender asks (the A flag: a retransmission, or the tail of its
+ * flight; a moment later, for what crossed other stripes) and every few packets; soon (a small fraction of the RTT) when something is out of
  * order, so that a burst reordered across stripes draws one ACK rather than one per packet;
  * never later than the advertised maximum ACK delay. An ACK that reports a new hole goes out a
  * second time shortly after, unless another has by then: losing it would leave the sender blind
@@ -98,7 +100,7 @@ export class AckTracker {
     const outOfOrder = previousLargest !== undefined && packetNumber !== previousLargest + 1;
     let delay = this.policy.maxAckDelayMs;
     let reason: AckReason = 'delayed';
-    if (ackNow) [delay, reason] = [0, 'asked'];
+    if (ackNow) [delay, reason] = [Math.min(delay, srttMs * this.policy.askedAckDelayRtt), 'asked'];
     else if (this.unackedEliciting >= this.policy.ackEveryPackets) [delay, reason] = [0, 'count'];
     else if (outOfOrder && srttMs * this.policy.outOfOrderAckDelayRtt < delay) [delay, reason] = [srttMs * this.policy.outOfOrderAckDelayRtt, 'outOfOrder'];
     if (this.deadline === undefined || now + delay < this.deadline) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AckTracker } from '../../src/recovery/ack-tracker.js';
 
-const policy = { ackEveryPackets: 4, maxAckDelayMs: 25, outOfOrderAckDelayRtt: 1 / 16, holeAckRepeatRtt: 1 / 8, maxAckRanges: 8, rangeRepeats: 2 };
+const policy = { ackEveryPackets: 4, maxAckDelayMs: 25, outOfOrderAckDelayRtt: 1 / 16, askedAckDelayRtt: 0, holeAckRepeatRtt: 1 / 8, maxAckRanges: 8, rangeRepeats: 2 };
 /** Smoothed RTT handed to the tracker: an out-of-order arrival's ACK waits 80/16 = 5 ms, a hole's ACK repeats 80/8 = 10 ms later. */
 const SRTT = 80;
 
@@ -51,6 +51,24 @@ describe('AckTracker', () => {
     a.onAckSent(1, SRTT);
     a.onPacket(2, true, 2, SRTT);
     expect(a.ackDeadline()).toBe(27);
+  });
+
+  it('lets an asked-for ACK wait askedAckDelayRtt, so that stragglers of the flight share it', () => {
+    const a = new AckTracker({ ...policy, ackEveryPackets: 8, askedAckDelayRtt: 1 / 32 }, 64);
+    for (const pn of [0, 1, 2]) a.onPacket(pn, true, pn, SRTT);
+    a.onAckSent(2, SRTT);
+    // The tail (pn 6, A flag) overtook pns 3-5 on other stripes: its ACK waits 80/32 = 2.5 ms.
+    a.onPacket(6, true, 10, SRTT, true);
+    expect(a.ackDeadline()).toBe(12.5);
+    for (const [pn, t] of [[3, 10.2], [4, 10.4], [5, 11]] as const) a.onPacket(pn, true, t, SRTT);
+    expect(a.ackDeadline()).toBe(12.5);
+    expect(a.wantsAck(12.4)).toBe(false);
+    const ack = a.buildAck(12.5)!;
+    expect(ack.ranges).toEqual([{ start: 0, end: 6 }]);
+    expect(ack.ackDelayMs).toBe(2.5);
+    a.onAckSent(12.5, SRTT);
+    expect(a.sentBy.asked).toBe(1);
+    expect(a.sentBy.outOfOrder).toBe(0);
   });
 
   it('acknowledges at once after ackEveryPackets, whatever else is pending', () => {
