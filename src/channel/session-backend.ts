@@ -223,7 +223,10 @@ export function workerSession(
     if ('id' in reply) pending.resolve(reply.id);
     else pending.reject(new PduError(reply.error.code as PduError['code'], reply.error.message));
   };
+  let reportedAt = Number.NEGATIVE_INFINITY;
+  const laneRoomKnown = (): boolean => relayed?.laneLoads?.()?.some((lane) => lane.room !== undefined) === true;
   const reportState = () => {
+    reportedAt = performance.now();
     if (relayed) port.post({
         type: 'channel-state',
         session: port.session,
@@ -302,6 +305,10 @@ export function workerSession(
           const ticket = nextTicket++;
           return new Promise<string>((resolve, reject) => {
             pendingSends.set(ticket, { resolve, reject });
+            // Where the worker picks lanes by their room: a window changes between reports (werift's
+            // opens with SACKs, and drops to one chunk when its retransmission timer fires), so a
+            // message's first flight is placed from a fresh look.
+            if (performance.now() - reportedAt > 1 && laneRoomKnown()) reportState();
             // The application's buffer moves to the worker: no copy on this thread.
             const owned = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
             port.post({ type: 'send', session: port.session, ticket, data, opts }, owned ? [data.buffer as ArrayBuffer] : []);
