@@ -510,7 +510,7 @@ export class PduChannel {
  * bytes, BENCHMARKS.md), and an ACK the sender asked for waits for what trails on other stripes
  * (`ack.askedAckDelayRtt`, STRIPED_ASKED_ACK_DELAY_RTT).
  */
-export function withLaneDefaults<T extends Pick<PduEngineOptions, 'recovery' | 'ack'>>(options: T, lanes: number): T {
+export function withLaneDefaults<T extends Pick<PduEngineOptions, 'recovery' | 'ack'>>(options: T, lanes: number): T & Pick<PduEngineOptions, 'recovery' | 'ack'> {
   if (lanes <= 1) return options;
   return {
     ...options,
