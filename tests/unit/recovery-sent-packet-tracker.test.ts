@@ -288,4 +288,30 @@ describe('SentPacketTracker: loss detection per FIFO lane', () => {
     t.onAck(5, [{ start: 4, end: 5 }], 200);
     expect(t.lossDelay(rtt)).toBeCloseTo(base + 10);
   });
+
+  it("widens the time threshold on FIFO lanes once most of their time losses proved spurious, not while they are real", () => {
+    // Each round: packet on lane 0 overtaken by one on lane 1 and declared lost by time. `late`:
+    // it then arrives (a stripe's window held it back); otherwise it was really lost.
+    const rounds = (late: boolean, count: number) => {
+      const rtt = new RttEstimator(100);
+      rtt.update(40, 0);
+      const t = new SentPacketTracker({ packetThreshold: 1000, timeThreshold: 9 / 8, granularityMs: 1 }, 1000);
+      const base = t.lossDelay(rtt);
+      let pn = 0;
+      for (let r = 0; r < count; r++) {
+        const at = r * 100;
+        t.onSent({ ...packet(pn, at), lane: 0 });
+        t.onSent({ ...packet(pn + 1, at), lane: 1 });
+        t.onAck(pn + 1, [{ start: pn + 1, end: pn + 1 }], at + 41);
+        expect(t.detectLosses(at + 100, rtt).map((p) => p.packetNumber)).toEqual([pn]);
+        if (late) t.onAck(pn + 1, [{ start: pn, end: pn + 1 }], at + 100);
+        pn += 2;
+      }
+      return t.lossDelay(rtt) - base;
+    };
+    // A few are not enough to judge by, however late.
+    expect(rounds(true, 4)).toBe(0);
+    expect(rounds(true, 12)).toBeGreaterThan(0);
+    expect(rounds(false, 12)).toBe(0);
+  });
 });
