@@ -173,6 +173,8 @@ const MAX_REORDER_STEPS = 16;
 const FIFO_TIME_LOSS_MEMORY = 64;
 /** Time-threshold losses on FIFO lanes seen before their spurious share may widen the window. */
 const FIFO_TIME_LOSS_MIN = 8;
+/** Packets the lane rule declared lost, acknowledged after all, that withdraw it from their lane. */
+const LANE_STRIKES = 2;
 
 /**
  * Sender-side record of packets in flight, after RFC 9002 sections 6 and A: ACK processing,
@@ -205,6 +207,8 @@ export class SentPacketTracker {
   private readonly laneLargestAcked: number[] = [];
   /** Lanes shown not to be FIFO: the lane rule no longer applies to them. */
   private readonly untrustedLanes = new Set<number>();
+  /** Per lane: packets the lane rule declared lost that were acknowledged after all. */
+  private readonly laneStrikes: number[] = [];
   /** Scratch for lostOnLanes: per lane, the later packet a frame proves arrived (-1: none). */
   private readonly laneBound: number[] = [];
   /** Reordering window, in quarters of the min RTT added to the time threshold (RFC 8985 6.2). */
@@ -285,7 +289,7 @@ export class SentPacketTracker {
         else if (p.lossCause === 'threshold') {
           const extent = this.largestAckedNumber - p.packetNumber;
           this.threshold = Math.min(MAX_PACKET_THRESHOLD, Math.max(this.threshold, extent + 1));
-        } else if (p.lossCause === 'lane') this.untrustedLanes.add(p.lane!);
+        } else if (p.lossCause === 'lane') this.strikeLane(p.lane!);
         this.onLaneAcked(p);
       });
     }
@@ -341,6 +345,17 @@ export class SentPacketTracker {
     this.reorderSteps = Math.min(MAX_REORDER_STEPS, this.reorderSteps + 1);
     this.reorderWidenedAt = now;
     this.realLossesSinceWiden = 0;
+  }
+
+  /**
+   * A packet the lane rule declared lost arrived after all: its lane delivered out of order.
+   * LANE_STRIKES such packets withdraw the rule from the lane for good. One is not enough: a
+   * stack below may reorder once in thousands (Chromium to werift, BENCHMARKS.md "Session 14"),
+   * and a withdrawn lane waits for the thresholds and probe timeouts for the rest of the session.
+   */
+  private strikeLane(lane: number): void {
+    this.laneStrikes[lane] = (this.laneStrikes[lane] ?? 0) + 1;
+    if (this.laneStrikes[lane]! >= LANE_STRIKES) this.untrustedLanes.add(lane);
   }
 
   /** The packet took a lane the lane rule trusts to be FIFO. */
