@@ -224,7 +224,9 @@ export function workerSession(
     else pending.reject(new PduError(reply.error.code as PduError['code'], reply.error.message));
   };
   let reportedAt = Number.NEGATIVE_INFINITY;
-  const laneRoomKnown = (): boolean => relayed?.laneLoads?.()?.some((lane) => lane.room !== undefined) === true;
+  // Whether the lanes tell their room is a property of the channel (werift's, or stripes that all
+  // are): looked at once, not on every send.
+  const laneRoomKnown = relayed?.laneLoads?.()?.some((lane) => lane.room !== undefined) === true;
   const reportState = () => {
     reportedAt = performance.now();
     if (relayed) port.post({
@@ -308,7 +310,7 @@ export function workerSession(
             // Where the worker picks lanes by their room: a window changes between reports (werift's
             // opens with SACKs, and drops to one chunk when its retransmission timer fires), so a
             // message's first flight is placed from a fresh look.
-            if (performance.now() - reportedAt > 1 && laneRoomKnown()) reportState();
+            if (laneRoomKnown && performance.now() - reportedAt > 1) reportState();
             // The application's buffer moves to the worker: no copy on this thread.
             const owned = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
             port.post({ type: 'send', session: port.session, ticket, data, opts }, owned ? [data.buffer as ArrayBuffer] : []);
