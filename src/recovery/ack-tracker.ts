@@ -38,11 +38,11 @@ export interface AckFrameContent {
 /**
  * Receiver-side record of packet numbers seen, and when to acknowledge them (RFC 9002 13.2 in
  * spirit): almost at once when the sender asks (the A flag: a retransmission, or the tail of its
- * flight; a moment later, for what crossed other stripes) and every few packets; soon (a small fraction of the RTT) when something is out of
- * order, so that a burst reordered across stripes draws one ACK rather than one per packet;
- * never later than the advertised maximum ACK delay. An ACK that reports a new hole goes out a
- * second time shortly after, unless another has by then: losing it would leave the sender blind
- * to the loss until a timer. ACK-only packets are recorded but elicit nothing.
+ * flight; a moment later, for what crossed other stripes) and every few packets; soon (a small
+ * fraction of the RTT) when something is out of order, so that a burst reordered across stripes
+ * draws one ACK rather than one per packet; never later than the advertised maximum ACK delay.
+ * An ACK that reports a new hole goes out a second time shortly after, unless another has by
+ * then: losing it would leave the sender blind to the loss until a timer. ACK-only packets are recorded but elicit nothing.
  * Each ACK reports the newest ranges; a hole already reported in `rangeRepeats` ACKs is left
  * out (if every one of those ACKs was lost, the sender's timers recover).
  */

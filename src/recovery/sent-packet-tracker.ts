@@ -340,7 +340,10 @@ export class SentPacketTracker {
    * teach it nothing: a tail has no later packet that overtook it, only a late ACK.
    */
   private widenReorderWindow(p: SentPacket, now: number): void {
-    if (this.onFifoLane(p) && (2 * ++this.fifoTimeSpurious <= this.fifoTimeLosses || this.fifoTimeLosses < FIFO_TIME_LOSS_MIN)) return;
+    if (this.onFifoLane(p)) {
+      this.fifoTimeSpurious++;
+      if (this.fifoTimeLosses < FIFO_TIME_LOSS_MIN || 2 * this.fifoTimeSpurious <= this.fifoTimeLosses) return;
+    }
     if (p.timeSent <= this.reorderWidenedAt) return;
     this.reorderSteps = Math.min(MAX_REORDER_STEPS, this.reorderSteps + 1);
     this.reorderWidenedAt = now;
