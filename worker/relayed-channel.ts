@@ -1,5 +1,5 @@
 import type { CongestionSample } from '../src/congestion/congestion-report.js';
-import { chooseLane, type DatagramChannel, type LaneLoad } from '../src/transport/datachannel.js';
+import { chooseLane, type DatagramChannel, type LaneBacklog, type LaneLoad } from '../src/transport/datachannel.js';
 import { NO_LANE } from './protocol.js';
 
 /**
@@ -67,6 +67,13 @@ export class RelayedChannel implements DatagramChannel {
 
   laneLoads(): LaneLoad[] | undefined {
     return this.lanes;
+  }
+
+  /** From the host's latest report: what it had sent on the lane then, and what was still queued. */
+  laneBacklog(lane: number): LaneBacklog | undefined {
+    const reported = this.lanes?.[lane];
+    if (reported?.sentBytes === undefined) return undefined;
+    return { departedBytes: reported.sentBytes - reported.queuedBytes, knownBytes: reported.sentBytes };
   }
 
   send(datagram: Uint8Array, lane?: number): void {

@@ -7,7 +7,7 @@ import { TimeoutPredictor } from '../predict/timeout-predictor.js';
 import type { CompletedMessage } from '../reassembly/incoming-messages.js';
 import type { NackDecision, PathContext } from '../recovery/nack-scheduler.js';
 import { RttEstimator } from '../recovery/rtt-estimator.js';
-import { isLane, MAX_LANES, type LossCause, type SentPacket } from '../recovery/sent-packet-tracker.js';
+import { isLane, MAX_LANES, type ResendCause, type SentPacket } from '../recovery/sent-packet-tracker.js';
 import { duplicatesResends } from '../shard/redundancy-policy.js';
 import { ShardingPolicy, type ShardingDecision } from '../shard/sharding-policy.js';
 import type { ControlFrame } from '../wire/types.js';
@@ -15,6 +15,7 @@ import { MAX_OUTSTANDING_PROBES, resolveConfig, STARTUP_PROBE_SPACING_MS, type P
 import { PduError } from './errors.js';
 import type { EngineState, EngineStats, ExpiryReason, PduEvent } from './events.js';
 import { IncomingStream } from './incoming-stream.js';
+import { LaneLog, type LaneHold } from './lane-log.js';
 import type { OutgoingMessage, SendOptions } from './outgoing-message.js';
 import { earliest, OutgoingStream, type FragmentToSend } from './outgoing-stream.js';
 import { PeerClock } from './session-clock.js';
@@ -59,6 +60,9 @@ export class PduEngine {
   private now = 0;
   /** The lane of the datagram being polled (pollTransmit). */
   private lane: number | undefined;
+  /** The packet recorded for the datagram being polled, if the tracker follows it. */
+  private polledPacket: SentPacket | undefined;
+  private readonly laneLog = new LaneLog();
   private handshakeStartedAt = 0;
   private nextHelloAt = Number.POSITIVE_INFINITY;
   private helloInterval: number;
@@ -198,6 +202,7 @@ export class PduEngine {
       throw new PduError('invalid-argument', `pollTransmit: lane ${lane} is not an integer in 0..${MAX_LANES - 1}`);
     }
     this.lane = lane;
+    this.polledPacket = undefined;
     const urgent = this.urgent.shift();
     if (urgent) return this.count(urgent, 'urgent');
     if (this.engineState !== 'keyed' && this.engineState !== 'established') return undefined;
@@ -209,6 +214,27 @@ export class PduEngine {
       this.onInternalError(err);
       return undefined;
     }
+  }
+
+  /**
+   * At `now` the stack below still holds, on each lane named, the datagrams polled for it
+   * numbered `from` to `to - 1` (each lane numbers the datagrams polled for it from 0): they have
+   * not left. Loss timers count from when a packet leaves, so a host whose channel queues behind
+   * a transport window (an SCTP association's: Chromium's and werift's hold a stripe's fourth
+   * datagram of a burst for a round trip once their window has shrunk) says what waits there,
+   * every few ms while anything does; such a datagram is not resent for nothing, and while a lane
+   * not named holds nothing, its fragment goes again there (`recovery.retransmissions.held`).
+   * Optional: without it, timers count from `pollTransmit`.
+   */
+  reportLaneBacklog(held: readonly LaneHold[], now: number): void {
+    for (const { lane, from, to } of held) {
+      if (!isLane(lane) || !Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from < 0 || to < from) {
+        throw new PduError('invalid-argument', `reportLaneBacklog: lane ${lane}, datagrams ${from} to ${to} out of range`);
+      }
+    }
+    this.advance(now);
+    const otherLaneFree = this.laneLog.hasLaneBesides(held);
+    for (const { lane, from, to } of held) this.laneLog.range(lane, from, to, (p) => this.outgoing.onHeld(p, this.now, otherLaneFree));
   }
 
   /**
@@ -526,7 +552,7 @@ export class PduEngine {
     const sealed = this.link.sealControl(batch, now);
     if (batch.ack) this.incoming.onAckSent(now, ctx.srttMs);
     this.pendingEcho = undefined;
-    this.outgoing.onControlSent(sealed.packetNumber, sealed.bytes.length, batch.cancels ?? [], now, this.lane);
+    this.polledPacket = this.outgoing.onControlSent(sealed.packetNumber, sealed.bytes.length, batch.cancels ?? [], now, this.lane);
     return this.count(sealed.bytes, 'control');
   }
 
@@ -599,7 +625,7 @@ export class PduEngine {
   private sendFragment(f: FragmentToSend): Uint8Array {
     const end = this.outgoing.flightEnd(f, this.now);
     const sealed = this.link.sealFragment(f.message, f.sequence, { ackNow: end.ackNow, copy: f.copy === true }, this.now);
-    this.outgoing.onDataSent(f, sealed.packetNumber, sealed.bytes.length, this.now, end, this.lane);
+    this.polledPacket = this.outgoing.onDataSent(f, sealed.packetNumber, sealed.bytes.length, this.now, end, this.lane);
     this.activitySinceReport = true;
     return this.count(sealed.bytes, 'data');
   }
@@ -642,6 +668,7 @@ export class PduEngine {
   }
 
   private count(bytes: Uint8Array, kind: 'urgent' | 'control' | 'data'): Uint8Array {
+    if (this.lane !== undefined) this.laneLog.record(this.lane, this.polledPacket);
     this.traffic.datagramsSent++;
     this.traffic.wireBytesSent += bytes.length;
     if (kind === 'data') this.traffic.dataPacketsSent++;
@@ -726,7 +753,7 @@ export class PduEngine {
     };
   }
 
-  private traceSent(event: string, p: SentPacket, now: number, cause?: LossCause): void {
+  private traceSent(event: string, p: SentPacket, now: number, cause?: ResendCause): void {
     if (!this.trace.enabled) return;
     this.trace.record({
       t: now,

@@ -44,6 +44,11 @@ export interface RetransmissionStats {
   lane: number;
   tail: number;
   pto: number;
+  /**
+   * Also of `timeout`, though no loss: fragments sent again on another lane while their datagram
+   * waited behind its own lane's transport window (PduEngine.reportLaneBacklog).
+   */
+  held: number;
   /** Resent fragments whose original was acknowledged after all. */
   spurious: number;
   /** Of `spurious`, by what had declared the original lost. */

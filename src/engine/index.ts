@@ -7,6 +7,7 @@ export { PduError, type PduErrorCode } from './errors.js';
 export type { EngineState, EngineStats, ExpiryReason, PduEvent, RetransmissionStats } from './events.js';
 export type { SendOptions } from './outgoing-message.js';
 export { TraceRecorder, type TraceRecord } from './trace-recorder.js';
+export type { LaneHold } from './lane-log.js';
 export { MAX_LANES } from '../recovery/sent-packet-tracker.js';
 export type { CongestionReport, CongestionSample } from '../congestion/congestion-report.js';
 export type { GapFeatures, GapVerdict, LossPredictor } from '../predict/loss-predictor.js';

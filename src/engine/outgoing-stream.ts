@@ -4,7 +4,7 @@ import { DeliveryRateSampler } from '../congestion/delivery-rate.js';
 import { Pacer } from '../congestion/pacer.js';
 import type { Range } from '../recovery/range-set.js';
 import type { RttEstimator } from '../recovery/rtt-estimator.js';
-import { SentPacketTracker, type LossCause, type SentFragmentRef, type SentPacket } from '../recovery/sent-packet-tracker.js';
+import { SentPacketTracker, departure, type LossCause, type ResendCause, type SentFragmentRef, type SentPacket } from '../recovery/sent-packet-tracker.js';
 import type { ShardingDecision } from '../shard/sharding-policy.js';
 import type { PduConfig } from './config.js';
 import { DeadlineQueue } from './deadline-queue.js';
@@ -18,14 +18,14 @@ export interface OutgoingSink {
   delivered(message: OutgoingMessage, now: number): void;
   expired(message: OutgoingMessage, now: number): void;
   /** Per-fragment trace hook (sent, retransmitted, acked, lost, spurious). */
-  fragmentEvent(event: string, packet: SentPacket, now: number, cause?: LossCause): void;
+  fragmentEvent(event: string, packet: SentPacket, now: number, cause?: ResendCause): void;
 }
 
 export interface FragmentToSend {
   message: OutgoingMessage;
   sequence: number;
-  /** Set for a retransmission: why, and the packet that was lost. */
-  cause?: LossCause;
+  /** Set for a retransmission: why, and the packet that was lost (or held). */
+  cause?: ResendCause;
   lost?: SentPacket;
   /** The second copy of a duplicated retransmission. */
   copy?: boolean;
@@ -52,6 +52,12 @@ const MAX_TAIL_PROBES = 2;
 
 /** Tails remembered at once; an older one is left to the probe timeout. */
 const MAX_TAILS = 32;
+
+/**
+ * Share of the smoothed RTT a datagram waits in its lane's stack before its fragment goes again
+ * on a free lane (onHeld): past the few ms a stack takes to send a burst it was handed at once.
+ */
+const HELD_REROUTE_RTT = 1 / 8;
 
 interface FlightTail {
   packet: SentPacket;
@@ -94,6 +100,7 @@ export class OutgoingStream {
     lane: 0,
     tail: 0,
     pto: 0,
+    held: 0,
     spurious: 0,
     spuriousBy: { nack: 0, threshold: 0, lane: 0, tail: 0, pto: 0 },
   };
@@ -283,9 +290,32 @@ export class OutgoingStream {
   }
 
   /** Records a control packet; one carrying CANCEL is ack-eliciting and its cancels are resent if lost. */
-  onControlSent(packetNumber: number, bytes: number, cancels: number[], now: number, lane: number | undefined): void {
+  onControlSent(packetNumber: number, bytes: number, cancels: number[], now: number, lane: number | undefined): SentPacket {
     const packet = this.record(packetNumber, bytes, now, cancels.length > 0, lane);
     if (cancels.length > 0) packet.cancels = cancels;
+    return packet;
+  }
+
+  /**
+   * The stack below still holds `packet` at `now` (PduEngine.reportLaneBacklog). Its timers count
+   * from its departure; and once it has waited an eighth of a round trip while `otherLaneFree`
+   * (some lane holds nothing), its fragment goes again, once, as the second copy of a pair (C),
+   * cause `held`: behind an SCTP window it waits for a SACK, a round trip, and its message with
+   * it; the copy takes the free lane and arrives first. Should the held original then be lost
+   * on the wire, the copy has already made good what would take another round trip to find.
+   */
+  onHeld(packet: SentPacket, now: number, otherLaneFree: boolean): void {
+    this.tracker.onHeld(packet, now, this.rtt.srtt);
+    // A copy held in turn found no free lane after all: it is not copied again.
+    if (!otherLaneFree || packet.rerouted || packet.pairedWith !== undefined || !packet.fragment) return;
+    if (now - packet.timeSent < this.rtt.srtt * HELD_REROUTE_RTT) return;
+    if (this.tracker.get(packet.packetNumber) !== packet) return;
+    const { messageNumber, sequence } = packet.fragment;
+    const message = this.messages.get(messageNumber);
+    if (!message || !message.reliable || message.state === 'lapsed' || message.isAcked(sequence)) return;
+    if (message.latestPacketOf(sequence) !== packet.packetNumber) return;
+    packet.rerouted = true;
+    this.retransmits.push({ message, sequence, cause: 'held', lost: packet, copy: true });
   }
 
   /**
@@ -331,7 +361,12 @@ export class OutgoingStream {
     // packet's age, not a round trip.
     const staleSample = result.rttSampleFromLost === true && ackDelayMs > this.config.ack.maxAckDelayMs;
     if (result.rttSample !== undefined && !staleSample) {
-      this.rtt.update(result.rttSample, Math.min(ackDelayMs, this.config.ack.maxAckDelayMs));
+      // The loss timers count from when a packet left (SentPacket.heldAt), so they learn the round
+      // trip from then; the congestion controller sees the wait below PDU as part of the path. A
+      // hold is seen a little late (a report crosses threads), so a held packet's sample may not
+      // set a new minimum.
+      const pathSample = result.pathRttSample! < result.rttSample && this.rtt.hasSample() ? Math.max(result.pathRttSample!, this.rtt.minRtt) : result.rttSample;
+      this.rtt.update(pathSample, Math.min(ackDelayMs, this.config.ack.maxAckDelayMs));
       this.controller.onRttSample(result.rttSample, now);
     }
     for (const p of result.newlyAcked) {
@@ -387,7 +422,7 @@ export class OutgoingStream {
   private tailDue(t: FlightTail): number {
     const r = this.rtt;
     const roundTrip = Math.max(this.tracker.timeThresholdDelay(r), this.config.recovery.timeThreshold * this.expectedRoundTrip(t.packet), r.srtt + 4 * r.rttvar);
-    return t.packet.timeSent + roundTrip + (t.ackNow ? 0 : this.config.ack.maxAckDelayMs);
+    return departure(t.packet) + roundTrip + (t.ackNow ? 0 : this.config.ack.maxAckDelayMs);
   }
 
   /**
@@ -448,7 +483,7 @@ export class OutgoingStream {
     if (!message || message.isAcked(p.fragment.sequence)) return [];
     const copy = this.tracker.get(message.latestPacketOf(p.fragment.sequence));
     if (!copy) return [];
-    if (copy.packetNumber > this.tracker.largestAcked && now - copy.timeSent < minTailAgeMs(copy)) return [];
+    if (copy.packetNumber > this.tracker.largestAcked && now - departure(copy) < minTailAgeMs(copy)) return [];
     const first = copy.pairedWith !== undefined ? this.tracker.markLost(copy.pairedWith, 'nack', now) : undefined;
     const latest = this.tracker.markLost(copy.packetNumber, 'nack', now)!;
     return first ? [first, latest] : [latest];
@@ -677,6 +712,6 @@ export function earliest(...times: (number | undefined)[]): number | undefined {
  * duplicated resend's second copy pays only when the first is really needed, so resends on
  * suspicion go once (`recovery.duplicateRetransmissions`).
  */
-function shownLost(cause: LossCause): boolean {
-  return cause !== 'tail' && cause !== 'pto';
+function shownLost(cause: ResendCause): boolean {
+  return cause !== 'tail' && cause !== 'pto' && cause !== 'held';
 }

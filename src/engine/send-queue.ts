@@ -1,4 +1,4 @@
-import type { LossCause, SentPacket } from '../recovery/sent-packet-tracker.js';
+import type { ResendCause, SentPacket } from '../recovery/sent-packet-tracker.js';
 import type { OutgoingMessage } from './outgoing-message.js';
 
 /**
@@ -37,8 +37,8 @@ export class SendQueue {
 export interface RetransmitEntry {
   message: OutgoingMessage;
   sequence: number;
-  cause: LossCause;
-  /** The packet that was lost, so a later ACK of it can be recognised as spurious. */
+  cause: ResendCause;
+  /** The packet that was lost (or held), so a later ACK of it can be recognised as spurious. */
   lost: SentPacket;
   /** The second copy of a duplicated retransmission (`recovery.duplicateRetransmissions`). */
   copy?: boolean;

@@ -1,8 +1,10 @@
 import type { CongestionSample } from '../congestion/congestion-report.js';
 import type { EngineStats } from '../engine/index.js';
+import type { LaneHold } from '../engine/lane-log.js';
 import { isLane } from '../recovery/sent-packet-tracker.js';
 import type { DatagramChannel } from '../transport/datachannel.js';
 import { BUNDLE_ENTRY_OVERHEAD, BUNDLE_HEADER_BYTES, MAX_BUNDLED_DATAGRAM, encodeBundle, isBundle, splitBundle } from './datagram-bundle.js';
+import { LaneBacklogWatch } from './lane-backlog.js';
 import { ChannelQueueLimit } from './queue-limit.js';
 import { WakeTimer } from './wake-timer.js';
 
@@ -19,6 +21,8 @@ export interface SansIoEngine<Event, SendOptions, Stats> {
   pollTransmit(now: number, lane?: number): Uint8Array | undefined;
   /** A sent datagram nothing reads any more: its memory may hold a later one. */
   recycleDatagram(datagram: Uint8Array): void;
+  /** The stack below still holds these datagrams, per lane (LaneBacklogWatch). */
+  reportLaneBacklog?(held: readonly LaneHold[], now: number): void;
   pollEvent(): Event | undefined;
   nextTimeout(): number | undefined;
   reportCongestionSample(sample: CongestionSample): void;
@@ -53,6 +57,12 @@ export interface EngineDriverOptions<Event> {
   bundleLossCeiling?: number;
   onEvent(event: Event): void;
 }
+
+/**
+ * How often to look at a lane's backlog while its stack holds datagrams, ms: a held datagram's
+ * loss timers start at most this late after it leaves.
+ */
+const BACKLOG_CHECK_MS = 3;
 
 /** Datagrams a session sends before its loss rate may open the way to bundles. */
 const BUNDLE_EVIDENCE_DATAGRAMS = 300;
@@ -124,6 +134,9 @@ export class EngineDriver<Event, SendOptions, Stats> {
   private pendingLane: number | undefined;
   /** The largest datagram the engine has produced: what a bundle must have room for. */
   private largestDatagram = 0;
+  /** What the channel's lanes still hold, where both the channel and the engine can tell. */
+  private readonly backlog: LaneBacklogWatch | undefined;
+  private readonly backlogCheck: WakeTimer;
 
   constructor(
     readonly engine: SansIoEngine<Event, SendOptions, Stats>,
@@ -139,6 +152,8 @@ export class EngineDriver<Event, SendOptions, Stats> {
     });
     this.drainCheck = new WakeTimer(() => this.pump());
     this.inputPump = new WakeTimer(() => this.pump());
+    this.backlogCheck = new WakeTimer(() => this.pump());
+    if (channel.laneBacklog !== undefined && engine.reportLaneBacklog !== undefined) this.backlog = new LaneBacklogWatch();
     this.queueLimit = new ChannelQueueLimit(options.channelQueueDelayMs ?? 30, options.channelQueueFloorBytes ?? 4 * 1024);
     this.bundleBytes = Math.min(options.bundleBytes ?? 0, MAX_BUNDLE_BYTES);
     channel.onDatagram((datagram) => {
@@ -189,6 +204,7 @@ export class EngineDriver<Event, SendOptions, Stats> {
     this.timer.dispose();
     this.drainCheck.dispose();
     this.inputPump.dispose();
+    this.backlogCheck.dispose();
     if (this.sampler !== undefined) clearInterval(this.sampler);
     this.sampler = undefined;
   }
@@ -225,6 +241,7 @@ export class EngineDriver<Event, SendOptions, Stats> {
         const lane = this.pending.length > 0 ? this.pendingLane : this.pickLane();
         const datagram = this.engine.pollTransmit(now, lane);
         if (!datagram) break;
+        if (lane !== undefined) this.backlog?.onPolled(lane);
         if (datagram.length > this.largestDatagram) this.largestDatagram = datagram.length;
         if (bundling && datagram.length <= MAX_BUNDLED_DATAGRAM) this.addToBundle(datagram, lane);
         else {
@@ -238,6 +255,7 @@ export class EngineDriver<Event, SendOptions, Stats> {
     // The channel announces draining only below its own low-water mark, which may sit above this
     // limit: look again once about half the limit has drained.
     if (full && !this.drainCheck.armed) this.drainCheck.arm(Math.max(1, this.queueLimit.drainTime(limit / 2)));
+    this.reportBacklog(now);
     for (let event = this.engine.pollEvent(); event !== undefined; event = this.engine.pollEvent()) {
       this.options.onEvent(event);
       if (this.stopped) return;
@@ -294,8 +312,19 @@ export class EngineDriver<Event, SendOptions, Stats> {
     if (left > 0) this.put(encodeBundle([datagram]), lane);
   }
 
+  /** Tells the engine what the lanes still hold, and looks again soon while they hold anything. */
+  private reportBacklog(now: number): void {
+    const backlog = this.backlog;
+    if (backlog === undefined) return;
+    const held: LaneHold[] = [];
+    const holding = backlog.check(this.channel, held);
+    if (held.length > 0) this.engine.reportLaneBacklog!(held, now);
+    if (holding && !this.backlogCheck.armed) this.backlogCheck.arm(BACKLOG_CHECK_MS);
+  }
+
   private put(bytes: Uint8Array, lane: number | undefined): void {
     this.channel.send(bytes, lane);
+    if (lane !== undefined) this.backlog?.onSent(lane, bytes.byteLength);
     this.queueLimit.onSent(bytes.byteLength);
   }
 

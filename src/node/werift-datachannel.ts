@@ -30,6 +30,7 @@ export function adaptWeriftDataChannel(pc: RTCPeerConnection, channel: RTCDataCh
     return Math.max(0, Math.min(maxHeldBytes, Math.max(2 * association.cwnd, 8 * 1024)) - association.flightSize);
   };
   const drainPollMs = options.drainPollMs ?? 5;
+  let sentBytes = 0;
   const writable = new Set<() => void>();
   let drainTimer: ReturnType<typeof setInterval> | undefined;
   const inbound = new EarlyArrivals();
@@ -87,10 +88,13 @@ export function adaptWeriftDataChannel(pc: RTCPeerConnection, channel: RTCDataCh
     // One SCTP association that PDU keeps from retransmitting: one FIFO lane.
     pickLane: () => 0,
     laneLoads() {
-      return [{ open: this.open, queuedBytes: queuedBytes(), room: this.sendRoom!() }];
+      return [{ open: this.open, queuedBytes: queuedBytes(), room: this.sendRoom!(), sentBytes }];
     },
+    // The outbound queue holds what the SCTP window keeps back; the flight has left.
+    laneBacklog: (lane) => (lane === 0 ? { departedBytes: sentBytes - queuedBytes(), knownBytes: sentBytes } : undefined),
     send(datagram) {
       channel.send(Buffer.from(datagram.buffer, datagram.byteOffset, datagram.byteLength));
+      sentBytes += datagram.byteLength;
       if (waitingForRoom()) watchDrain();
     },
     onDatagram: (handler) => inbound.attach(handler),

@@ -9,6 +9,12 @@ import type { RttEstimator } from './rtt-estimator.js';
  */
 export type LossCause = 'nack' | 'threshold' | 'lane' | 'tail' | 'pto';
 
+/**
+ * Why a fragment went again: a loss, or `held`: no loss, its datagram waited behind its lane's
+ * transport window while another lane had none waiting (OutgoingStream.onHeld).
+ */
+export type ResendCause = LossCause | 'held';
+
 export interface SentFragmentRef {
   messageNumber: number;
   sequence: number;
@@ -17,7 +23,13 @@ export interface SentFragmentRef {
 /** What the engine needs to know about a sent packet until it is acknowledged or lost. */
 export interface SentPacket {
   packetNumber: number;
+  /** When the engine handed it to the channel. */
   timeSent: number;
+  /**
+   * The latest time the stack below was seen still holding it (its lane's queue, behind an SCTP
+   * window), when it was: it left then or later. Loss timers count from `departure(p)`.
+   */
+  heldAt?: number;
   bytes: number;
   /** Counts toward bytes in flight and arms the loss timers. ACK-only packets do not. */
   ackEliciting: boolean;
@@ -44,6 +56,8 @@ export interface SentPacket {
   retransmitted?: boolean;
   /** The second copy of a duplicated retransmission: the first copy's packet number. */
   pairedWith?: number;
+  /** Its fragment went again on another lane while this packet was held (ResendCause 'held'). */
+  rerouted?: true;
 }
 
 export interface AckResult {
@@ -52,9 +66,11 @@ export interface AckResult {
   spurious: SentPacket[];
   /**
    * Raw RTT sample from the largest newly acknowledged ack-eliciting packet (one declared lost
-   * included), if it was the largest acked.
+   * included), if it was the largest acked: from when the engine handed it over.
    */
   rttSample?: number;
+  /** The same sample from when the packet left the stack below (`departure`): the path's own round trip. */
+  pathRttSample?: number;
   /** The sample's packet had been declared lost (it is among `spurious`). */
   rttSampleFromLost?: boolean;
   /** Packets this ACK shows lost on their FIFO lane, now declared lost (cause 'lane'). */
@@ -96,6 +112,19 @@ class InFlightWindow {
   /** The oldest packet in flight. */
   first(): SentPacket | undefined {
     return this.count > 0 ? this.slots[this.head] : undefined;
+  }
+
+  /** The oldest packet number in flight. */
+  firstNumber(): number | undefined {
+    return this.count > 0 ? this.base + this.head : undefined;
+  }
+
+  /** The next packet number in flight after `packetNumber`. */
+  nextNumber(packetNumber: number): number | undefined {
+    for (let i = packetNumber - this.base + 1; i < this.slots.length; i++) {
+      if (this.slots[i] !== undefined) return this.base + i;
+    }
+    return undefined;
   }
 
   add(packet: SentPacket): void {
@@ -153,6 +182,14 @@ class InFlightWindow {
 /** Lanes a sender may name (`PduEngine.pollTransmit`): stripes are peer connections, so few. */
 export const MAX_LANES = 64;
 
+/**
+ * When a packet left for the peer as far as the sender knows: when the stack below was last seen
+ * holding it, else when the engine handed it over.
+ */
+export function departure(p: SentPacket): number {
+  return p.heldAt ?? p.timeSent;
+}
+
 /** Whether `lane` is one a sender may name: an integer in 0..MAX_LANES-1. */
 export function isLane(lane: number): boolean {
   return Number.isInteger(lane) && lane >= 0 && lane < MAX_LANES;
@@ -175,6 +212,8 @@ const FIFO_TIME_LOSS_MEMORY = 64;
 const FIFO_TIME_LOSS_MIN = 8;
 /** Packets the lane rule declared lost, acknowledged after all, that withdraw it from their lane. */
 const LANE_STRIKES = 2;
+/** Held packets lossTime looks past, at most, for the earliest departure. */
+const HELD_SCAN = 64;
 
 /**
  * Sender-side record of packets in flight, after RFC 9002 sections 6 and A: ACK processing,
@@ -209,6 +248,8 @@ export class SentPacketTracker {
   private readonly untrustedLanes = new Set<number>();
   /** Per lane: packets the lane rule declared lost that were acknowledged after all. */
   private readonly laneStrikes: number[] = [];
+  /** Per lane: the latest packet declared lost on it. */
+  private readonly laneLatestLost: (SentPacket | undefined)[] = [];
   /** Scratch for lostOnLanes: per lane, the later packet a frame proves arrived (-1: none). */
   private readonly laneBound: number[] = [];
   /** Reordering window, in quarters of the min RTT added to the time threshold (RFC 8985 6.2). */
@@ -295,6 +336,7 @@ export class SentPacketTracker {
     }
     if (largestNewly && largestNewly.packetNumber === largest) {
       result.rttSample = now - largestNewly.timeSent;
+      result.pathRttSample = now - departure(largestNewly);
       result.rttSampleFromLost = largestNewly.lossCause !== undefined;
     }
     this.largestAckedNumber = Math.max(this.largestAckedNumber, largest);
@@ -308,8 +350,9 @@ export class SentPacketTracker {
     const lost: SentPacket[] = [];
     const lossDelay = this.lossDelay(rtt);
     for (const p of this.inFlight.between(0, this.largestAckedNumber)) {
-      const byCount = this.largestAckedNumber - p.packetNumber >= this.threshold;
-      if (byCount || p.timeSent + lossDelay <= now) {
+      // A held packet left after packets numbered later: only time can judge it.
+      const byCount = p.heldAt === undefined && this.largestAckedNumber - p.packetNumber >= this.threshold;
+      if (byCount || departure(p) + lossDelay <= now) {
         if (!byCount) {
           p.lostByTime = true;
           if (this.onFifoLane(p) && ++this.fifoTimeLosses > FIFO_TIME_LOSS_MEMORY) {
@@ -416,11 +459,44 @@ export class SentPacketTracker {
     if (p.packetNumber > this.laneLargestAcked[lane]!) this.laneLargestAcked[lane] = p.packetNumber;
   }
 
-  /** Earliest time a packet below the largest acknowledged becomes lost by the time threshold. */
+  /**
+   * Earliest time a packet below the largest acknowledged becomes lost by the time threshold.
+   * Send times rise with packet numbers and departures never precede them, so the first packet
+   * not seen held bounds every later one; held packets before it are looked at one by one (at
+   * most HELD_SCAN: beyond them the next ACK's detectLosses finds what is due).
+   */
   lossTime(rtt: RttEstimator): number | undefined {
-    const p = this.inFlight.first();
-    if (p === undefined || p.packetNumber > this.largestAckedNumber) return undefined;
-    return p.timeSent + this.lossDelay(rtt);
+    let earliestDeparture: number | undefined;
+    let scanned = 0;
+    for (let n = this.inFlight.firstNumber(); n !== undefined && n <= this.largestAckedNumber && scanned < HELD_SCAN; n = this.inFlight.nextNumber(n)) {
+      const p = this.inFlight.get(n)!;
+      const d = departure(p);
+      if (earliestDeparture === undefined || d < earliestDeparture) earliestDeparture = d;
+      if (p.heldAt === undefined) break;
+      scanned++;
+    }
+    return earliestDeparture === undefined ? undefined : earliestDeparture + this.lossDelay(rtt);
+  }
+
+  /**
+   * The stack below still holds this packet at `now` (DatagramChannel.laneBacklog): it has not
+   * left, so its timers count from now. An SCTP association holds what its window has no room
+   * for until a SACK opens it, a round trip at most: a packet held longer, or behind one on its
+   * lane declared lost meanwhile, waits for the association's retransmission timer (a second
+   * or more: a lost chunk with nothing after it in flight is never reported missing), and is
+   * judged from its hand-over again, so that its content goes another way. Ignored for a packet
+   * not in flight.
+   */
+  onHeld(packet: SentPacket, now: number, srttMs: number): void {
+    if (this.inFlight.get(packet.packetNumber) !== packet) return;
+    const lost = packet.lane !== undefined ? this.laneLatestLost[packet.lane] : undefined;
+    if (lost !== undefined && lost.packetNumber < packet.packetNumber && lost.timeSent >= packet.timeSent - srttMs) {
+      delete packet.heldAt;
+      return;
+    }
+    if (now - packet.timeSent > srttMs || now <= departure(packet)) return;
+    packet.heldAt = now;
+    if (this.lastAckElicitingTime !== undefined && now > this.lastAckElicitingTime) this.lastAckElicitingTime = now;
   }
 
   /**
@@ -445,7 +521,7 @@ export class SentPacketTracker {
     this.collect(this.recentlyLost, { start, end }, (p) => repeated.push(p));
     for (const p of this.inFlight.between(start, end)) {
       const minAge = p.packetNumber < this.largestAckedNumber ? minAgeMs : minTailAgeMs(p);
-      if (now - p.timeSent < minAge) continue;
+      if (now - departure(p) < minAge) continue;
       this.declareLost(p, 'nack', now);
       honoured.push(p);
     }
@@ -492,6 +568,7 @@ export class SentPacketTracker {
     const lost: SentPacket[] = [];
     for (const p of this.inFlight.between(0, this.largestSentNumber)) {
       if (lost.length >= limit || p.timeSent + ptoDurationMs > now) break;
+      if (departure(p) + ptoDurationMs > now) continue;
       lost.push(p);
     }
     // Always probe with something, even if every packet is younger than one PTO.
@@ -527,6 +604,7 @@ export class SentPacketTracker {
     this.bytesInFlightCount -= p.bytes;
     p.lossCause = cause;
     p.lostAt = now;
+    if (p.lane !== undefined && !(p.packetNumber < (this.laneLatestLost[p.lane]?.packetNumber ?? -1))) this.laneLatestLost[p.lane] = p;
     this.recentlyLost.set(p.packetNumber, p);
     if (this.recentlyLost.size > this.maxRememberedLost) {
       const oldest = this.recentlyLost.keys().next();

@@ -35,6 +35,13 @@ export interface DatagramChannel {
   /** Each lane's state, for a relay that picks lanes on another thread (RelayedChannel). */
   laneLoads?(): LaneLoad[] | undefined;
   /**
+   * How much of what `lane` was given has left the stack below: of the bytes sent on it since the
+   * channel opened, the first `departedBytes` are on the wire (the rest wait in its queue, as
+   * behind an SCTP window), as far as the first `knownBytes` tell (a relay's report does not yet
+   * cover what was posted after it). Undefined where the stack cannot tell.
+   */
+  laneBacklog?(lane: number): LaneBacklog | undefined;
+  /**
    * True when `send` copies the datagram before it returns (a W3C RTCDataChannel does), so the
    * sender may reuse its memory at once; absent or false when the stack keeps a reference.
    */
@@ -53,11 +60,19 @@ export interface DatagramChannel {
   close(): void;
 }
 
+/** DatagramChannel.laneBacklog. */
+export interface LaneBacklog {
+  departedBytes: number;
+  knownBytes: number;
+}
+
 /** What a lane's choice rests on (chooseLane). */
 export interface LaneLoad {
   open: boolean;
   /** Bytes queued in the lane's stack. */
   queuedBytes: number;
+  /** Bytes sent on the lane since it opened, the queued ones last (a relay reports backlogs from it). */
+  sentBytes?: number;
   /** Bytes the lane's stack would put on the wire at once (`sendRoom`), where it can tell. */
   room?: number;
 }
@@ -117,6 +132,7 @@ export function adaptW3cDataChannel(channel: W3cDataChannelLike, options: W3cAda
   channel.addEventListener('message', (event) => {
     if (event.data instanceof ArrayBuffer) inbound.push(new Uint8Array(event.data));
   });
+  let sentBytes = 0;
   return {
     label: channel.label,
     get open() {
@@ -131,12 +147,15 @@ export function adaptW3cDataChannel(channel: W3cDataChannelLike, options: W3cAda
     // One SCTP association without retransmissions (the channel is opened so): one FIFO lane.
     pickLane: () => 0,
     laneLoads() {
-      return [{ open: this.open, queuedBytes: channel.bufferedAmount }];
+      return [{ open: this.open, queuedBytes: channel.bufferedAmount, sentBytes }];
     },
+    // bufferedAmount counts what the SCTP association has not sent yet, its window's wait included.
+    laneBacklog: (lane) => (lane === 0 ? { departedBytes: sentBytes - channel.bufferedAmount, knownBytes: sentBytes } : undefined),
     // RTCDataChannel.send takes a copy of the bytes before it returns.
     copiesOnSend: true,
     send(datagram) {
       channel.send(datagram as Uint8Array<ArrayBuffer>);
+      sentBytes += datagram.byteLength;
     },
     onDatagram: (handler) => inbound.attach(handler),
     onWritable(handler) {

@@ -5,7 +5,7 @@
  * none. Off by default, and then `send` goes straight to the channel.
  */
 import type { CongestionSample } from '../congestion/congestion-report.js';
-import type { DatagramChannel, LaneLoad } from './datachannel.js';
+import type { DatagramChannel, LaneBacklog, LaneLoad } from './datachannel.js';
 import { Link, type LinkConfig } from './link.js';
 import { parseLossSpec } from './loss-models.js';
 import { Rng } from './rng.js';
@@ -122,6 +122,10 @@ export class ImpairedChannel implements DatagramChannel {
 
   laneLoads(): LaneLoad[] | undefined {
     return this.link ? undefined : this.inner.laneLoads?.();
+  }
+
+  laneBacklog(lane: number): LaneBacklog | undefined {
+    return this.link ? undefined : this.inner.laneBacklog?.(lane);
   }
 
   send(datagram: Uint8Array, lane?: number): void {

@@ -1,6 +1,6 @@
 import type { CongestionSample } from '../congestion/congestion-report.js';
 import { MAX_LANES } from '../recovery/sent-packet-tracker.js';
-import { chooseLane, type DatagramChannel, type LaneLoad } from './datachannel.js';
+import { chooseLane, type DatagramChannel, type LaneBacklog, type LaneLoad } from './datachannel.js';
 
 export interface StripedChannelOptions {
   /** Label of the striped channel (default: the first stripe's). */
@@ -39,6 +39,8 @@ export class StripedChannel implements DatagramChannel {
   private readonly roomKnown: boolean;
   /** Each stripe's load, refreshed in place for every datagram's lane choice. */
   private readonly loads: LaneLoad[];
+  /** Bytes sent on each stripe. */
+  private readonly sentBytes: number[];
 
   constructor(
     readonly stripes: readonly DatagramChannel[],
@@ -48,7 +50,8 @@ export class StripedChannel implements DatagramChannel {
     if (stripes.length > MAX_LANES) throw new Error(`StripedChannel: ${stripes.length} stripes, at most ${MAX_LANES}`);
     this.label = options.label ?? stripes[0]!.label;
     this.roomKnown = stripes.every((s) => s.sendRoom !== undefined);
-    this.loads = stripes.map(() => ({ open: false, queuedBytes: 0 }));
+    this.loads = stripes.map(() => ({ open: false, queuedBytes: 0, sentBytes: 0 }));
+    this.sentBytes = stripes.map(() => 0);
     for (const stripe of stripes) {
       stripe.onWritable(() => this.maybeWritable());
       stripe.onClose(() => {
@@ -107,6 +110,7 @@ export class StripedChannel implements DatagramChannel {
       const load = this.loads[i]!;
       load.open = stripe.open;
       load.queuedBytes = stripe.queuedBytes();
+      load.sentBytes = this.sentBytes[i]!;
       if (this.roomKnown) load.room = stripe.sendRoom!();
     }
     return this.loads;
@@ -116,6 +120,15 @@ export class StripedChannel implements DatagramChannel {
     const i = lane !== undefined && Number.isInteger(lane) && lane >= 0 && lane < this.stripes.length ? lane : this.pickLane();
     this.next = (i + 1) % this.stripes.length;
     this.stripes[i]!.send(datagram);
+    this.sentBytes[i]! += datagram.byteLength;
+  }
+
+  /** A stripe's backlog, where it tells its queue (each stripe is one lane). */
+  laneBacklog(lane: number): LaneBacklog | undefined {
+    const stripe = this.stripes[lane];
+    if (stripe === undefined || stripe.laneBacklog === undefined) return undefined;
+    const sent = this.sentBytes[lane]!;
+    return { departedBytes: sent - stripe.queuedBytes(), knownBytes: sent };
   }
 
   onDatagram(handler: (datagram: Uint8Array) => void): void {

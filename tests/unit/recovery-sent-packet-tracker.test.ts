@@ -322,4 +322,82 @@ describe('SentPacketTracker: loss detection per FIFO lane', () => {
     expect(rounds(true, 12)).toBeGreaterThan(0);
     expect(rounds(false, 12)).toBe(0);
   });
+
+  describe('a packet the stack below still holds', () => {
+    it('is judged from when it left: neither the time threshold nor a NACK declares it lost while held', () => {
+      const t = tracker();
+      const rtt = new RttEstimator(100);
+      rtt.update(40, 0);
+      const held = packet(0, 0);
+      t.onSent(held);
+      t.onSent(packet(1, 0));
+      t.onAck(1, [{ start: 1, end: 1 }], 40);
+      // Seen held at 10, 20, 30 ms: a round trip's loss delay counts from 30, not 0.
+      for (const now of [10, 20, 30]) t.onHeld(held, now, 40);
+      expect(held.heldAt).toBe(30);
+      expect(t.detectLosses(46, rtt)).toEqual([]);
+      expect(t.lossTime(rtt)).toBeCloseTo(75);
+      expect(t.onNackRange(0, 0, 60, 40, () => 50).honoured).toEqual([]);
+      expect(t.detectLosses(75, rtt).map((p) => p.packetNumber)).toEqual([0]);
+      // Once lost it is no longer in flight: a late report changes nothing.
+      t.onHeld(held, 90, 40);
+      expect(held.heldAt).toBe(30);
+    });
+
+    it('samples the round trip from its departure too, and arms the probe timeout from it', () => {
+      const t = tracker();
+      const p = packet(0, 0);
+      t.onSent(p);
+      t.onHeld(p, 50, 100);
+      // An older report never moves it back.
+      t.onHeld(p, 20, 100);
+      expect(t.ptoTime(100)).toBe(150);
+      expect(t.onPto(120, 100, 4)).toEqual([p]); // something is always probed on PTO
+      const u = tracker();
+      const q = packet(0, 0);
+      u.onSent(q);
+      u.onHeld(q, 50, 100);
+      const r = u.onAck(0, [{ start: 0, end: 0 }], 102)!;
+      expect(r.rttSample).toBe(102);
+      expect(r.pathRttSample).toBe(52);
+    });
+
+    it("gets a round trip's credit at most, and none behind a packet lost on its lane: its window is stuck then", () => {
+      const t = tracker();
+      const p = packet(0, 0);
+      t.onSent(p);
+      t.onHeld(p, 40, 40);
+      t.onHeld(p, 41, 40);
+      expect(p.heldAt).toBe(40);
+      const u = tracker();
+      const ps = [0, 1, 2].map((n) => ({ ...packet(n, 0), lane: 1 }));
+      const other = { ...packet(3, 0), lane: 2 };
+      for (const q of [...ps, other]) u.onSent(q);
+      u.onHeld(ps[2]!, 20, 40);
+      expect(ps[2]!.heldAt).toBe(20);
+      u.markLost(0, 'tail', 25);
+      // Packet 2 waits behind lost packet 0 on lane 1: judged from its hand-over again.
+      u.onHeld(ps[2]!, 30, 40);
+      expect(ps[2]!.heldAt).toBeUndefined();
+      u.onHeld(other, 30, 40);
+      expect(other.heldAt).toBe(30);
+    });
+
+    it('lets the loss time follow the earliest departure when the oldest packets were held', () => {
+      const t = tracker();
+      const rtt = new RttEstimator(100);
+      rtt.update(40, 0);
+      const ps = [packet(0, 0), packet(1, 0), packet(2, 5), packet(3, 6)];
+      for (const p of ps) t.onSent(p);
+      t.onHeld(ps[0]!, 20, 40);
+      t.onAck(3, [{ start: 3, end: 3 }], 46);
+      // Packet 1 was never held: due at 0 + 45, before packet 0 (20 + 45).
+      expect(t.lossTime(rtt)).toBeCloseTo(45);
+      expect(t.detectLosses(45, rtt).map((p) => p.packetNumber)).toEqual([1]);
+      expect(t.lossTime(rtt)).toBeCloseTo(50);
+      expect(t.detectLosses(50, rtt).map((p) => p.packetNumber)).toEqual([2]);
+      expect(t.lossTime(rtt)).toBeCloseTo(65);
+    });
+  });
 });
+

@@ -42,4 +42,18 @@ describe('RelayedChannel lanes', () => {
     ch.send(d(1500), 1);
     expect(ch.pickLane()).toBe(0);
   });
+
+  it("tells a lane's backlog from the host's last report: what the host had sent there, less what it still queued", () => {
+    const ch = new RelayedChannel(64 * 1024, () => undefined);
+    expect(ch.laneBacklog(0)).toBeUndefined();
+    ch.updateState(true, 900, 64 * 1024, [
+      { open: true, queuedBytes: 900, sentBytes: 3600 },
+      { open: true, queuedBytes: 0 },
+    ]);
+    expect(ch.laneBacklog(0)).toEqual({ departedBytes: 2700, knownBytes: 3600 });
+    // A host lane that does not count its sends, or a lane it has not: no backlog.
+    expect(ch.laneBacklog(1)).toBeUndefined();
+    expect(ch.laneBacklog(2)).toBeUndefined();
+  });
 });
+

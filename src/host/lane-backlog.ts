@@ -1,0 +1,98 @@
+import type { LaneHold } from '../engine/lane-log.js';
+import type { DatagramChannel } from '../transport/datachannel.js';
+
+/** Sends remembered per lane that have not been seen to leave; beyond it the oldest count as gone. */
+const MAX_PENDING_SENDS = 4096;
+
+/** One lane's sends not yet seen to leave, oldest first. */
+interface LaneSends {
+  /** Per send: the lane's byte count once it was handed over. */
+  endBytes: number[];
+  /** Per send: the lane's datagram count once it was handed over (a bundle holds several). */
+  endDatagrams: number[];
+  head: number;
+  /** Bytes and engine datagrams handed to the lane so far. */
+  bytes: number;
+  datagrams: number;
+  /** Datagrams seen to leave (those before the first pending send). */
+  departedDatagrams: number;
+}
+
+/**
+ * Which of the engine's datagrams the stack below a channel still holds, lane by lane, for
+ * `PduEngine.reportLaneBacklog`. The driver numbers the datagrams it polls for each lane as the
+ * engine does, records each send (a datagram, a bundle of several, or a probe copy of none) with
+ * its bytes, and matches them against the channel's `laneBacklog`: the sends past its departed
+ * bytes, as far as its known bytes, are held.
+ */
+export class LaneBacklogWatch {
+  private readonly lanes: (LaneSends | undefined)[] = [];
+
+  /** The engine gave a datagram for `lane`. */
+  onPolled(lane: number): void {
+    this.lane(lane).datagrams++;
+  }
+
+  /** `bytes` went to `lane`, carrying every datagram polled for it so far. */
+  onSent(lane: number, bytes: number): void {
+    const sends = this.lane(lane);
+    sends.bytes += bytes;
+    sends.endBytes.push(sends.bytes);
+    sends.endDatagrams.push(sends.datagrams);
+    if (sends.endBytes.length - sends.head > MAX_PENDING_SENDS) this.depart(sends, sends.head + 1);
+  }
+
+  /**
+   * Matches the pending sends against the channel and adds each lane's held datagrams to `held`.
+   * Returns whether any lane still holds something, so the caller looks again soon. A channel
+   * that cannot tell is not watched.
+   */
+  check(channel: DatagramChannel, held: LaneHold[]): boolean {
+    let holding = false;
+    for (let lane = 0; lane < this.lanes.length; lane++) {
+      const sends = this.lanes[lane];
+      if (sends === undefined || sends.head === sends.endBytes.length) continue;
+      const backlog = channel.laneBacklog?.(lane);
+      if (backlog === undefined) {
+        this.depart(sends, sends.endBytes.length);
+        continue;
+      }
+      let first = sends.head;
+      while (first < sends.endBytes.length && sends.endBytes[first]! <= backlog.departedBytes) first++;
+      this.depart(sends, first);
+      if (sends.head === sends.endBytes.length) continue;
+      holding = true;
+      first = sends.head;
+      // Held: the sends the channel's count covers that it has not seen leave.
+      let last = first - 1;
+      while (last + 1 < sends.endBytes.length && sends.endBytes[last + 1]! <= backlog.knownBytes) last++;
+      const to = last >= first ? sends.endDatagrams[last]! : sends.departedDatagrams;
+      if (to > sends.departedDatagrams) held.push({ lane, from: sends.departedDatagrams, to });
+    }
+    return holding;
+  }
+
+  private lane(lane: number): LaneSends {
+    let sends = this.lanes[lane];
+    if (sends === undefined) {
+      sends = this.lanes[lane] = { endBytes: [], endDatagrams: [], head: 0, bytes: 0, datagrams: 0, departedDatagrams: 0 };
+    }
+    return sends;
+  }
+
+  /** Forgets the sends before `first`: they have left. */
+  private depart(sends: LaneSends, first: number): void {
+    if (first === sends.head) return;
+    sends.departedDatagrams = sends.endDatagrams[first - 1]!;
+    sends.head = first;
+    if (sends.head === sends.endBytes.length) {
+      sends.endBytes.length = 0;
+      sends.endDatagrams.length = 0;
+      sends.head = 0;
+    } else if (sends.head >= 1024 && 2 * sends.head >= sends.endBytes.length) {
+      sends.endBytes.splice(0, sends.head);
+      sends.endDatagrams.splice(0, sends.head);
+      sends.head = 0;
+    }
+  }
+}

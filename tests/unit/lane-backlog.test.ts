@@ -1,0 +1,219 @@
+import { describe, expect, it } from 'vitest';
+import type { CongestionSample } from '../../src/congestion/congestion-report.js';
+import { PduEngine, type EngineStats, type PduEvent, type SendOptions } from '../../src/engine/index.js';
+import { EngineDriver } from '../../src/host/engine-driver.js';
+import type { LaneHold } from '../../src/engine/lane-log.js';
+import { LaneBacklogWatch } from '../../src/host/lane-backlog.js';
+import type { DatagramChannel, LaneBacklog } from '../../src/transport/datachannel.js';
+
+/** Just the part of a channel LaneBacklogWatch reads. */
+function backlogs(byLane: (LaneBacklog | undefined)[]): DatagramChannel {
+  return { laneBacklog: (lane: number) => byLane[lane] } as unknown as DatagramChannel;
+}
+
+function watch(): { w: LaneBacklogWatch; check: (channel: DatagramChannel) => { holding: boolean; reports: number[][] } } {
+  const w = new LaneBacklogWatch();
+  return {
+    w,
+    check(channel) {
+      const held: LaneHold[] = [];
+      const holding = w.check(channel, held);
+      return { holding, reports: held.map((h) => [h.lane, h.from, h.to]) };
+    },
+  };
+}
+
+describe('LaneBacklogWatch', () => {
+  it("names the datagrams past a lane's departed bytes, counting a bundle's datagrams and a probe copy's none", () => {
+    const { w, check } = watch();
+    // Lane 0: datagrams 0, 1 alone (100 bytes each), then 2 and 3 in one bundle of 250, then a
+    // probe copy of 50 bytes that carries no datagram of its own.
+    for (const bytes of [100, 100]) {
+      w.onPolled(0);
+      w.onSent(0, bytes);
+    }
+    w.onPolled(0);
+    w.onPolled(0);
+    w.onSent(0, 250);
+    w.onSent(0, 50);
+    // Lane 2: one datagram.
+    w.onPolled(2);
+    w.onSent(2, 80);
+    expect(check(backlogs([{ departedBytes: 100, knownBytes: 500 }, undefined, { departedBytes: 0, knownBytes: 80 }]))).toEqual({
+      holding: true,
+      reports: [
+        [0, 1, 4],
+        [2, 0, 1],
+      ],
+    });
+    // The bundle left: only the probe copy waits, and it holds no datagram.
+    expect(check(backlogs([{ departedBytes: 450, knownBytes: 500 }, undefined, { departedBytes: 80, knownBytes: 80 }]))).toEqual({
+      holding: true,
+      reports: [],
+    });
+    expect(check(backlogs([{ departedBytes: 500, knownBytes: 500 }]))).toEqual({ holding: false, reports: [] });
+    // Numbering goes on where it was.
+    w.onPolled(0);
+    w.onSent(0, 100);
+    expect(check(backlogs([{ departedBytes: 500, knownBytes: 600 }])).reports).toEqual([[0, 4, 5]]);
+  });
+
+  it("reports only what a relay's last report covers: a send it has not seen yet is not held for all we know", () => {
+    const { w, check } = watch();
+    for (let i = 0; i < 3; i++) {
+      w.onPolled(1);
+      w.onSent(1, 100);
+    }
+    // The host had seen two sends and sent neither; the third was still on its way to the host.
+    expect(check(backlogs([undefined, { departedBytes: 0, knownBytes: 200 }]))).toEqual({ holding: true, reports: [[1, 0, 2]] });
+    expect(check(backlogs([undefined, { departedBytes: 0, knownBytes: 0 }]))).toEqual({ holding: true, reports: [] });
+  });
+
+  it('stops watching a lane whose channel cannot tell, and keeps memory bounded', () => {
+    const { w, check } = watch();
+    for (let i = 0; i < 10_000; i++) {
+      w.onPolled(0);
+      w.onSent(0, 10);
+    }
+    // At most 4096 sends are remembered: the oldest count as gone.
+    expect(check(backlogs([{ departedBytes: 0, knownBytes: 100_000 }])).reports).toEqual([[0, 10_000 - 4096, 10_000]]);
+    expect(check(backlogs([undefined]))).toEqual({ holding: false, reports: [] });
+    expect(check(backlogs([{ departedBytes: 0, knownBytes: 100_000 }]))).toEqual({ holding: false, reports: [] });
+  });
+});
+
+/**
+ * One-way delay: a round trip far above the driver's backlog checks (BACKLOG_CHECK_MS) and timer
+ * jitter, since what is judged is whether an ACK beats 9/8 of a round trip.
+ */
+const ONE_WAY_MS = 100;
+/** A window's wait: less than a round trip (what the engine credits a held datagram at most). */
+const HOLD_MS = 150;
+
+/**
+ * Two lanes between two drivers, ONE_WAY_MS apart. While `holdLane` is set, what is sent on that
+ * lane waits in its queue (counted in queuedBytes and laneBacklog, as a stripe's SCTP queue
+ * behind its window) until `release`.
+ */
+class HoldingChannel implements DatagramChannel {
+  readonly label = 'pdu';
+  readonly open = true;
+  readonly highWaterBytes = 256 * 1024;
+  peer!: HoldingChannel;
+  holdLane: number | undefined;
+  /** Tell the driver what waits (laneBacklog); false: a stack that cannot. */
+  tells = true;
+  private readonly sentBytes = [0, 0];
+  private held: Uint8Array[] = [];
+  private heldBytes = 0;
+  private nextLane = 0;
+  private handler: (d: Uint8Array) => void = () => undefined;
+
+  whenOpen(): Promise<void> {
+    return Promise.resolve();
+  }
+  queuedBytes(): number {
+    return this.heldBytes;
+  }
+  setLowWater(): void {}
+  /** In turn, but not a lane that holds anything while the other does not (a StripedChannel picks the fewest queued bytes). */
+  pickLane(): number {
+    const lane = this.nextLane++ % 2;
+    return lane === this.holdLane && this.heldBytes > 0 ? 1 - lane : lane;
+  }
+  get laneBacklog(): ((lane: number) => LaneBacklog | undefined) | undefined {
+    if (!this.tells) return undefined;
+    return (lane) => ({ departedBytes: this.sentBytes[lane]! - (lane === this.holdLane ? this.heldBytes : 0), knownBytes: this.sentBytes[lane]! });
+  }
+  send(datagram: Uint8Array, lane = 0): void {
+    const copy = datagram.slice();
+    this.sentBytes[lane]! += copy.byteLength;
+    // Only full datagrams wait: a fragment, not an ACK the engine may send meanwhile.
+    if (lane === this.holdLane && copy.byteLength >= 1000) {
+      this.held.push(copy);
+      this.heldBytes += copy.byteLength;
+      return;
+    }
+    setTimeout(() => this.peer.handler(copy), ONE_WAY_MS);
+  }
+  release(): void {
+    this.holdLane = undefined;
+    for (const d of this.held) setTimeout(() => this.peer.handler(d), ONE_WAY_MS);
+    this.held = [];
+    this.heldBytes = 0;
+  }
+  onDatagram(handler: (d: Uint8Array) => void): void {
+    this.handler = handler;
+  }
+  onWritable(): void {}
+  onClose(): void {}
+  async sample(): Promise<CongestionSample> {
+    return {};
+  }
+  close(): void {}
+}
+
+async function until(check: () => boolean, ms = 10_000): Promise<void> {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > ms) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/**
+ * One message whose first datagrams on lane 1 wait HOLD_MS in that lane's queue: how long it took
+ * to arrive, and what side 0's engine resent.
+ */
+async function heldTransfer(tells: boolean): Promise<{ delivered: number; ms: number; resent: number; held: number; spurious: number }> {
+  const a = new HoldingChannel();
+  const b = new HoldingChannel();
+  a.peer = b;
+  b.peer = a;
+  a.tells = tells;
+  const events: PduEvent[][] = [[], []];
+  const drivers = [a, b].map(
+    (channel, i) =>
+      new EngineDriver<PduEvent, SendOptions, EngineStats>(new PduEngine({ role: i === 0 ? 'initiator' : 'responder' }), channel, {
+        sampleIntervalMs: 50,
+        onEvent: (e) => events[i]!.push(e),
+      }),
+  );
+  for (const d of drivers) d.start();
+  await until(() => events.every((es) => es.some((e) => e.type === 'connected')));
+  // A few round trips so the loss timers know the path.
+  await new Promise((r) => setTimeout(r, 1000));
+  // Lane 1 takes the second datagram of the four and holds it; the rest go on lane 0.
+  a.holdLane = 1;
+  const sentAt = performance.now();
+  drivers[0]!.send(new Uint8Array(4 * 1024).fill(7), { ordered: false });
+  setTimeout(() => a.release(), HOLD_MS);
+  await until(() => events[1]!.some((e) => e.type === 'message'));
+  const ms = performance.now() - sentAt;
+  // Long enough for the released originals' ACKs to show any resend needless.
+  await new Promise((r) => setTimeout(r, 3 * ONE_WAY_MS));
+  const stats = drivers[0]!.engine.stats();
+  for (const d of drivers) d.stop();
+  return {
+    delivered: events[1]!.filter((e) => e.type === 'message').length,
+    ms,
+    resent: stats.recovery.retransmissions.timeout,
+    held: stats.recovery.retransmissions.held,
+    spurious: stats.recovery.retransmissions.spurious,
+  };
+}
+
+describe('EngineDriver with a lane whose stack holds datagrams', () => {
+  it('sends a held datagram again on the free lane when the channel tells its backlog, and waits for the hold or a loss timer when it cannot', async () => {
+    // Told: an eighth of a round trip after the send the held fragment goes again on lane 0, and
+    // the message arrives a one-way trip later; the original, released later, is no loss.
+    const told = await heldTransfer(true);
+    expect(told).toMatchObject({ delivered: 1, held: 1, resent: 1, spurious: 0 });
+    // Untold: the held datagram arrives once released, or its resend 9/8 of a round trip after
+    // the send, whichever first.
+    const untold = await heldTransfer(false);
+    expect(untold).toMatchObject({ delivered: 1, held: 0 });
+    expect(told.ms).toBeLessThan(HOLD_MS + ONE_WAY_MS - 50);
+    expect(untold.ms).toBeGreaterThan(HOLD_MS + ONE_WAY_MS - 10);
+  });
+});
