@@ -69,11 +69,13 @@ export class RelayedChannel implements DatagramChannel {
     return this.lanes;
   }
 
-  /** From the host's latest report: what it had sent on the lane then, and what was still queued. */
+  /** From the host's latest report: what it had sent on the lane then, what was still queued, and its room less what was posted since. */
   laneBacklog(lane: number): LaneBacklog | undefined {
     const reported = this.lanes?.[lane];
     if (reported?.sentBytes === undefined) return undefined;
-    return { departedBytes: reported.sentBytes - reported.queuedBytes, knownBytes: reported.sentBytes };
+    const backlog: LaneBacklog = { departedBytes: reported.sentBytes - reported.queuedBytes, knownBytes: reported.sentBytes };
+    if (reported.room !== undefined) backlog.room = reported.room - (this.postedToLane[lane] ?? 0);
+    return backlog;
   }
 
   send(datagram: Uint8Array, lane?: number): void {

@@ -223,7 +223,8 @@ export class PduEngine {
    * a transport window (an SCTP association's: Chromium's and werift's hold a stripe's fourth
    * datagram of a burst for a round trip once their window has shrunk) says what waits there,
    * every few ms while anything does; such a datagram is not resent for nothing, and while a lane
-   * not named holds nothing, its fragment goes again there (`recovery.retransmissions.held`).
+   * not named holds nothing and has room, its fragment goes again there
+   * (`recovery.retransmissions.held`). `full` names a lane whose window has no room left.
    * Optional: without it, timers count from `pollTransmit`.
    */
   reportLaneBacklog(held: readonly LaneHold[], now: number): void {
@@ -233,7 +234,7 @@ export class PduEngine {
       }
     }
     this.advance(now);
-    const otherLaneFree = this.laneLog.hasLaneBesides(held);
+    const otherLaneFree = this.laneLog.hasFreeLane(held);
     for (const { lane, from, to } of held) this.laneLog.range(lane, from, to, (p) => this.outgoing.onHeld(p, this.now, otherLaneFree));
   }
 

@@ -1,10 +1,14 @@
 import type { SentPacket } from '../recovery/sent-packet-tracker.js';
 
-/** Datagrams `from` to `to - 1` of `lane` (PduEngine.reportLaneBacklog). */
+/**
+ * Datagrams `from` to `to - 1` of `lane` are held (PduEngine.reportLaneBacklog); `full`: the
+ * lane's stack would hold the next datagram too (its window has no room), held ones or not.
+ */
 export interface LaneHold {
   lane: number;
   from: number;
   to: number;
+  full?: boolean;
 }
 
 /** Datagrams remembered per lane: more than a lane's queue holds at its high-water mark. */
@@ -21,10 +25,10 @@ export class LaneLog {
   /** Per lane: datagrams recorded since the lane's first (the ring's write position, unwrapped). */
   private readonly counts: number[] = [];
 
-  /** Whether a lane other than those in `holding` has carried datagrams. */
-  hasLaneBesides(holding: readonly LaneHold[]): boolean {
+  /** Whether a lane that has carried datagrams is neither holding any nor full, by `held`. */
+  hasFreeLane(held: readonly LaneHold[]): boolean {
     for (let lane = 0; lane < this.rings.length; lane++) {
-      if (this.rings[lane] !== undefined && !holding.some((h) => h.lane === lane && h.to > h.from)) return true;
+      if (this.rings[lane] !== undefined && !held.some((h) => h.lane === lane && (h.to > h.from || h.full === true))) return true;
     }
     return false;
   }

@@ -43,31 +43,35 @@ export class LaneBacklogWatch {
   }
 
   /**
-   * Matches the pending sends against the channel and adds each lane's held datagrams to `held`.
-   * Returns whether any lane still holds something, so the caller looks again soon. A channel
-   * that cannot tell is not watched.
+   * Matches the pending sends against the channel and adds each lane's held datagrams to `held`,
+   * and each lane whose stack says it has no room (`full`). Returns whether any lane still holds
+   * something, so the caller looks again soon. A channel that cannot tell is not watched.
    */
   check(channel: DatagramChannel, held: LaneHold[]): boolean {
     let holding = false;
     for (let lane = 0; lane < this.lanes.length; lane++) {
       const sends = this.lanes[lane];
-      if (sends === undefined || sends.head === sends.endBytes.length) continue;
+      if (sends === undefined) continue;
       const backlog = channel.laneBacklog?.(lane);
       if (backlog === undefined) {
         this.depart(sends, sends.endBytes.length);
         continue;
       }
+      const full = backlog.room !== undefined && backlog.room <= 0;
       let first = sends.head;
       while (first < sends.endBytes.length && sends.endBytes[first]! <= backlog.departedBytes) first++;
       this.depart(sends, first);
-      if (sends.head === sends.endBytes.length) continue;
+      if (sends.head === sends.endBytes.length) {
+        if (full) held.push({ lane, from: sends.departedDatagrams, to: sends.departedDatagrams, full });
+        continue;
+      }
       holding = true;
       first = sends.head;
       // Held: the sends the channel's count covers that it has not seen leave.
       let last = first - 1;
       while (last + 1 < sends.endBytes.length && sends.endBytes[last + 1]! <= backlog.knownBytes) last++;
       const to = last >= first ? sends.endDatagrams[last]! : sends.departedDatagrams;
-      if (to > sends.departedDatagrams) held.push({ lane, from: sends.departedDatagrams, to });
+      if (to > sends.departedDatagrams || full) held.push({ lane, from: sends.departedDatagrams, to, ...(full ? { full } : {}) });
     }
     return holding;
   }

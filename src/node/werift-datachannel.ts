@@ -91,7 +91,12 @@ export function adaptWeriftDataChannel(pc: RTCPeerConnection, channel: RTCDataCh
       return [{ open: this.open, queuedBytes: queuedBytes(), room: this.sendRoom!(), sentBytes }];
     },
     // The outbound queue holds what the SCTP window keeps back; the flight has left.
-    laneBacklog: (lane) => (lane === 0 ? { departedBytes: sentBytes - queuedBytes(), knownBytes: sentBytes } : undefined),
+    laneBacklog(lane) {
+      if (lane !== 0) return undefined;
+      const queued = queuedBytes();
+      const association = weriftAssociation(pc);
+      return { departedBytes: sentBytes - queued, knownBytes: sentBytes, room: association ? association.cwnd - association.flightSize - queued : 0 };
+    },
     send(datagram) {
       channel.send(Buffer.from(datagram.buffer, datagram.byteOffset, datagram.byteLength));
       sentBytes += datagram.byteLength;

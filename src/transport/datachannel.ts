@@ -38,7 +38,8 @@ export interface DatagramChannel {
    * How much of what `lane` was given has left the stack below: of the bytes sent on it since the
    * channel opened, the first `departedBytes` are on the wire (the rest wait in its queue, as
    * behind an SCTP window), as far as the first `knownBytes` tell (a relay's report does not yet
-   * cover what was posted after it). Undefined where the stack cannot tell.
+   * cover what was posted after it); and, where the stack can tell, its `room` (`sendRoom`).
+   * Undefined where the stack cannot tell.
    */
   laneBacklog?(lane: number): LaneBacklog | undefined;
   /**
@@ -64,6 +65,8 @@ export interface DatagramChannel {
 export interface LaneBacklog {
   departedBytes: number;
   knownBytes: number;
+  /** Bytes the lane's stack would put on the wire at once, where it can tell. */
+  room?: number;
 }
 
 /** What a lane's choice rests on (chooseLane). */

@@ -128,7 +128,9 @@ export class StripedChannel implements DatagramChannel {
     const stripe = this.stripes[lane];
     if (stripe === undefined || stripe.laneBacklog === undefined) return undefined;
     const sent = this.sentBytes[lane]!;
-    return { departedBytes: sent - stripe.queuedBytes(), knownBytes: sent };
+    const backlog: LaneBacklog = { departedBytes: sent - stripe.queuedBytes(), knownBytes: sent };
+    if (this.roomKnown) backlog.room = stripe.sendRoom!();
+    return backlog;
   }
 
   onDatagram(handler: (datagram: Uint8Array) => void): void {

@@ -69,6 +69,27 @@ describe('LaneBacklogWatch', () => {
     expect(check(backlogs([undefined, { departedBytes: 0, knownBytes: 0 }]))).toEqual({ holding: true, reports: [] });
   });
 
+  it('names a lane whose stack has no room as full, whether or not it holds anything', () => {
+    const { w, check } = watch();
+    for (const lane of [0, 1]) {
+      w.onPolled(lane);
+      w.onSent(lane, 100);
+    }
+    const seen = (room: number) => {
+      const held: LaneHold[] = [];
+      const holding = w.check(backlogs([{ departedBytes: 100, knownBytes: 100, room }, { departedBytes: 0, knownBytes: 100, room }]), held);
+      return { holding, held };
+    };
+    expect(seen(0)).toEqual({
+      holding: true,
+      held: [
+        { lane: 0, from: 1, to: 1, full: true },
+        { lane: 1, from: 0, to: 1, full: true },
+      ],
+    });
+    expect(seen(2000)).toEqual({ holding: true, held: [{ lane: 1, from: 0, to: 1 }] });
+  });
+
   it('stops watching a lane whose channel cannot tell, and keeps memory bounded', () => {
     const { w, check } = watch();
     for (let i = 0; i < 10_000; i++) {
