@@ -161,6 +161,17 @@ describe('PduChannel between two werift peers', () => {
       expect(received.size).toBe(60);
       // It went over the application's channel(s): nothing opened PDU's default one.
       expect(sides.flat().map((pc) => Object.keys(pc.sctpTransport?.dataChannels ?? {}))).toEqual(Array(2 * stripes).fill(['7']));
+      // Each lane tells its backlog from werift's own queue: everything sent has left by now, and
+      // what was sent is what the sending side's channels were handed.
+      for (let lane = 0; lane < stripes; lane++) {
+        const backlog = () => joined[0]!.laneBacklog!(lane)!;
+        // A probe or an ACK may still be leaving: give werift's queue a moment.
+        for (let t = 0; t < 100 && backlog().departedBytes < backlog().knownBytes; t++) await new Promise((r) => setTimeout(r, 20));
+        expect(backlog().knownBytes).toBeGreaterThan(0);
+        expect(backlog().departedBytes).toBe(backlog().knownBytes);
+        expect(backlog().room).toBeTypeOf('number');
+      }
+      expect(joined[0]!.laneBacklog!(stripes)).toBeUndefined();
     }
   }, 120_000);
 
