@@ -144,6 +144,27 @@ export function settleRtt(pair: Pair, count = 30, gapMs = 20): void {
 }
 
 /** Fills a message with bytes derived from its index, so the receiver can check integrity. */
+/**
+ * Sends `count` unordered messages of `size` bytes (payload(i, size)) from a to b, one every
+ * `gapMs`, runs until all could have arrived, and returns their latencies, shortest first.
+ */
+export function timedMessages(pair: Pair, count: number, size: number, gapMs = 200, drainMs = 3000): number[] {
+  const sentAt = new Map<number, number>();
+  const latencies: number[] = [];
+  pair.b.on((e, now) => {
+    if (e.type === 'message') latencies.push(now - sentAt.get(new DataView(e.data.buffer, e.data.byteOffset).getUint32(0))!);
+  });
+  const start = pair.sim.now;
+  for (let i = 0; i < count; i++) {
+    pair.sim.schedule(start + i * gapMs, (now) => {
+      sentAt.set(i, now);
+      pair.a.send(payload(i, size), { ordered: false }, now);
+    });
+  }
+  pair.sim.runUntil(start + count * gapMs + drainMs);
+  return latencies.sort((x, y) => x - y);
+}
+
 export function payload(index: number, size: number): Uint8Array {
   const out = new Uint8Array(size);
   let x = (index * 2654435761) >>> 0;

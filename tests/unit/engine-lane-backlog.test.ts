@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BernoulliLoss } from '../../src/transport/loss-models.js';
-import { connect, makePair, payload, settleRtt } from './engine-harness.js';
+import { connect, makePair, settleRtt, timedMessages } from './engine-harness.js';
 
 const MESSAGES = 150;
 const SIZE = 16 * 1024;
@@ -60,20 +60,7 @@ function runHeld(tell: boolean, seed: number) {
   settleRtt(pair);
   for (const link of pair.sim.aToBLanes) link.configure({ loss: new BernoulliLoss(0.05) });
   holding = true;
-  const sentAt = new Map<number, number>();
-  const latencies: number[] = [];
-  pair.b.on((e, now) => {
-    if (e.type === 'message') latencies.push(now - sentAt.get(new DataView(e.data.buffer, e.data.byteOffset).getUint32(0))!);
-  });
-  const start = pair.sim.now;
-  for (let i = 0; i < MESSAGES; i++) {
-    pair.sim.schedule(start + i * 200, (now) => {
-      sentAt.set(i, now);
-      pair.a.send(payload(i, SIZE), { ordered: false }, now);
-    });
-  }
-  pair.sim.runUntil(start + MESSAGES * 200 + 3000);
-  latencies.sort((x, y) => x - y);
+  const latencies = timedMessages(pair, MESSAGES, SIZE);
   return { received: latencies.length, heldCount, retx: pair.a.engine.stats().recovery.retransmissions, p99: latencies[Math.floor(0.99 * (latencies.length - 1))]! };
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { STRIPED_ASKED_ACK_DELAY_RTT, type PduEngineOptions } from '../../src/engine/index.js';
 import { BernoulliLoss } from '../../src/transport/loss-models.js';
-import { connect, makePair, payload, settleRtt } from './engine-harness.js';
+import { connect, makePair, settleRtt, timedMessages } from './engine-harness.js';
 
 const MESSAGES = 200;
 const SIZE = 16 * 1024;
@@ -21,21 +21,8 @@ function runStriped(engine: Omit<PduEngineOptions, 'role'>, seed: number) {
   connect(pair);
   settleRtt(pair);
   for (const link of pair.sim.aToBLanes) link.configure({ loss: new BernoulliLoss(0.05) });
-  const sentAt = new Map<number, number>();
-  const latencies: number[] = [];
-  pair.b.on((e, now) => {
-    if (e.type === 'message') latencies.push(now - sentAt.get(new DataView(e.data.buffer, e.data.byteOffset).getUint32(0))!);
-  });
-  const start = pair.sim.now;
-  for (let i = 0; i < MESSAGES; i++) {
-    pair.sim.schedule(start + i * 200, (now) => {
-      sentAt.set(i, now);
-      pair.a.send(payload(i, SIZE), { ordered: false }, now);
-    });
-  }
-  pair.sim.runUntil(start + MESSAGES * 200 + 3000);
+  const latencies = timedMessages(pair, MESSAGES, SIZE);
   const recovery = pair.a.engine.stats().recovery;
-  latencies.sort((x, y) => x - y);
   // How long each packet declared lost (and not acknowledged later) took to be found.
   const trace = pair.a.engine.exportTrace().trim().split('\n').map((l) => JSON.parse(l) as { t: number; event: string; pn: number });
   const packetSentAt = new Map(trace.filter((r) => r.event === 'sent' || r.event === 'retransmitted').map((r) => [r.pn, r.t]));
