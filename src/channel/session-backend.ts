@@ -80,10 +80,20 @@ export function inlineSession(channel: DatagramChannel, callbacks: BackendCallba
   };
 }
 
-/** The lanes to report of a relayed channel that has them. */
-function laneState(channel: DatagramChannel): { lanes?: LaneLoad[] } {
+/**
+ * The lanes to report of a relayed channel that has them. `placedHere`: per lane, bytes this
+ * thread put there itself (datagrams the worker posted before it knew the lanes), left out of the
+ * lane's `sentBytes` so that it counts what the worker sent on the lane, as the worker's
+ * LaneBacklogWatch numbers it.
+ */
+export function laneState(channel: DatagramChannel, placedHere: readonly number[] = []): { lanes?: LaneLoad[] } {
   const lanes = channel.laneLoads?.();
-  return lanes !== undefined && lanes.length > 0 ? { lanes } : {};
+  if (lanes === undefined || lanes.length === 0) return {};
+  for (let i = 0; i < lanes.length; i++) {
+    const lane = lanes[i]!;
+    if (lane.sentBytes !== undefined && placedHere[i] !== undefined) lanes[i] = { ...lane, sentBytes: lane.sentBytes - placedHere[i]! };
+  }
+  return { lanes };
 }
 
 /** Bytes a session may hold at once, from its limits: what the host reserves in its budget. */
@@ -144,13 +154,22 @@ export function workerSession(
   });
   channelOpen.catch(() => undefined);
 
+  /** Per lane, bytes this thread placed itself (laneState). */
+  const placedHere: number[] = [];
   const port = host.attach(memoryBytes, {
     onOutput(output) {
       if (relayed) {
         const { datagrams, lanes } = output;
         for (let i = 0; i < datagrams.length; i++) {
-          const lane = lanes?.[i];
-          if (relayed.open) relayed.send(datagrams[i]!, lane !== undefined && lane !== NO_LANE ? lane : undefined);
+          if (!relayed.open) continue;
+          const given = lanes?.[i];
+          if (given !== undefined && given !== NO_LANE) {
+            relayed.send(datagrams[i]!, given);
+            continue;
+          }
+          const chosen = relayed.pickLane?.();
+          if (chosen !== undefined) placedHere[chosen] = (placedHere[chosen] ?? 0) + datagrams[i]!.byteLength;
+          relayed.send(datagrams[i]!, chosen);
         }
       }
       if (output.datagrams.length > 0) {
@@ -235,7 +254,7 @@ export function workerSession(
         open: relayed.open,
         queuedBytes: relayed.queuedBytes(),
         highWaterBytes: relayed.highWaterBytes,
-        ...laneState(relayed),
+        ...laneState(relayed, placedHere),
       });
   };
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { NO_LANE } from '../../worker/protocol.js';
 import { RelayedChannel } from '../../worker/relayed-channel.js';
+import { laneState } from '../../src/channel/session-backend.js';
+import type { DatagramChannel } from '../../src/transport/datachannel.js';
 
 const d = (n: number) => new Uint8Array(n);
 
@@ -54,6 +56,24 @@ describe('RelayedChannel lanes', () => {
     // A host lane that does not count its sends, or a lane it has not: no backlog.
     expect(ch.laneBacklog(1)).toBeUndefined();
     expect(ch.laneBacklog(2)).toBeUndefined();
+  });
+
+  it("has the host leave out of each lane's sentBytes what it placed there itself, so both sides count the same bytes", () => {
+    const loads = [
+      { open: true, queuedBytes: 100, sentBytes: 1000 },
+      { open: true, queuedBytes: 0, sentBytes: 500 },
+      { open: true, queuedBytes: 0 },
+    ];
+    const channel = { laneLoads: () => loads.map((l) => ({ ...l })) } as unknown as DatagramChannel;
+    // The worker posted 200 bytes before it knew the lanes, and the host put them on lane 0.
+    expect(laneState(channel, [200, undefined as unknown as number, 50]).lanes).toEqual([
+      { open: true, queuedBytes: 100, sentBytes: 800 },
+      { open: true, queuedBytes: 0, sentBytes: 500 },
+      { open: true, queuedBytes: 0 },
+    ]);
+    const worker = new RelayedChannel(64 * 1024, () => undefined);
+    worker.updateState(true, 100, 64 * 1024, laneState(channel, [200]).lanes);
+    expect(worker.laneBacklog(0)).toEqual({ departedBytes: 700, knownBytes: 800 });
   });
 });
 
