@@ -30,6 +30,13 @@ const NUMBER_BYTES = 4;
 const COUNT_BYTES = 2;
 /** Internal errors in a row, with no poll succeeding between them, after which the session fails. */
 const MAX_INTERNAL_ERRORS_IN_A_ROW = 16;
+/**
+ * Held packets older than this many round trips are not looked at: their credit (a round trip
+ * at most) and its revocation have played out by the time their loss timers run.
+ */
+const HELD_LOOKBACK_RTT = 3;
+/** Copies of held fragments a free lane takes per report when its stack cannot tell its room. */
+const UNTOLD_ROOM_DATAGRAMS = 2;
 
 /**
  * PDU's sans-IO protocol engine (quinn-proto's `Connection` in spirit). It is handed datagrams
@@ -222,20 +229,46 @@ export class PduEngine {
    * not left. Loss timers count from when a packet leaves, so a host whose channel queues behind
    * a transport window (an SCTP association's: Chromium's and werift's hold a stripe's fourth
    * datagram of a burst for a round trip once their window has shrunk) says what waits there,
-   * every few ms while anything does; such a datagram is not resent for nothing, and while a lane
-   * not named holds nothing and has room, its fragment goes again there
-   * (`recovery.retransmissions.held`). `full` names a lane whose window has no room left.
-   * Optional: without it, timers count from `pollTransmit`.
+   * every few ms while anything does; such a datagram is not resent for nothing, and while
+   * lanes hold nothing and have room (`busy` and `room` tell, a lane not named is free), held
+   * fragments go again there, the oldest first, as many as that room takes
+   * (`recovery.retransmissions.held`). Optional: without it, timers count from `pollTransmit`.
+   * Returns whether looking again soon can still change anything: some datagram not known to
+   * have left is younger than a round trip.
    */
-  reportLaneBacklog(held: readonly LaneHold[], now: number): void {
-    for (const { lane, from, to } of held) {
-      if (!isLane(lane) || !Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from < 0 || to < from) {
-        throw new PduError('invalid-argument', `reportLaneBacklog: lane ${lane}, datagrams ${from} to ${to} out of range`);
+  reportLaneBacklog(held: readonly LaneHold[], now: number): boolean {
+    for (const { lane, from, to, room } of held) {
+      if (!isLane(lane) || !Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from < 0 || to < from || (room !== undefined && !(room >= 0))) {
+        throw new PduError('invalid-argument', `reportLaneBacklog: lane ${lane}, datagrams ${from} to ${to}, room ${room} out of range`);
       }
     }
     this.advance(now);
-    const otherLaneFree = this.laneLog.hasFreeLane(held);
-    for (const { lane, from, to } of held) this.laneLog.range(lane, from, to, (p) => this.outgoing.onHeld(p, this.now, otherLaneFree));
+    const copies: SentPacket[] = [];
+    const srtt = this.rtt.srtt;
+    let recent = false;
+    for (const { lane, from, to, busy } of held) {
+      // Newest first: past three round trips, a packet's timers no longer depend on when it left.
+      this.laneLog.range(lane, from, to, (p) => {
+        if (this.now - p.timeSent > HELD_LOOKBACK_RTT * srtt) return false;
+        if (this.outgoing.onHeld(p, this.now)) copies.push(p);
+        return true;
+      });
+      if (to > from || busy === true) {
+        const newest = this.laneLog.newestFrom(lane, from);
+        if (newest !== undefined && this.now - newest.timeSent <= srtt) recent = true;
+      }
+    }
+    if (copies.length > 0) {
+      const largest = copies.reduce((m, p) => Math.max(m, p.bytes), 0);
+      let room = 0;
+      for (const r of this.laneLog.freeLanes(held)) room += r ?? UNTOLD_ROOM_DATAGRAMS * largest;
+      copies.sort((a, b) => a.packetNumber - b.packetNumber);
+      for (const p of copies) {
+        if (p.bytes > room) break;
+        if (this.outgoing.copyHeld(p)) room -= p.bytes;
+      }
+    }
+    return recent;
   }
 
   /**

@@ -1,14 +1,20 @@
 import type { SentPacket } from '../recovery/sent-packet-tracker.js';
 
 /**
- * Datagrams `from` to `to - 1` of `lane` are held (PduEngine.reportLaneBacklog); `full`: the
- * lane's stack would hold the next datagram too (its window has no room), held ones or not.
+ * What the stack below a lane holds (PduEngine.reportLaneBacklog): datagrams `from` to `to - 1`
+ * of `lane` have not left; `from` is the lane's first datagram not known to have left.
  */
 export interface LaneHold {
   lane: number;
   from: number;
   to: number;
-  full?: boolean;
+  /**
+   * The lane would hold a datagram sent now too: its window has no room, or its stack has not
+   * yet told what became of datagrams it was given (a relay's report is on its way).
+   */
+  busy?: true;
+  /** Bytes the lane's stack would put on the wire at once, where it can tell. */
+  room?: number;
 }
 
 /** Datagrams remembered per lane: more than a lane's queue holds at its high-water mark. */
@@ -25,12 +31,19 @@ export class LaneLog {
   /** Per lane: datagrams recorded since the lane's first (the ring's write position, unwrapped). */
   private readonly counts: number[] = [];
 
-  /** Whether a lane that has carried datagrams is neither holding any nor full, by `held`. */
-  hasFreeLane(held: readonly LaneHold[]): boolean {
+  /**
+   * The lanes that have carried datagrams and, by `held`, hold none and are not busy, with the
+   * room each has where its stack told (undefined where it did not).
+   */
+  freeLanes(held: readonly LaneHold[]): (number | undefined)[] {
+    const free: (number | undefined)[] = [];
     for (let lane = 0; lane < this.rings.length; lane++) {
-      if (this.rings[lane] !== undefined && !held.some((h) => h.lane === lane && (h.to > h.from || h.full === true))) return true;
+      if (this.rings[lane] === undefined) continue;
+      const hold = held.find((h) => h.lane === lane);
+      if (hold === undefined) free.push(undefined);
+      else if (hold.to <= hold.from && hold.busy !== true) free.push(hold.room);
     }
-    return false;
+    return free;
   }
 
   record(lane: number, packet: SentPacket | undefined): void {
@@ -46,15 +59,27 @@ export class LaneLog {
 
   /**
    * Visits the packets of the lane's datagrams numbered `from` to `to - 1` (the lane's first
-   * datagram is 0), as many of them as are still remembered.
+   * datagram is 0), newest first, as many of them as are still remembered, until `visit` returns
+   * false.
    */
-  range(lane: number, from: number, to: number, visit: (packet: SentPacket) => void): void {
+  range(lane: number, from: number, to: number, visit: (packet: SentPacket) => boolean): void {
     const ring = this.rings[lane];
     if (ring === undefined) return;
     const count = this.counts[lane]!;
-    for (let i = Math.max(from, count - LANE_LOG_LENGTH); i < Math.min(to, count); i++) {
+    const first = Math.max(from, count - LANE_LOG_LENGTH);
+    for (let i = Math.min(to, count) - 1; i >= first; i--) {
       const packet = ring[i % LANE_LOG_LENGTH];
-      if (packet !== undefined) visit(packet);
+      if (packet !== undefined && !visit(packet)) return;
     }
+  }
+
+  /** The newest packet among the lane's datagrams from `from` on, if one is remembered. */
+  newestFrom(lane: number, from: number): SentPacket | undefined {
+    let newest: SentPacket | undefined;
+    this.range(lane, from, Number.MAX_SAFE_INTEGER, (p) => {
+      newest = p;
+      return false;
+    });
+    return newest;
   }
 }

@@ -274,7 +274,9 @@ export class OutgoingStream {
     f.message.onSent(f.sequence, packetNumber);
     const payload = f.message.fragmentLength(f.sequence);
     if (f.cause && f.lost) {
-      f.lost.retransmitted = true;
+      // A held packet's copy is no resend of a loss: should the original be declared lost and
+      // then acknowledged, no resend of it was needless.
+      if (f.cause !== 'held') f.lost.retransmitted = true;
       this.counts.payloadBytesResent += payload;
       if (f.cause === 'nack') this.retx.predictive++;
       else {
@@ -297,25 +299,34 @@ export class OutgoingStream {
   }
 
   /**
-   * The stack below still holds `packet` at `now` (PduEngine.reportLaneBacklog). Its timers count
-   * from its departure; and once it has waited an eighth of a round trip while `otherLaneFree`
-   * (some lane holds nothing), its fragment goes again, once, as the second copy of a pair (C),
-   * cause `held`: behind an SCTP window it waits for a SACK, a round trip, and its message with
-   * it; the copy takes the free lane and arrives first. Should the held original then be lost
-   * on the wire, the copy has already made good what would take another round trip to find.
+   * The stack below still holds `packet` at `now` (PduEngine.reportLaneBacklog): its timers count
+   * from its departure. Returns whether its fragment may go again on a free lane (copyHeld): it
+   * has waited an eighth of a round trip, past the few ms a stack takes to send a burst it was
+   * handed at once, and was not copied before.
    */
-  onHeld(packet: SentPacket, now: number, otherLaneFree: boolean): void {
+  onHeld(packet: SentPacket, now: number): boolean {
     this.tracker.onHeld(packet, now, this.rtt.srtt);
     // A copy held in turn found no free lane after all: it is not copied again.
-    if (!otherLaneFree || packet.rerouted || packet.pairedWith !== undefined || !packet.fragment) return;
-    if (now - packet.timeSent < this.rtt.srtt * HELD_REROUTE_RTT) return;
-    if (this.tracker.get(packet.packetNumber) !== packet) return;
-    const { messageNumber, sequence } = packet.fragment;
+    if (packet.rerouted || packet.pairedWith !== undefined || !packet.fragment) return false;
+    if (now - packet.timeSent < this.rtt.srtt * HELD_REROUTE_RTT) return false;
+    return this.tracker.get(packet.packetNumber) === packet;
+  }
+
+  /**
+   * Sends a held packet's fragment again, once, as the second copy of a pair (C), cause `held`:
+   * behind an SCTP window it waits for a SACK, a round trip, and its message with it; the copy
+   * takes a free lane and arrives first. Should the held original then be lost on the wire, the
+   * copy has already made good what would take another round trip to find. Returns whether it
+   * was queued (not when its message no longer needs it).
+   */
+  copyHeld(packet: SentPacket): boolean {
+    const { messageNumber, sequence } = packet.fragment!;
     const message = this.messages.get(messageNumber);
-    if (!message || !message.reliable || message.state === 'lapsed' || message.isAcked(sequence)) return;
-    if (message.latestPacketOf(sequence) !== packet.packetNumber) return;
+    if (!message || !message.reliable || message.state === 'lapsed' || message.isAcked(sequence)) return false;
+    if (message.latestPacketOf(sequence) !== packet.packetNumber) return false;
     packet.rerouted = true;
     this.retransmits.push({ message, sequence, cause: 'held', lost: packet, copy: true });
+    return true;
   }
 
   /**

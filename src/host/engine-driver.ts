@@ -22,7 +22,8 @@ export interface SansIoEngine<Event, SendOptions, Stats> {
   /** A sent datagram nothing reads any more: its memory may hold a later one. */
   recycleDatagram(datagram: Uint8Array): void;
   /** The stack below still holds these datagrams, per lane (LaneBacklogWatch). */
-  reportLaneBacklog?(held: readonly LaneHold[], now: number): void;
+  /** Returns whether looking again soon can still change anything. */
+  reportLaneBacklog?(held: readonly LaneHold[], now: number): boolean;
   pollEvent(): Event | undefined;
   nextTimeout(): number | undefined;
   reportCongestionSample(sample: CongestionSample): void;
@@ -225,7 +226,10 @@ export class EngineDriver<Event, SendOptions, Stats> {
       this.lowWater = lowWater;
       channel.setLowWater(lowWater);
     }
+    // Before polling: the copies of held datagrams the report may queue leave in this pump.
+    this.reportBacklog(now);
     let full = false;
+    let sentOnLane = false;
     const bundling = this.peerBundles && this.lossAllowsBundles && this.bundleBytes > 0;
     // readyState cannot change while this task runs: one look per pump.
     if (channel.open) {
@@ -241,7 +245,7 @@ export class EngineDriver<Event, SendOptions, Stats> {
         const lane = this.pending.length > 0 ? this.pendingLane : this.pickLane();
         const datagram = this.engine.pollTransmit(now, lane);
         if (!datagram) break;
-        if (lane !== undefined) this.backlog?.onPolled(lane);
+        if (lane !== undefined) sentOnLane = true;
         if (datagram.length > this.largestDatagram) this.largestDatagram = datagram.length;
         if (bundling && datagram.length <= MAX_BUNDLED_DATAGRAM) this.addToBundle(datagram, lane);
         else {
@@ -255,7 +259,8 @@ export class EngineDriver<Event, SendOptions, Stats> {
     // The channel announces draining only below its own low-water mark, which may sit above this
     // limit: look again once about half the limit has drained.
     if (full && !this.drainCheck.armed) this.drainCheck.arm(Math.max(1, this.queueLimit.drainTime(limit / 2)));
-    this.reportBacklog(now);
+    // What was just sent may be held: look in a moment.
+    if (sentOnLane && this.backlog !== undefined && !this.backlogCheck.armed) this.backlogCheck.arm(BACKLOG_CHECK_MS);
     for (let event = this.engine.pollEvent(); event !== undefined; event = this.engine.pollEvent()) {
       this.options.onEvent(event);
       if (this.stopped) return;
@@ -288,7 +293,7 @@ export class EngineDriver<Event, SendOptions, Stats> {
     this.pendingBytes = 0;
     if (pending.length === 1) this.transmit(pending[0]!, this.pendingLane);
     else {
-      this.put(encodeBundle(pending), this.pendingLane);
+      this.put(encodeBundle(pending), this.pendingLane, pending.length);
       this.announced = true;
       // The bundle holds copies.
       for (const datagram of pending) this.engine.recycleDatagram(datagram);
@@ -296,7 +301,7 @@ export class EngineDriver<Event, SendOptions, Stats> {
   }
 
   private transmit(datagram: Uint8Array, lane: number | undefined): void {
-    this.put(datagram, lane);
+    this.put(datagram, lane, 1);
     this.probeBundles(datagram, lane);
     if (this.channel.copiesOnSend) this.engine.recycleDatagram(datagram);
   }
@@ -309,22 +314,26 @@ export class EngineDriver<Event, SendOptions, Stats> {
   private probeBundles(datagram: Uint8Array, lane: number | undefined): void {
     if (this.bundleBytes === 0 || this.announced || datagram.length > MAX_BUNDLED_DATAGRAM) return;
     const left = this.heardPeer ? this.probesAfterContact-- : this.probesBeforeContact--;
-    if (left > 0) this.put(encodeBundle([datagram]), lane);
+    if (left > 0) this.put(encodeBundle([datagram]), lane, 0);
   }
 
-  /** Tells the engine what the lanes still hold, and looks again soon while they hold anything. */
+  /**
+   * Tells the engine what the lanes still hold, and looks again soon while they hold anything
+   * the engine can still make use of hearing about.
+   */
   private reportBacklog(now: number): void {
     const backlog = this.backlog;
     if (backlog === undefined) return;
     const held: LaneHold[] = [];
     const holding = backlog.check(this.channel, held);
-    if (held.length > 0) this.engine.reportLaneBacklog!(held, now);
-    if (holding && !this.backlogCheck.armed) this.backlogCheck.arm(BACKLOG_CHECK_MS);
+    const useful = held.length > 0 && this.engine.reportLaneBacklog!(held, now);
+    if (holding && useful && !this.backlogCheck.armed) this.backlogCheck.arm(BACKLOG_CHECK_MS);
   }
 
-  private put(bytes: Uint8Array, lane: number | undefined): void {
+  /** Sends `bytes`, which carry `datagrams` of the engine's (a bundle several, a probe copy none). */
+  private put(bytes: Uint8Array, lane: number | undefined, datagrams: number): void {
     this.channel.send(bytes, lane);
-    if (lane !== undefined) this.backlog?.onSent(lane, bytes.byteLength);
+    if (lane !== undefined) this.backlog?.onSent(lane, bytes.byteLength, datagrams);
     this.queueLimit.onSent(bytes.byteLength);
   }
 

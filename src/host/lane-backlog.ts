@@ -20,32 +20,29 @@ interface LaneSends {
 
 /**
  * Which of the engine's datagrams the stack below a channel still holds, lane by lane, for
- * `PduEngine.reportLaneBacklog`. The driver numbers the datagrams it polls for each lane as the
- * engine does, records each send (a datagram, a bundle of several, or a probe copy of none) with
- * its bytes, and matches them against the channel's `laneBacklog`: the sends past its departed
- * bytes, as far as its known bytes, are held.
+ * `PduEngine.reportLaneBacklog`. The driver records each send (a datagram, a bundle of several,
+ * or a probe copy of none) with its bytes and the engine datagrams it carries, numbering them
+ * per lane as the engine does, and matches them against the channel's `laneBacklog`: the sends
+ * past its departed bytes, as far as its known bytes, are held.
  */
 export class LaneBacklogWatch {
   private readonly lanes: (LaneSends | undefined)[] = [];
 
-  /** The engine gave a datagram for `lane`. */
-  onPolled(lane: number): void {
-    this.lane(lane).datagrams++;
-  }
-
-  /** `bytes` went to `lane`, carrying every datagram polled for it so far. */
-  onSent(lane: number, bytes: number): void {
+  /** `bytes` went to `lane`, carrying the lane's next `datagrams` engine datagrams. */
+  onSent(lane: number, bytes: number, datagrams: number): void {
     const sends = this.lane(lane);
     sends.bytes += bytes;
+    sends.datagrams += datagrams;
     sends.endBytes.push(sends.bytes);
     sends.endDatagrams.push(sends.datagrams);
     if (sends.endBytes.length - sends.head > MAX_PENDING_SENDS) this.depart(sends, sends.head + 1);
   }
 
   /**
-   * Matches the pending sends against the channel and adds each lane's held datagrams to `held`,
-   * and each lane whose stack says it has no room (`full`). Returns whether any lane still holds
-   * something, so the caller looks again soon. A channel that cannot tell is not watched.
+   * Matches the pending sends against the channel and adds to `held` an entry for each lane that
+   * holds datagrams, is busy (its stack says it has no room, or has not yet told about some of
+   * its datagrams) or tells its room. Returns whether any lane holds datagrams not known to have
+   * left. A channel that cannot tell is not watched.
    */
   check(channel: DatagramChannel, held: LaneHold[]): boolean {
     let holding = false;
@@ -57,21 +54,19 @@ export class LaneBacklogWatch {
         this.depart(sends, sends.endBytes.length);
         continue;
       }
-      const full = backlog.room !== undefined && backlog.room <= 0;
       let first = sends.head;
       while (first < sends.endBytes.length && sends.endBytes[first]! <= backlog.departedBytes) first++;
       this.depart(sends, first);
-      if (sends.head === sends.endBytes.length) {
-        if (full) held.push({ lane, from: sends.departedDatagrams, to: sends.departedDatagrams, full });
-        continue;
-      }
-      holding = true;
-      first = sends.head;
+      const from = sends.departedDatagrams;
       // Held: the sends the channel's count covers that it has not seen leave.
-      let last = first - 1;
+      let last = sends.head - 1;
       while (last + 1 < sends.endBytes.length && sends.endBytes[last + 1]! <= backlog.knownBytes) last++;
-      const to = last >= first ? sends.endDatagrams[last]! : sends.departedDatagrams;
-      if (to > sends.departedDatagrams || full) held.push({ lane, from: sends.departedDatagrams, to, ...(full ? { full } : {}) });
+      const to = last >= sends.head ? sends.endDatagrams[last]! : from;
+      const untold = sends.datagrams > to;
+      if (to > from || untold) holding = true;
+      const busy = untold || (backlog.room !== undefined && backlog.room <= 0);
+      if (to > from || busy) held.push({ lane, from, to, ...(busy ? { busy } : {}) });
+      else if (backlog.room !== undefined) held.push({ lane, from, to, room: backlog.room });
     }
     return holding;
   }

@@ -30,6 +30,11 @@ export interface SentPacket {
    * window), when it was: it left then or later. Loss timers count from `departure(p)`.
    */
   heldAt?: number;
+  /**
+   * The largest packet number sent by `heldAt`: packets numbered up to it may have left after
+   * this one, so only those numbered above count toward its loss by count.
+   */
+  heldBehind?: number;
   bytes: number;
   /** Counts toward bytes in flight and arms the loss timers. ACK-only packets do not. */
   ackEliciting: boolean;
@@ -350,8 +355,9 @@ export class SentPacketTracker {
     const lost: SentPacket[] = [];
     const lossDelay = this.lossDelay(rtt);
     for (const p of this.inFlight.between(0, this.largestAckedNumber)) {
-      // A held packet left after packets numbered later: only time can judge it.
-      const byCount = p.heldAt === undefined && this.largestAckedNumber - p.packetNumber >= this.threshold;
+      // A held packet left after packets numbered later: only those sent once it was last seen
+      // held are surely behind it.
+      const byCount = this.largestAckedNumber - Math.max(p.packetNumber, p.heldBehind ?? -1) >= this.threshold;
       if (byCount || departure(p) + lossDelay <= now) {
         if (!byCount) {
           p.lostByTime = true;
@@ -492,10 +498,12 @@ export class SentPacketTracker {
     const lost = packet.lane !== undefined ? this.laneLatestLost[packet.lane] : undefined;
     if (lost !== undefined && lost.packetNumber < packet.packetNumber && lost.timeSent >= packet.timeSent - srttMs) {
       delete packet.heldAt;
+      delete packet.heldBehind;
       return;
     }
     if (now - packet.timeSent > srttMs || now <= departure(packet)) return;
     packet.heldAt = now;
+    packet.heldBehind = this.largestSentNumber;
     if (this.lastAckElicitingTime !== undefined && now > this.lastAckElicitingTime) this.lastAckElicitingTime = now;
   }
 

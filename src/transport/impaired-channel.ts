@@ -45,6 +45,12 @@ export class ImpairedChannel implements DatagramChannel {
   /** The last send found the queue at its high-water mark: tell the driver when it drains. */
   private blocked = false;
   private readonly writableHandlers: Array<() => void> = [];
+  /**
+   * Per lane, bytes the link handed to the inner channel: the driver did not send them there
+   * itself, so they are left out of the lane's counts (laneBacklog, laneLoads) once the
+   * impairment is off, as it numbers only its own sends.
+   */
+  private readonly linkBytes: number[] = [];
 
   constructor(
     private readonly inner: DatagramChannel,
@@ -121,11 +127,17 @@ export class ImpairedChannel implements DatagramChannel {
   }
 
   laneLoads(): LaneLoad[] | undefined {
-    return this.link ? undefined : this.inner.laneLoads?.();
+    if (this.link) return undefined;
+    const loads = this.inner.laneLoads?.();
+    return loads?.map((load, lane) => (load.sentBytes !== undefined && this.linkBytes[lane] ? { ...load, sentBytes: load.sentBytes - this.linkBytes[lane]! } : load));
   }
 
   laneBacklog(lane: number): LaneBacklog | undefined {
-    return this.link ? undefined : this.inner.laneBacklog?.(lane);
+    if (this.link) return undefined;
+    const backlog = this.inner.laneBacklog?.(lane);
+    const linked = this.linkBytes[lane];
+    if (backlog === undefined || !linked) return backlog;
+    return { ...backlog, departedBytes: backlog.departedBytes - linked, knownBytes: backlog.knownBytes - linked };
   }
 
   send(datagram: Uint8Array, lane?: number): void {
@@ -168,7 +180,10 @@ export class ImpairedChannel implements DatagramChannel {
     const link = this.link;
     if (!link) return;
     for (let d = link.poll(now); d !== undefined; d = link.poll(now)) {
-      if (this.inner.open) this.inner.send(d);
+      if (!this.inner.open) continue;
+      const lane = this.inner.pickLane?.();
+      if (lane !== undefined) this.linkBytes[lane] = (this.linkBytes[lane] ?? 0) + d.byteLength;
+      this.inner.send(d, lane);
     }
     this.arm(link.nextDeliveryTime());
   }

@@ -143,7 +143,6 @@ export function settleRtt(pair: Pair, count = 30, gapMs = 20): void {
   pair.sim.runUntil(pair.sim.now + count * gapMs + 500);
 }
 
-/** Fills a message with bytes derived from its index, so the receiver can check integrity. */
 /**
  * Sends `count` unordered messages of `size` bytes (payload(i, size)) from a to b, one every
  * `gapMs`, runs until all could have arrived, and returns their latencies, shortest first.
@@ -165,6 +164,7 @@ export function timedMessages(pair: Pair, count: number, size: number, gapMs = 2
   return latencies.sort((x, y) => x - y);
 }
 
+/** Fills a message with bytes derived from its index, so the receiver can check integrity. */
 export function payload(index: number, size: number): Uint8Array {
   const out = new Uint8Array(size);
   let x = (index * 2654435761) >>> 0;

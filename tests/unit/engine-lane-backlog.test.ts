@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BernoulliLoss } from '../../src/transport/loss-models.js';
-import { connect, makePair, settleRtt, timedMessages } from './engine-harness.js';
+import type { LaneHold } from '../../src/engine/lane-log.js';
+import { connect, makePair, payload, settleRtt, timedMessages } from './engine-harness.js';
 
 const MESSAGES = 150;
 const SIZE = 16 * 1024;
@@ -85,5 +86,58 @@ describe('datagrams a lane holds behind its window', () => {
     }
     // A message with a held datagram no longer waits the round trip of the hold.
     expect(p99[1]).toBeLessThan(p99[0]! - 30);
+  });
+});
+
+describe('copies of held datagrams', () => {
+  it("go out oldest first, as many as the free lanes' room takes, none while every lane is busy", () => {
+    const pair = makePair({ seed: 64, delayMs: 25, lanes: 4, engine: { trace: { maxEvents: 10_000 } } });
+    // The engine numbers every datagram of a lane, the handshake's too: count from the start.
+    const polled = [0, 0, 0, 0];
+    let largest = 0;
+    const poll = pair.a.pollTransmit.bind(pair.a);
+    pair.a.pollTransmit = (lane) => {
+      const datagram = poll(lane);
+      if (datagram && lane !== undefined) {
+        polled[lane]!++;
+        largest = Math.max(largest, datagram.length);
+      }
+      return datagram;
+    };
+    connect(pair);
+    settleRtt(pair);
+    // Nothing reaches b, so nothing is acknowledged meanwhile.
+    pair.b.handleDatagram = () => undefined;
+    const start = pair.sim.now;
+    const first = [...polled];
+    pair.sim.schedule(start, (now) => pair.a.send(payload(0, 16 * 1024), { ordered: false }, now));
+    pair.sim.runUntil(start + 10);
+    const held = () => pair.a.engine.stats().recovery.retransmissions.held;
+    const report = (lane3: LaneHold) => {
+      const holds: LaneHold[] = [0, 1, 2].map((lane) => ({ lane, from: first[lane]!, to: polled[lane]! }));
+      let useful: boolean | undefined;
+      // Scheduled, so that the simulator takes what the engine has to send afterwards.
+      pair.sim.schedule(pair.sim.now, (now) => (useful = pair.a.engine.reportLaneBacklog([...holds, lane3], now)));
+      // Long enough for the pacer to let every copy go.
+      pair.sim.runUntil(pair.sim.now + 5);
+      return useful;
+    };
+    // Lane 3 holds nothing and has room for two and a half datagrams: two copies.
+    expect(report({ lane: 3, from: polled[3]!, to: polled[3]!, room: Math.floor(2.5 * largest) })).toBe(true);
+    expect(held()).toBe(2);
+    // Busy: no copy.
+    expect(report({ lane: 3, from: polled[3]!, to: polled[3]!, busy: true })).toBe(true);
+    expect(held()).toBe(2);
+    // Free, room untold: two more.
+    expect(report({ lane: 3, from: polled[3]!, to: polled[3]! })).toBe(true);
+    expect(held()).toBe(4);
+    // The oldest four of the held lanes' fragments, in order.
+    const records = pair.a.engine.traceRecords().filter((r) => r.t >= start && r.pn !== undefined);
+    const heldFragments = records.filter((r) => r.event === 'sent' && r.lane! < 3).sort((x, y) => x.pn! - y.pn!);
+    const copied = records.filter((r) => r.event === 'retransmitted' && r.cause === 'held');
+    expect(copied.map((r) => r.seq)).toEqual(heldFragments.slice(0, 4).map((r) => r.seq));
+    // Three round trips on, nothing held is young enough to gain from another look.
+    pair.sim.runUntil(start + 200);
+    expect(report({ lane: 3, from: polled[3]!, to: polled[3]!, busy: true })).toBe(false);
   });
 });

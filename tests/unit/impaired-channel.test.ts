@@ -19,11 +19,15 @@ class RecordingChannel implements DatagramChannel {
   setLowWater(bytes: number): void {
     this.lowWater = bytes;
   }
+  /** Per lane, bytes sent on it: none queue, so all have left. */
+  readonly laneSent: number[] = [];
   send(datagram: Uint8Array, lane?: number): void {
+    if (lane !== undefined) this.laneSent[lane] = (this.laneSent[lane] ?? 0) + datagram.byteLength;
     this.sent.push({ seq: new DataView(datagram.buffer, datagram.byteOffset).getUint32(0), at: Date.now(), bytes: datagram, ...(lane !== undefined ? { lane } : {}) });
   }
   pickLane = () => (this.lanes === undefined ? undefined : this.lanes - 1);
-  laneLoads = () => (this.lanes === undefined ? undefined : Array.from({ length: this.lanes }, () => ({ open: true, queuedBytes: 0 })));
+  laneLoads = () => (this.lanes === undefined ? undefined : Array.from({ length: this.lanes }, (_, i) => ({ open: true, queuedBytes: 0, sentBytes: this.laneSent[i] ?? 0 })));
+  laneBacklog = (lane: number) => (this.lanes === undefined ? undefined : { departedBytes: this.laneSent[lane] ?? 0, knownBytes: this.laneSent[lane] ?? 0 });
   onDatagram(): void {}
   onWritable(handler: () => void): void {
     this.writable.push(handler);
@@ -76,6 +80,25 @@ describe('ImpairedChannel', () => {
     expect(ch.laneLoads()).toBeUndefined();
     ch.impair(null);
     expect(ch.pickLane()).toBe(2);
+  });
+
+  it("leaves what the link sent on a lane out of the lane's counts, which number only the sender's own", () => {
+    const inner = new RecordingChannel();
+    inner.lanes = 3;
+    const ch = impaired(inner);
+    ch.send(datagram(1, 100), 2);
+    ch.impair({ delayMs: 10 });
+    expect(ch.laneBacklog(2)).toBeUndefined();
+    ch.send(datagram(2, 300));
+    vi.advanceTimersByTime(10);
+    // The link picked the inner channel's lane for it.
+    expect(inner.sent[1]?.lane).toBe(2);
+    ch.impair(null);
+    ch.send(datagram(3, 50), 2);
+    expect(inner.laneSent[2]).toBe(450);
+    expect(ch.laneBacklog(2)).toEqual({ departedBytes: 150, knownBytes: 150 });
+    expect(ch.laneLoads()?.[2]?.sentBytes).toBe(150);
+    expect(ch.laneBacklog(0)).toEqual({ departedBytes: 0, knownBytes: 0 });
   });
 
   it('lets the sender reuse datagram memory only while off and over a copying channel', () => {

@@ -28,17 +28,12 @@ describe('LaneBacklogWatch', () => {
     const { w, check } = watch();
     // Lane 0: datagrams 0, 1 alone (100 bytes each), then 2 and 3 in one bundle of 250, then a
     // probe copy of 50 bytes that carries no datagram of its own.
-    for (const bytes of [100, 100]) {
-      w.onPolled(0);
-      w.onSent(0, bytes);
-    }
-    w.onPolled(0);
-    w.onPolled(0);
-    w.onSent(0, 250);
-    w.onSent(0, 50);
+    w.onSent(0, 100, 1);
+    w.onSent(0, 100, 1);
+    w.onSent(0, 250, 2);
+    w.onSent(0, 50, 0);
     // Lane 2: one datagram.
-    w.onPolled(2);
-    w.onSent(2, 80);
+    w.onSent(2, 80, 1);
     expect(check(backlogs([{ departedBytes: 100, knownBytes: 500 }, undefined, { departedBytes: 0, knownBytes: 80 }]))).toEqual({
       holding: true,
       reports: [
@@ -48,33 +43,43 @@ describe('LaneBacklogWatch', () => {
     });
     // The bundle left: only the probe copy waits, and it holds no datagram.
     expect(check(backlogs([{ departedBytes: 450, knownBytes: 500 }, undefined, { departedBytes: 80, knownBytes: 80 }]))).toEqual({
-      holding: true,
+      holding: false,
       reports: [],
     });
     expect(check(backlogs([{ departedBytes: 500, knownBytes: 500 }]))).toEqual({ holding: false, reports: [] });
     // Numbering goes on where it was.
-    w.onPolled(0);
-    w.onSent(0, 100);
+    w.onSent(0, 100, 1);
     expect(check(backlogs([{ departedBytes: 500, knownBytes: 600 }])).reports).toEqual([[0, 4, 5]]);
   });
 
-  it("reports only what a relay's last report covers: a send it has not seen yet is not held for all we know", () => {
+  it('numbers a bundle by the datagrams it carries, however the driver gathered them', () => {
     const { w, check } = watch();
-    for (let i = 0; i < 3; i++) {
-      w.onPolled(1);
-      w.onSent(1, 100);
-    }
-    // The host had seen two sends and sent neither; the third was still on its way to the host.
-    expect(check(backlogs([undefined, { departedBytes: 0, knownBytes: 200 }]))).toEqual({ holding: true, reports: [[1, 0, 2]] });
-    expect(check(backlogs([undefined, { departedBytes: 0, knownBytes: 0 }]))).toEqual({ holding: true, reports: [] });
+    // A bundle of three goes out after its datagrams were polled one by one, then a datagram alone.
+    w.onSent(0, 300, 3);
+    w.onSent(0, 100, 1);
+    expect(check(backlogs([{ departedBytes: 300, knownBytes: 400 }])).reports).toEqual([[0, 3, 4]]);
   });
 
-  it('names a lane whose stack has no room as full, whether or not it holds anything', () => {
+  it("names a relay's lane busy while its last report does not cover every send: what it was given may be held", () => {
     const { w, check } = watch();
-    for (const lane of [0, 1]) {
-      w.onPolled(lane);
-      w.onSent(lane, 100);
-    }
+    for (let i = 0; i < 3; i++) w.onSent(1, 100, 1);
+    // The host had seen two sends and sent neither; the third was still on its way to the host.
+    const held: LaneHold[] = [];
+    expect(w.check(backlogs([undefined, { departedBytes: 0, knownBytes: 200 }]), held)).toBe(true);
+    expect(held).toEqual([{ lane: 1, from: 0, to: 2, busy: true }]);
+    // It had seen none: nothing is known held, but the lane is not free either.
+    held.length = 0;
+    expect(w.check(backlogs([undefined, { departedBytes: 0, knownBytes: 0 }]), held)).toBe(true);
+    expect(held).toEqual([{ lane: 1, from: 0, to: 0, busy: true }]);
+    // All three sent: free, with the room the host told.
+    held.length = 0;
+    expect(w.check(backlogs([undefined, { departedBytes: 300, knownBytes: 300, room: 5000 }]), held)).toBe(false);
+    expect(held).toEqual([{ lane: 1, from: 3, to: 3, room: 5000 }]);
+  });
+
+  it('names a lane whose stack has no room busy, whether or not it holds anything, and tells a free lane its room', () => {
+    const { w } = watch();
+    for (const lane of [0, 1]) w.onSent(lane, 100, 1);
     const seen = (room: number) => {
       const held: LaneHold[] = [];
       const holding = w.check(backlogs([{ departedBytes: 100, knownBytes: 100, room }, { departedBytes: 0, knownBytes: 100, room }]), held);
@@ -83,19 +88,22 @@ describe('LaneBacklogWatch', () => {
     expect(seen(0)).toEqual({
       holding: true,
       held: [
-        { lane: 0, from: 1, to: 1, full: true },
-        { lane: 1, from: 0, to: 1, full: true },
+        { lane: 0, from: 1, to: 1, busy: true },
+        { lane: 1, from: 0, to: 1, busy: true },
       ],
     });
-    expect(seen(2000)).toEqual({ holding: true, held: [{ lane: 1, from: 0, to: 1 }] });
+    expect(seen(2000)).toEqual({
+      holding: true,
+      held: [
+        { lane: 0, from: 1, to: 1, room: 2000 },
+        { lane: 1, from: 0, to: 1 },
+      ],
+    });
   });
 
   it('stops watching a lane whose channel cannot tell, and keeps memory bounded', () => {
     const { w, check } = watch();
-    for (let i = 0; i < 10_000; i++) {
-      w.onPolled(0);
-      w.onSent(0, 10);
-    }
+    for (let i = 0; i < 10_000; i++) w.onSent(0, 10, 1);
     // At most 4096 sends are remembered: the oldest count as gone.
     expect(check(backlogs([{ departedBytes: 0, knownBytes: 100_000 }])).reports).toEqual([[0, 10_000 - 4096, 10_000]]);
     expect(check(backlogs([undefined]))).toEqual({ holding: false, reports: [] });
@@ -236,5 +244,42 @@ describe('EngineDriver with a lane whose stack holds datagrams', () => {
     expect(untold).toMatchObject({ delivered: 1, held: 0 });
     expect(told.ms).toBeLessThan(HOLD_MS + ONE_WAY_MS - 50);
     expect(untold.ms).toBeGreaterThan(HOLD_MS + ONE_WAY_MS - 10);
+  });
+});
+
+describe('EngineDriver watching a lane that never lets go', () => {
+  it('stops looking at its backlog once nothing held is young enough to gain from it', async () => {
+    const a = new HoldingChannel();
+    const b = new HoldingChannel();
+    a.peer = b;
+    b.peer = a;
+    const events: PduEvent[][] = [[], []];
+    const engines = [0, 1].map((i) => new PduEngine({ role: i === 0 ? 'initiator' : 'responder' }));
+    let reports = 0;
+    const report = engines[0]!.reportLaneBacklog.bind(engines[0]);
+    engines[0]!.reportLaneBacklog = (held, now) => {
+      reports++;
+      return report(held, now);
+    };
+    const drivers = [a, b].map(
+      (channel, i) => new EngineDriver<PduEvent, SendOptions, EngineStats>(engines[i]!, channel, { sampleIntervalMs: 50, onEvent: (e) => events[i]!.push(e) }),
+    );
+    for (const d of drivers) d.start();
+    await until(() => events.every((es) => es.some((e) => e.type === 'connected')));
+    await new Promise((r) => setTimeout(r, 1000));
+    a.holdLane = 1;
+    drivers[0]!.send(new Uint8Array(4 * 1024).fill(7), { ordered: false });
+    // The held fragment's copy delivers the message; the original stays held for good.
+    await until(() => events[1]!.some((e) => e.type === 'message'));
+    const whileYoung = reports;
+    // Past three round trips: only the peer's and the engine's own rare datagrams wake the driver now.
+    await new Promise((r) => setTimeout(r, 6 * ONE_WAY_MS));
+    const before = reports;
+    await new Promise((r) => setTimeout(r, 1000));
+    const quiet = reports - before;
+    for (const d of drivers) d.stop();
+    expect(whileYoung).toBeGreaterThan(3);
+    // Every 3 ms that would be over 300.
+    expect(quiet).toBeLessThan(30);
   });
 });

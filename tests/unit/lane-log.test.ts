@@ -12,29 +12,42 @@ describe('LaneLog', () => {
     log.record(2, packet(12));
     log.record(0, packet(13));
     const seen: number[] = [];
-    log.range(2, 0, 3, (p) => seen.push(p.packetNumber));
-    log.range(2, 1, 2, (p) => seen.push(p.packetNumber));
-    log.range(0, 0, 5, (p) => seen.push(p.packetNumber));
-    log.range(1, 0, 5, (p) => seen.push(p.packetNumber));
-    expect(seen).toEqual([10, 12, 13]);
+    const visit = (p: SentPacket) => seen.push(p.packetNumber) > 0;
+    log.range(2, 0, 3, visit);
+    log.range(2, 1, 2, visit);
+    log.range(0, 0, 5, visit);
+    log.range(1, 0, 5, visit);
+    // Newest first.
+    expect(seen).toEqual([12, 10, 13]);
+    expect(log.newestFrom(2, 0)?.packetNumber).toBe(12);
+    expect(log.newestFrom(2, 3)).toBeUndefined();
+  });
+
+  it('stops a visit where the visitor says', () => {
+    const log = new LaneLog();
+    for (let i = 0; i < 10; i++) log.record(0, packet(i));
+    const seen: number[] = [];
+    log.range(0, 0, 10, (p) => seen.push(p.packetNumber) < 3);
+    expect(seen).toEqual([9, 8, 7]);
   });
 
   it('remembers the last 256 datagrams of a lane', () => {
     const log = new LaneLog();
     for (let i = 0; i < 300; i++) log.record(0, packet(i));
     const seen: number[] = [];
-    log.range(0, 0, 300, (p) => seen.push(p.packetNumber));
-    expect(seen).toEqual(Array.from({ length: 256 }, (_, i) => 44 + i));
+    log.range(0, 0, 300, (p) => seen.push(p.packetNumber) > 0);
+    expect(seen).toEqual(Array.from({ length: 256 }, (_, i) => 299 - i));
   });
 
-  it('finds a free lane: one that has carried datagrams, holding none and not full', () => {
+  it('finds the free lanes: those that have carried datagrams, holding none and not busy, with their room', () => {
     const log = new LaneLog();
     log.record(0, packet(0));
     log.record(1, packet(1));
-    expect(log.hasFreeLane([{ lane: 0, from: 0, to: 1 }])).toBe(true);
-    expect(log.hasFreeLane([{ lane: 0, from: 0, to: 1 }, { lane: 1, from: 1, to: 1, full: true }])).toBe(false);
-    expect(log.hasFreeLane([{ lane: 0, from: 0, to: 1 }, { lane: 1, from: 1, to: 1 }])).toBe(true);
+    log.record(2, packet(2));
+    // Lane 1 not named: free, room untold.
+    expect(log.freeLanes([{ lane: 0, from: 0, to: 1 }, { lane: 2, from: 1, to: 1, room: 3000 }])).toEqual([undefined, 3000]);
+    expect(log.freeLanes([{ lane: 0, from: 0, to: 1 }, { lane: 1, from: 1, to: 1, busy: true }, { lane: 2, from: 0, to: 1 }])).toEqual([]);
     // Lane 5 never carried anything: not counted as free.
-    expect(log.hasFreeLane([{ lane: 0, from: 0, to: 1 }, { lane: 1, from: 0, to: 1 }])).toBe(false);
+    expect(log.freeLanes([{ lane: 0, from: 0, to: 1 }, { lane: 1, from: 0, to: 1 }, { lane: 2, from: 1, to: 1 }])).toEqual([undefined]);
   });
 });

@@ -344,6 +344,22 @@ describe('SentPacketTracker: loss detection per FIFO lane', () => {
       expect(held.heldAt).toBe(30);
     });
 
+    it('is judged by count only against packets sent after it was last seen held', () => {
+      const t = tracker();
+      const rtt = new RttEstimator(100);
+      rtt.update(40, 0);
+      const ps = Array.from({ length: 8 }, (_, n) => packet(n, n));
+      for (const p of ps.slice(0, 4)) t.onSent(p);
+      // Seen held once packets 0-3 were handed over: 1-3 may have left before it.
+      t.onHeld(ps[0]!, 4, 40);
+      for (const p of ps.slice(4)) t.onSent(p);
+      t.onAck(3, [{ start: 1, end: 3 }], 20);
+      expect(t.detectLosses(20, rtt)).toEqual([]);
+      // Three packets handed over after it was last seen held arrived: it is lost.
+      t.onAck(6, [{ start: 1, end: 6 }], 21);
+      expect(t.detectLosses(21, rtt).map((p) => p.packetNumber)).toEqual([0]);
+    });
+
     it('samples the round trip from its departure too, and arms the probe timeout from it', () => {
       const t = tracker();
       const p = packet(0, 0);
