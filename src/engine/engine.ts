@@ -254,7 +254,7 @@ export class PduEngine {
         return true;
       });
       if (to > from || busy === true) {
-        const newest = this.laneLog.newestFrom(lane, from);
+        const newest = this.laneLog.newestElicitingFrom(lane, from);
         if (newest !== undefined && this.now - newest.timeSent <= srtt) recent = true;
       }
     }

@@ -22,7 +22,8 @@ const LANE_LOG_LENGTH = 256;
 
 /**
  * The latest datagrams the engine gave each lane, numbered from 0 per lane: for each, the packet
- * the tracker follows, or nothing for a datagram it does not (an ACK alone, a handshake message).
+ * the tracker recorded (an ACK alone too), or nothing for a datagram it did not (a handshake
+ * message).
  * A host numbers the same datagrams when it reports which of them the stack below still holds
  * (`PduEngine.reportLaneBacklog`). Each lane is a ring, allocated on its first datagram.
  */
@@ -73,12 +74,15 @@ export class LaneLog {
     }
   }
 
-  /** The newest packet among the lane's datagrams from `from` on, if one is remembered. */
-  newestFrom(lane: number, from: number): SentPacket | undefined {
+  /**
+   * The newest ack-eliciting packet among the lane's datagrams from `from` on, if one is
+   * remembered: an ACK alone has no timer that its departure could move.
+   */
+  newestElicitingFrom(lane: number, from: number): SentPacket | undefined {
     let newest: SentPacket | undefined;
     this.range(lane, from, Number.MAX_SAFE_INTEGER, (p) => {
-      newest = p;
-      return false;
+      if (p.ackEliciting) newest = p;
+      return newest === undefined;
     });
     return newest;
   }

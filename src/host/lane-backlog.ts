@@ -64,7 +64,8 @@ export class LaneBacklogWatch {
       const to = last >= sends.head ? sends.endDatagrams[last]! : from;
       const untold = sends.datagrams > to;
       if (to > from || untold) holding = true;
-      const busy = untold || (backlog.room !== undefined && backlog.room <= 0);
+      // A room that is not a number (a stack that changed under us) tells nothing: busy.
+      const busy = untold || (backlog.room !== undefined && !(backlog.room > 0 && Number.isFinite(backlog.room)));
       if (to > from || busy) held.push({ lane, from, to, ...(busy ? { busy } : {}) });
       else if (backlog.room !== undefined) held.push({ lane, from, to, room: backlog.room });
     }

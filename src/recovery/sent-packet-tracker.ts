@@ -195,6 +195,11 @@ export function departure(p: SentPacket): number {
   return p.heldAt ?? p.timeSent;
 }
 
+/** The packet number the count threshold counts a packet's followers from (SentPacket.heldBehind). */
+function countedFrom(p: SentPacket): number {
+  return Math.max(p.packetNumber, p.heldBehind ?? -1);
+}
+
 /** Whether `lane` is one a sender may name: an integer in 0..MAX_LANES-1. */
 export function isLane(lane: number): boolean {
   return Number.isInteger(lane) && lane >= 0 && lane < MAX_LANES;
@@ -333,7 +338,8 @@ export class SentPacketTracker {
         if (!largestNewly || p.packetNumber > largestNewly.packetNumber) largestNewly = p;
         if (p.lostByTime) this.widenReorderWindow(p, now);
         else if (p.lossCause === 'threshold') {
-          const extent = this.largestAckedNumber - p.packetNumber;
+          // Counted as detectLosses counted it: a held packet from when it was last seen held.
+          const extent = this.largestAckedNumber - countedFrom(p);
           this.threshold = Math.min(MAX_PACKET_THRESHOLD, Math.max(this.threshold, extent + 1));
         } else if (p.lossCause === 'lane') this.strikeLane(p.lane!);
         this.onLaneAcked(p);
@@ -356,8 +362,9 @@ export class SentPacketTracker {
     const lossDelay = this.lossDelay(rtt);
     for (const p of this.inFlight.between(0, this.largestAckedNumber)) {
       // A held packet left after packets numbered later: only those sent once it was last seen
-      // held are surely behind it.
-      const byCount = this.largestAckedNumber - Math.max(p.packetNumber, p.heldBehind ?? -1) >= this.threshold;
+      // held count (a lane that holds it longer than reports follow it may still let some of
+      // those overtake it; an acknowledgement then widens the threshold, from the same point).
+      const byCount = this.largestAckedNumber - countedFrom(p) >= this.threshold;
       if (byCount || departure(p) + lossDelay <= now) {
         if (!byCount) {
           p.lostByTime = true;

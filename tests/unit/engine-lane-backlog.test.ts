@@ -141,3 +141,55 @@ describe('copies of held datagrams', () => {
     expect(report({ lane: 3, from: polled[3]!, to: polled[3]!, busy: true })).toBe(false);
   });
 });
+
+describe('a held datagram copied, then declared lost and acknowledged after all', () => {
+  it('counts as no needless resend: its copy was no resend of a loss', () => {
+    const pair = makePair({ seed: 65, delayMs: 25, lanes: 4, engine: { trace: { maxEvents: 10_000 } } });
+    const polled = [0, 0, 0, 0];
+    let holding = false;
+    const HOLD = 400;
+    /** Datagrams lane 0 holds, by their AEAD tag, with their release time. */
+    const held = new Map<string, number>();
+    const tag = (d: Uint8Array) => Buffer.from(d.subarray(d.length - 16)).toString('hex');
+    const poll = pair.a.pollTransmit.bind(pair.a);
+    pair.a.pollTransmit = (lane) => {
+      const datagram = poll(lane);
+      if (!datagram || lane === undefined) return datagram;
+      const index = polled[lane]!++;
+      // Lane 0 holds its fragments far longer than a round trip, and its host says so every 3 ms.
+      if (holding && lane === 0 && datagram.length >= 1000) {
+        const at = pair.sim.now;
+        held.set(tag(datagram), at + HOLD);
+        for (let t = at + CHECK_MS; t < at + HOLD; t += CHECK_MS) pair.sim.schedule(t, (now) => pair.a.engine.reportLaneBacklog([{ lane, from: index, to: index + 1 }], now));
+      }
+      return datagram;
+    };
+    const handle = pair.b.handleDatagram.bind(pair.b);
+    pair.b.handleDatagram = (bytes, now) => {
+      const release = held.get(tag(bytes));
+      if (release === undefined || release <= now) return handle(bytes, now);
+      const copy = bytes.slice();
+      pair.sim.schedule(release, (t) => handle(copy, t));
+    };
+    connect(pair);
+    settleRtt(pair);
+    holding = true;
+    const start = pair.sim.now;
+    let delivered = 0;
+    pair.b.on((e) => void (e.type === 'message' && delivered++));
+    pair.sim.schedule(start, (now) => pair.a.send(payload(0, 16 * 1024), { ordered: false }, now));
+    pair.sim.runUntil(start + HOLD + 500);
+    const records = pair.a.engine.traceRecords().filter((r) => r.t >= start);
+    const copiedSeqs = new Set(records.filter((r) => r.event === 'retransmitted' && r.cause === 'held').map((r) => r.seq));
+    const originals = records.filter((r) => r.event === 'sent' && copiedSeqs.has(r.seq)).map((r) => r.pn);
+    const lost = new Set(records.filter((r) => r.event === 'lost').map((r) => r.pn));
+    const spurious = new Set(records.filter((r) => r.event === 'spurious').map((r) => r.pn));
+    expect(delivered).toBe(1);
+    expect(originals.length).toBeGreaterThan(0);
+    // The held originals were declared lost (their credit ran out) and arrived long after their
+    // copies: acknowledged, yet none of them counts as resent for nothing.
+    expect(originals.filter((pn) => lost.has(pn))).toEqual(originals);
+    expect(pair.b.engine.stats().recovery.duplicateFragments).toBeGreaterThanOrEqual(originals.length);
+    expect(originals.filter((pn) => spurious.has(pn))).toEqual([]);
+  });
+});

@@ -101,6 +101,16 @@ describe('LaneBacklogWatch', () => {
     });
   });
 
+  it('names a lane busy whose stack tells a room that is no number', () => {
+    const { w } = watch();
+    w.onSent(0, 100, 1);
+    for (const room of [Number.NaN, Number.POSITIVE_INFINITY]) {
+      const held: LaneHold[] = [];
+      w.check(backlogs([{ departedBytes: 100, knownBytes: 100, room }]), held);
+      expect(held).toEqual([{ lane: 0, from: 1, to: 1, busy: true }]);
+    }
+  });
+
   it('stops watching a lane whose channel cannot tell, and keeps memory bounded', () => {
     const { w, check } = watch();
     for (let i = 0; i < 10_000; i++) w.onSent(0, 10, 1);

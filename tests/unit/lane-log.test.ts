@@ -8,7 +8,7 @@ describe('LaneLog', () => {
   it("numbers each lane's datagrams from 0 and visits the packets of a range, skipping datagrams without one", () => {
     const log = new LaneLog();
     log.record(2, packet(10));
-    log.record(2, undefined); // an ACK alone
+    log.record(2, undefined); // a handshake message
     log.record(2, packet(12));
     log.record(0, packet(13));
     const seen: number[] = [];
@@ -19,8 +19,10 @@ describe('LaneLog', () => {
     log.range(1, 0, 5, visit);
     // Newest first.
     expect(seen).toEqual([12, 10, 13]);
-    expect(log.newestFrom(2, 0)?.packetNumber).toBe(12);
-    expect(log.newestFrom(2, 3)).toBeUndefined();
+    // The newest that asks for an ACK: an ACK alone after it is passed over.
+    log.record(2, { ...packet(14), ackEliciting: false });
+    expect(log.newestElicitingFrom(2, 0)?.packetNumber).toBe(12);
+    expect(log.newestElicitingFrom(2, 3)).toBeUndefined();
   });
 
   it('stops a visit where the visitor says', () => {

@@ -358,6 +358,16 @@ describe('SentPacketTracker: loss detection per FIFO lane', () => {
       // Three packets handed over after it was last seen held arrived: it is lost.
       t.onAck(6, [{ start: 1, end: 6 }], 21);
       expect(t.detectLosses(21, rtt).map((p) => p.packetNumber)).toEqual([0]);
+      // It arrives after all: the threshold widens by what overtook it since it was seen held.
+      t.onAck(7, [{ start: 0, end: 7 }], 30);
+      const followers = Array.from({ length: 4 }, (_, n) => packet(8 + n, 31));
+      for (const p of followers) t.onSent(p);
+      t.onAck(11, [{ start: 0, end: 7 }, { start: 9, end: 11 }], 60);
+      // Packet 8, three behind: not lost by count under a threshold of 4 (6 - 3 + 1).
+      expect(t.detectLosses(60, rtt).map((p) => p.packetNumber)).toEqual([]);
+      t.onSent(packet(12, 32));
+      t.onAck(12, [{ start: 0, end: 7 }, { start: 9, end: 12 }], 61);
+      expect(t.detectLosses(61, rtt).map((p) => p.packetNumber)).toEqual([8]);
     });
 
     it('samples the round trip from its departure too, and arms the probe timeout from it', () => {
