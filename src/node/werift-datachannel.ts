@@ -1,6 +1,6 @@
 import type { RTCDataChannel, RTCPeerConnection } from 'werift';
 import { EarlyArrivals, type DatagramChannel } from '../transport/datachannel.js';
-import { weriftAssociation } from './werift-peer.js';
+import { patchWeriftRto, weriftAssociation } from './werift-peer.js';
 
 export interface WeriftAdapterOptions {
   /** Bound on what werift holds, its SCTP flight and outbound queue together, bytes (default 128 KiB). */
@@ -19,7 +19,9 @@ export interface WeriftAdapterOptions {
  * its SCTP drops the window to one chunk after a retransmission timeout and climbs back slowly,
  * and whatever it holds then waits seconds; on a clean path its window opens without limit, and
  * PDU's own startup could then push bursts werift and the host's buffers drop. The room left
- * under that bound is the adapter's high-water mark for the queue.
+ * under that bound is the adapter's high-water mark for the queue. The association's
+ * retransmission timeout loses werift's 1 s floor (patchWeriftRto): PDU's traffic must not wait
+ * a second behind a chunk lost at the tail of a flight.
  */
 export function adaptWeriftDataChannel(pc: RTCPeerConnection, channel: RTCDataChannel, options: WeriftAdapterOptions = {}): DatagramChannel {
   const maxHeldBytes = options.highWaterBytes ?? 128 * 1024;
@@ -64,6 +66,7 @@ export function adaptWeriftDataChannel(pc: RTCPeerConnection, channel: RTCDataCh
     }, drainPollMs);
   };
 
+  patchWeriftRto(pc);
   return {
     label: channel.label,
     get open() {
@@ -80,9 +83,12 @@ export function adaptWeriftDataChannel(pc: RTCPeerConnection, channel: RTCDataCh
       lowWaterBytes = bytes;
     },
     whenOpen: async () => {
-      if (channel.readyState === 'open') return;
-      const state = await channel.stateChanged.watch((st) => st === 'open' || st === 'closed');
-      if (state[0] !== 'open') throw new Error('data channel closed before it opened');
+      if (channel.readyState !== 'open') {
+        const state = await channel.stateChanged.watch((st) => st === 'open' || st === 'closed');
+        if (state[0] !== 'open') throw new Error('data channel closed before it opened');
+      }
+      // The association exists by now, if it did not when the channel was adapted.
+      patchWeriftRto(pc);
     },
     queuedBytes,
     // One SCTP association that PDU keeps from retransmitting: one FIFO lane.

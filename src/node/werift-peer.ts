@@ -154,3 +154,37 @@ export async function connectWeriftPeers(offerer: RTCPeerConnection, answerer: R
   await offerer.setRemoteDescription(answerer.localDescription!);
   await Promise.all([connected(offerer), connected(answerer)]);
 }
+
+/** How long a peer's SCTP may delay a SACK (werift's and dcsctp's delayed SACK), seconds. */
+const PEER_SACK_DELAY_S = 0.2;
+/** werift's SCTP_RTO_MAX, seconds. */
+const WERIFT_RTO_MAX_S = 60;
+
+interface RtoState {
+  rto: number;
+  srtt?: number;
+  rttvar?: number;
+  updateRto(r: number): void;
+  __pduRto?: true;
+}
+
+/**
+ * werift floors its retransmission timeout at RFC 4960's 1 s. Under PDU its SCTP never
+ * retransmits, so the timer only gives up a chunk lost at the tail of a flight; until then that
+ * chunk counts against werift's window, and after an earlier timeout the window is one chunk, so
+ * nothing else leaves for the whole second (one connection at 5-10% loss: p99 1.3-3.8 s,
+ * BENCHMARKS.md "One connection: werift's retransmission timer"). The floor is there to outlast
+ * the peer's delayed SACK; this association's timeout becomes srtt + 4 rttvar plus that delay
+ * (about 0.3 s at a 50 ms round trip). Only the association under `pc` changes, and only once it
+ * exists: call again after the first data channel is created.
+ */
+export function patchWeriftRto(pc: RTCPeerConnection): void {
+  const association = weriftAssociation(pc) as unknown as RtoState | undefined;
+  if (association === undefined || association.__pduRto) return;
+  const original = (Object.getPrototypeOf(association) as RtoState).updateRto;
+  association.__pduRto = true;
+  association.updateRto = function (this: RtoState, r: number): void {
+    original.call(this, r);
+    this.rto = Math.min(WERIFT_RTO_MAX_S, this.srtt! + 4 * this.rttvar! + PEER_SACK_DELAY_S);
+  };
+}

@@ -8,6 +8,7 @@ import {
   weriftAssociation,
 } from '../../src/node/werift-peer.js';
 import { weriftPeerChannels } from '../../src/node/werift-channel-factory.js';
+import { adaptWeriftDataChannel } from '../../src/node/werift-datachannel.js';
 
 const peers: RTCPeerConnection[] = [];
 afterEach(async () => {
@@ -100,6 +101,28 @@ describe('werift <-> werift smoke', () => {
     expect(got.length).toBe(400 - dropped);
     // The chunks after each drop still flowed: nothing was held back waiting for a retransmission.
     expect(sends.retransmittedChunks).toBe(0);
+  });
+
+  it("PDU's adapter takes werift's 1 s floor off its association's retransmission timeout, and only off that one", async () => {
+    const { a, b, tx, rx } = await unreliablePair();
+    await adaptWeriftDataChannel(a, tx).whenOpen();
+    const gotAtB = collect(rx);
+    const gotAtA = collect(tx);
+    // Data both ways, so that both associations take RTT samples.
+    for (let i = 0; i < 60; i++) {
+      tx.send(Buffer.alloc(100, 1));
+      rx.send(Buffer.alloc(100, 2));
+      if (i % 10 === 9) await new Promise((r) => setTimeout(r, 20));
+    }
+    await until(() => gotAtB.length >= 60 && gotAtA.length >= 60, 10_000);
+    const patched = weriftAssociation(a) as unknown as { rto: number; srtt: number; rttvar: number };
+    const plain = weriftAssociation(b) as unknown as { rto: number; srtt: number };
+    expect(patched.srtt).toBeGreaterThan(0);
+    expect(plain.srtt).toBeGreaterThan(0);
+    // Loopback: a round trip of milliseconds, so the timeout is the peer's SACK delay and a little.
+    expect(patched.rto).toBeCloseTo(patched.srtt + 4 * patched.rttvar + 0.2, 9);
+    expect(patched.rto).toBeLessThan(0.5);
+    expect(plain.rto).toBeGreaterThanOrEqual(1);
   });
 
   it("werift still has the maxRetransmits: 0 bug (fails once upstream fixes it: then drop the patch)", async () => {
